@@ -1,0 +1,95 @@
+package bus
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// Config says where the brokers are and how topics are laid out.
+type Config struct {
+	// Brokers are seed broker addresses (host:port). Required.
+	Brokers []string
+	// Prefix is prepended to every topic name. Default "jitgate.".
+	Prefix string
+	// Partitions for topics created by EnsureTopics. Default 6.
+	Partitions int32
+	// Replication for topics created by EnsureTopics. Default -1 (the
+	// broker's default).
+	Replication int16
+	// Retention of every topic but executions. Default 7 days.
+	Retention time.Duration
+	// RawRetention bounds the executions topic, which holds unmasked
+	// responses. Default 1 hour.
+	RawRetention time.Duration
+	// ClientID names this process to the brokers. Default "jitgate".
+	ClientID string
+}
+
+// MaxRecordBytes is the largest record value jitgate writes. It stays under
+// Kafka's default message.max.bytes (1 MB) so that stock brokers accept
+// every event; larger bodies travel as chunk events.
+const MaxRecordBytes = 900 << 10
+
+func (c *Config) setDefaults() {
+	if c.Prefix == "" {
+		c.Prefix = "jitgate."
+	}
+	if c.Partitions == 0 {
+		c.Partitions = 6
+	}
+	if c.Replication == 0 {
+		c.Replication = -1
+	}
+	if c.Retention == 0 {
+		c.Retention = 7 * 24 * time.Hour
+	}
+	if c.RawRetention == 0 {
+		c.RawRetention = time.Hour
+	}
+	if c.ClientID == "" {
+		c.ClientID = "jitgate"
+	}
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	if len(c.Brokers) == 0 {
+		return errors.New("bus: no Kafka brokers configured (set --kafka or JITGATE_KAFKA)")
+	}
+	if c.Partitions < 0 {
+		return fmt.Errorf("bus: partitions must be positive, got %d", c.Partitions)
+	}
+	return nil
+}
+
+// Topic returns the full name of a topic suffix from package schemas.
+func (c Config) Topic(suffix string) string {
+	p := c.Prefix
+	if p == "" {
+		p = "jitgate."
+	}
+	return p + suffix
+}
+
+// Suffix strips the prefix from a full topic name.
+func (c Config) Suffix(topic string) string {
+	p := c.Prefix
+	if p == "" {
+		p = "jitgate."
+	}
+	if len(topic) > len(p) && topic[:len(p)] == p {
+		return topic[len(p):]
+	}
+	return topic
+}
+
+// retention returns the retention of one topic suffix.
+func (c Config) retention(suffix string) time.Duration {
+	if suffix == schemas.TopicExecutions {
+		return c.RawRetention
+	}
+	return c.Retention
+}

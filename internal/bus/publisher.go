@@ -1,0 +1,47 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Publisher writes events outside any consumer group (the ingress and the
+// operator commands). Records with the same key keep their order.
+type Publisher struct {
+	cfg Config
+	cl  *kgo.Client
+}
+
+// NewPublisher connects a publisher.
+func NewPublisher(cfg Config) (*Publisher, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cl, err := kgo.NewClient(cfg.clientOpts()...)
+	if err != nil {
+		return nil, fmt.Errorf("bus: publisher: %w", err)
+	}
+	return &Publisher{cfg: cfg, cl: cl}, nil
+}
+
+// Publish writes outs and waits until the brokers acknowledged all of them.
+func (p *Publisher) Publish(ctx context.Context, outs ...Output) error {
+	recs := make([]*kgo.Record, 0, len(outs))
+	for _, o := range outs {
+		r, err := p.cfg.record(o)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, r)
+	}
+	if err := p.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		return fmt.Errorf("bus: publish: %w", err)
+	}
+	return nil
+}
+
+// Close flushes nothing (Publish is synchronous) and disconnects.
+func (p *Publisher) Close() { p.cl.Close() }

@@ -1,0 +1,109 @@
+package schemas
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Version is the schema version this build writes. Decoders accept exactly
+// the versions listed in each type's registration.
+const Version = 1
+
+// Envelope wraps every event. Payload holds the JSON of the typed payload
+// named by Type; use Decode to get it back as its Go type.
+type Envelope struct {
+	ID        string          `json:"id"`
+	Type      Type            `json:"type"`
+	Version   int             `json:"version"`
+	RequestID string          `json:"request_id"`
+	Time      time.Time       `json:"time"`
+	Producer  string          `json:"producer"`
+	Payload   json.RawMessage `json:"payload"`
+}
+
+// Payload is implemented by every event payload type.
+type Payload interface {
+	// EventType names the payload's event type.
+	EventType() Type
+}
+
+// NewEnvelope builds an envelope for p. id must be unique per event; producer
+// names the role and replica that wrote it (for example "decider/host-1").
+func NewEnvelope(id, requestID, producer string, at time.Time, p Payload) (Envelope, error) {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return Envelope{}, fmt.Errorf("encode %s payload: %w", p.EventType(), err)
+	}
+	return Envelope{
+		ID:        id,
+		Type:      p.EventType(),
+		Version:   Version,
+		RequestID: requestID,
+		Time:      at.UTC(),
+		Producer:  producer,
+		Payload:   raw,
+	}, nil
+}
+
+// Marshal encodes the envelope as JSON.
+func (e Envelope) Marshal() ([]byte, error) { return json.Marshal(e) }
+
+// Unmarshal decodes an envelope strictly: unknown fields, an unknown type and
+// an unsupported version are errors.
+func Unmarshal(data []byte) (Envelope, error) {
+	var e Envelope
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		return Envelope{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if err := e.check(); err != nil {
+		return Envelope{}, err
+	}
+	return e, nil
+}
+
+func (e Envelope) check() error {
+	if e.ID == "" {
+		return fmt.Errorf("%w: missing id", ErrMalformed)
+	}
+	if _, ok := registry[e.Type]; !ok {
+		return &UnknownTypeError{Type: e.Type}
+	}
+	if e.Version != Version {
+		return &UnsupportedVersionError{Type: e.Type, Version: e.Version}
+	}
+	return nil
+}
+
+// Decode returns the envelope's payload as its Go type (a pointer to the
+// struct registered for e.Type). Unknown payload fields are an error.
+func (e Envelope) Decode() (Payload, error) {
+	if err := e.check(); err != nil {
+		return nil, err
+	}
+	p := registry[e.Type]()
+	dec := json.NewDecoder(bytes.NewReader(e.Payload))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(p); err != nil {
+		return nil, fmt.Errorf("%w: %s payload: %v", ErrMalformed, e.Type, err)
+	}
+	return p, nil
+}
+
+// DecodeAs decodes e's payload into the concrete type T, failing when the
+// envelope holds another type.
+func DecodeAs[T Payload](e Envelope) (T, error) {
+	var zero T
+	p, err := e.Decode()
+	if err != nil {
+		return zero, err
+	}
+	t, ok := p.(T)
+	if !ok {
+		return zero, fmt.Errorf("%w: want %s, got %s", ErrWrongType, zero.EventType(), e.Type)
+	}
+	return t, nil
+}

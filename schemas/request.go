@@ -1,0 +1,77 @@
+package schemas
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Header is one HTTP header line. Requests keep headers as an ordered list
+// because order and repetition matter for re-signing.
+type Header struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Principal is an authenticated OIDC identity.
+type Principal struct {
+	Subject string   `json:"sub"`
+	Issuer  string   `json:"iss"`
+	Groups  []string `json:"groups,omitempty"`
+}
+
+// HTTPRequest is the agent's original request as the ingress verified it.
+// Authorization, X-Amz-Date, X-Amz-Security-Token and presign query
+// parameters are removed before publishing: the executor re-signs.
+type HTTPRequest struct {
+	Method   string   `json:"method"`
+	Path     string   `json:"path"` // escaped path as sent, without any /svc/<id> prefix
+	RawQuery string   `json:"raw_query,omitempty"`
+	Headers  []Header `json:"headers,omitempty"`
+	// SignedHeaders are the lowercase header names the agent signed; the
+	// executor re-signs exactly these and adds the rest back unsigned.
+	SignedHeaders []string `json:"signed_headers,omitempty"`
+	// Body holds the decoded payload when it is small enough to travel inline.
+	Body []byte `json:"body,omitempty"`
+	// BodySize is the decoded payload length in bytes.
+	BodySize int64 `json:"body_size"`
+	// BodyChunks > 0 means Body is empty and the payload follows as that many
+	// request.body_chunk events on the same partition.
+	BodyChunks int `json:"body_chunks,omitempty"`
+}
+
+// RequestReceived is published by the ingress for every verified agent call.
+type RequestReceived struct {
+	// ReplyTo names the ingress replica holding the agent's connection.
+	ReplyTo   string    `json:"reply_to"`
+	Principal Principal `json:"principal"`
+	// SessionID is the access key id of the jitgate session that signed.
+	SessionID string `json:"session_id"`
+	// Role is the RoleArn the agent named when it assumed the session.
+	Role        string `json:"role,omitempty"`
+	Source      string `json:"source,omitempty"` // client IP address
+	Service     string `json:"service"`          // botocore service id, e.g. "s3"
+	Operation   string `json:"operation"`        // e.g. "PutObject"
+	Protocol    string `json:"protocol"`         // query, ec2, json, rest-json, rest-xml, smithy-rpc-v2-cbor
+	SigningName string `json:"signing_name"`
+	Region      string `json:"region"`
+	ReadOnly    bool   `json:"read_only"`
+	// Params are the identified input parameters as a JSON object.
+	Params json.RawMessage `json:"params,omitempty"`
+	HTTP   HTTPRequest     `json:"http"`
+	// Deadline is when the ingress stops waiting and answers the agent.
+	Deadline time.Time `json:"deadline"`
+}
+
+// EventType implements Payload.
+func (*RequestReceived) EventType() Type { return TypeRequestReceived }
+
+// RequestBodyChunk carries part of a large request body. Chunks follow their
+// request.received on the same partition, in order.
+type RequestBodyChunk struct {
+	Seq  int    `json:"seq"` // 0-based
+	Data []byte `json:"data"`
+	Last bool   `json:"last,omitempty"`
+}
+
+// EventType implements Payload.
+func (*RequestBodyChunk) EventType() Type { return TypeRequestBodyChunk }

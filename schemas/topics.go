@@ -1,0 +1,43 @@
+package schemas
+
+// Topic names. Every role takes a prefix (default "jitgate.") so that one
+// cluster can carry several gateways; these are the suffixes.
+const (
+	// TopicRequests carries request.received and request.body_chunk,
+	// keyed by request id. Written by the ingress, read by the decider.
+	TopicRequests = "requests"
+	// TopicDecisions carries decision.made, keyed by request id. Written by
+	// the decider, read by the executor.
+	TopicDecisions = "decisions"
+	// TopicHolds carries the hold lifecycle (hold.opened, hold.justified,
+	// approval.given, hold.denied, hold.approved, hold.expired), keyed by
+	// request id.
+	TopicHolds = "holds"
+	// TopicGrants carries grant.opened and grant.revoked, keyed by grant id.
+	TopicGrants = "grants"
+	// TopicExecutions carries execution.started, execution.finished and raw
+	// response.body_chunk events, keyed by request id. Raw responses are
+	// unmasked: this topic has a short retention and only the masker reads
+	// bodies from it.
+	TopicExecutions = "executions"
+	// TopicResponses carries response.ready and masked response.body_chunk
+	// events, keyed by request id. Every ingress replica reads it whole and
+	// keeps the replies addressed to itself.
+	TopicResponses = "responses"
+	// TopicPolicy carries policy.loaded, keyed by policy hash.
+	TopicPolicy = "policy"
+)
+
+// AllTopics lists every topic suffix, in data-path order.
+var AllTopics = []string{TopicRequests, TopicDecisions, TopicHolds, TopicGrants, TopicExecutions, TopicResponses, TopicPolicy}
+
+// Kafka record header names carrying envelope fields, so tools can route a
+// record without decoding its value.
+const (
+	HeaderType      = "jg-type"
+	HeaderVersion   = "jg-version"
+	HeaderRequestID = "jg-request-id"
+	// HeaderReplyTo names the ingress replica waiting for this request's
+	// reply; it is set on response.ready and response chunks.
+	HeaderReplyTo = "jg-reply-to"
+)
