@@ -1,0 +1,95 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// ChunkSize is the payload carried by one body chunk event. With base64 and
+// the envelope it stays well under MaxRecordBytes.
+const ChunkSize = 512 << 10
+
+// Chunks splits body into chunk payloads of at most ChunkSize bytes.
+func Chunks(body []byte) [][]byte {
+	var out [][]byte
+	for len(body) > 0 {
+		n := min(len(body), ChunkSize)
+		out = append(out, body[:n])
+		body = body[n:]
+	}
+	return out
+}
+
+// OpenRequestBody streams the request.body_chunk events that follow the
+// request.received record at ref, in order, without holding them all in
+// memory. Records of other requests on the same partition are skipped.
+func OpenRequestBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID string, chunks int) (io.ReadCloser, error) {
+	cfg.setDefaults()
+	cl, err := kgo.NewClient(cfg.clientOpts(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{
+		ref.Topic: {ref.Partition: kgo.NewOffset().At(ref.Offset + 1)},
+	}))...)
+	if err != nil {
+		return nil, fmt.Errorf("bus: open request body: %w", err)
+	}
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		defer cl.Close()
+		seq := 0
+		for seq < chunks {
+			fetches := cl.PollFetches(ctx)
+			if err := ctx.Err(); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+			var ferr error
+			fetches.EachError(func(_ string, _ int32, err error) { ferr = err })
+			if ferr != nil {
+				pw.CloseWithError(fmt.Errorf("bus: read body chunks of %s: %w", requestID, ferr))
+				return
+			}
+			iter := fetches.RecordIter()
+			for !iter.Done() && seq < chunks {
+				r := iter.Next()
+				if header(r, schemas.HeaderRequestID) != requestID || header(r, schemas.HeaderType) != string(schemas.TypeRequestBodyChunk) {
+					continue
+				}
+				m, err := cfg.message(r)
+				if err != nil {
+					pw.CloseWithError(err)
+					return
+				}
+				c, err := schemas.DecodeAs[*schemas.RequestBodyChunk](m.Envelope)
+				if err != nil {
+					pw.CloseWithError(err)
+					return
+				}
+				if c.Seq != seq {
+					pw.CloseWithError(fmt.Errorf("bus: body chunk %d of %s arrived as %d", seq, requestID, c.Seq))
+					return
+				}
+				if _, err := pw.Write(c.Data); err != nil {
+					return // reader closed
+				}
+				seq++
+			}
+		}
+		pw.Close()
+	}()
+	return &cancelReader{PipeReader: pr, cancel: cancel}, nil
+}
+
+type cancelReader struct {
+	*io.PipeReader
+	cancel context.CancelFunc
+}
+
+func (c *cancelReader) Close() error {
+	c.cancel()
+	return c.PipeReader.Close()
+}
