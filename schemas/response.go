@@ -36,6 +36,10 @@ type ResponseBodyChunk struct {
 	Seq     int    `json:"seq"`
 	Data    []byte `json:"data"`
 	Last    bool   `json:"last,omitempty"`
+	// Maskable marks raw chunks of a body the masker rewrites whole (JSON,
+	// XML): it reads them itself when it handles execution.finished and
+	// never passes them on. Other raw chunks stream through unchanged.
+	Maskable bool `json:"maskable,omitempty"`
 }
 
 // EventType implements Payload.

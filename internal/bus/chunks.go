@@ -29,6 +29,17 @@ func Chunks(body []byte) [][]byte {
 // request.received record at ref, in order, without holding them all in
 // memory. Records of other requests on the same partition are skipped.
 func OpenRequestBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID string, chunks int) (io.ReadCloser, error) {
+	return openBody(ctx, cfg, ref, requestID, schemas.TypeRequestBodyChunk, chunks)
+}
+
+// OpenResponseBody streams the raw response.body_chunk events that follow
+// the execution.finished record at ref (the masker reads a whole body it
+// must rewrite this way).
+func OpenResponseBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID string, chunks int) (io.ReadCloser, error) {
+	return openBody(ctx, cfg, ref, requestID, schemas.TypeResponseBodyChunk, chunks)
+}
+
+func openBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID string, chunkType schemas.Type, chunks int) (io.ReadCloser, error) {
 	cfg.setDefaults()
 	cl, err := kgo.NewClient(cfg.clientOpts(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{
 		ref.Topic: {ref.Partition: kgo.NewOffset().At(ref.Offset + 1)},
@@ -56,7 +67,7 @@ func OpenRequestBody(ctx context.Context, cfg Config, ref schemas.RecordRef, req
 			iter := fetches.RecordIter()
 			for !iter.Done() && seq < chunks {
 				r := iter.Next()
-				if header(r, schemas.HeaderRequestID) != requestID || header(r, schemas.HeaderType) != string(schemas.TypeRequestBodyChunk) {
+				if header(r, schemas.HeaderRequestID) != requestID || header(r, schemas.HeaderType) != string(chunkType) {
 					continue
 				}
 				m, err := cfg.message(r)
@@ -64,16 +75,16 @@ func OpenRequestBody(ctx context.Context, cfg Config, ref schemas.RecordRef, req
 					pw.CloseWithError(err)
 					return
 				}
-				c, err := schemas.DecodeAs[*schemas.RequestBodyChunk](m.Envelope)
+				got, data, err := chunkData(m)
 				if err != nil {
 					pw.CloseWithError(err)
 					return
 				}
-				if c.Seq != seq {
-					pw.CloseWithError(fmt.Errorf("bus: body chunk %d of %s arrived as %d", seq, requestID, c.Seq))
+				if got != seq {
+					pw.CloseWithError(fmt.Errorf("bus: body chunk %d of %s arrived as %d", seq, requestID, got))
 					return
 				}
-				if _, err := pw.Write(c.Data); err != nil {
+				if _, err := pw.Write(data); err != nil {
 					return // reader closed
 				}
 				seq++
@@ -92,4 +103,19 @@ type cancelReader struct {
 func (c *cancelReader) Close() error {
 	c.cancel()
 	return c.PipeReader.Close()
+}
+
+// chunkData returns the sequence number and bytes of either chunk type.
+func chunkData(m Message) (int, []byte, error) {
+	p, err := m.Envelope.Decode()
+	if err != nil {
+		return 0, nil, err
+	}
+	switch c := p.(type) {
+	case *schemas.RequestBodyChunk:
+		return c.Seq, c.Data, nil
+	case *schemas.ResponseBodyChunk:
+		return c.Seq, c.Data, nil
+	}
+	return 0, nil, fmt.Errorf("bus: %s is not a body chunk", m.Envelope.Type)
 }

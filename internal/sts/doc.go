@@ -1,0 +1,22 @@
+// Package sts is jitgate's STS-compatible front door: it answers
+// AssumeRoleWithWebIdentity itself, exchanging an OIDC token from a trusted
+// issuer for jitgate session credentials, and GetCallerIdentity for a
+// session. Neither call ever reaches AWS.
+//
+// AssumeRoleWithWebIdentity arrives unsigned in the STS query protocol (form
+// POST or GET query). The token is verified with go-oidc against the issuer
+// named by its (unverified) iss claim, which must be one of Config.Issuers:
+// signature from the issuer's JWKS, issuer, audience and expiry. The session
+// is sealed by a session.Sealer, so any ingress replica can verify it later.
+//
+// OIDC discovery is lazy: New does no network I/O, and each issuer's
+// discovery document is fetched at its first use and retried at the next
+// request if it failed, so the ingress can start before its issuer (as
+// `jitgate dev` does with its built-in one). Service.Discover fetches them
+// eagerly, for a readiness check.
+//
+// Answers use the real STS XML shapes, and failures the STS error shape with
+// the codes SDKs know: ValidationError, InvalidIdentityToken,
+// ExpiredTokenException, IDPCommunicationError, AccessDenied. No response or
+// error ever contains the web identity token.
+package sts
