@@ -212,3 +212,55 @@ func TestTooLargeRecordIsRefused(t *testing.T) {
 		t.Fatalf("got %v, want TooLargeError", err)
 	}
 }
+
+func TestTailFromStartCatchesUp(t *testing.T) {
+	for name, addrs := range brokers(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			cfg := testConfig(t, addrs)
+			// Some records written plainly, some by a committed transaction,
+			// so the log ends in a transaction marker.
+			pub, err := NewPublisher(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pub.Close()
+			for i := range 5 {
+				if err := pub.Publish(ctx, Output{Topic: schemas.TopicGrants, Envelope: event(t, fmt.Sprintf("g-%d", i), &schemas.GrantRevoked{})}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, stop := collect(t, ctx, cfg, "", schemas.TopicGrants)
+			stageCtx, stopStage := context.WithCancel(ctx)
+			go RunStage(stageCtx, StageConfig{Bus: cfg, Group: "g", Topics: []string{schemas.TopicRequests}, Instance: "i"},
+				func(ctx context.Context, m Message) (Result, error) {
+					return Result{Out: []Output{{Topic: schemas.TopicGrants, Envelope: event(t, "t-"+m.Envelope.RequestID, &schemas.GrantRevoked{})}}}, nil
+				})
+			if err := pub.Publish(ctx, Output{Topic: schemas.TopicRequests, Envelope: event(t, "x", &schemas.RequestReceived{})}); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the transactional record", func() bool { return len(got()) == 1 })
+			stop()
+			stopStage()
+
+			tail, err := NewTail(ctx, cfg, FromStart, nil, schemas.TopicGrants)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			seen := 0
+			go tail.Run(ctx, nil, func(Message) { mu.Lock(); seen++; mu.Unlock() })
+			select {
+			case <-tail.CaughtUp():
+			case <-time.After(30 * time.Second):
+				t.Fatal("tail never caught up")
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if seen != 6 {
+				t.Fatalf("caught up after %d records, want all 6", seen)
+			}
+		})
+	}
+}

@@ -18,6 +18,10 @@ type Tail struct {
 	cfg Config
 	cl  *kgo.Client
 	log *slog.Logger
+	// target holds, per topic and partition, the end offset as of NewTail;
+	// caughtUp closes once every partition was read up to it.
+	target   map[string]map[int32]int64
+	caughtUp chan struct{}
 }
 
 // TailFrom says where a tail starts.
@@ -46,36 +50,74 @@ func NewTail(ctx context.Context, cfg Config, from TailFrom, log *slog.Logger, t
 	for i, t := range topics {
 		full[i] = cfg.Topic(t)
 	}
-	opts := cfg.clientOpts()
-	if from == FromStart {
-		opts = append(opts, kgo.ConsumeTopics(full...), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	} else {
-		admCl, err := kgo.NewClient(cfg.clientOpts()...)
-		if err != nil {
-			return nil, fmt.Errorf("bus: tail: %w", err)
-		}
-		ends, err := kadm.NewClient(admCl).ListEndOffsets(ctx, full...)
-		admCl.Close()
-		if err == nil {
-			err = ends.Error()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("bus: tail: list end offsets of %v: %w", full, err)
-		}
-		parts := map[string]map[int32]kgo.Offset{}
-		ends.Each(func(o kadm.ListedOffset) {
-			if parts[o.Topic] == nil {
-				parts[o.Topic] = map[int32]kgo.Offset{}
-			}
-			parts[o.Topic][o.Partition] = kgo.NewOffset().At(o.Offset)
-		})
-		opts = append(opts, kgo.ConsumePartitions(parts))
-	}
-	cl, err := kgo.NewClient(opts...)
+	admCl, err := kgo.NewClient(cfg.clientOpts()...)
 	if err != nil {
 		return nil, fmt.Errorf("bus: tail: %w", err)
 	}
-	return &Tail{cfg: cfg, cl: cl, log: log}, nil
+	ends, err := kadm.NewClient(admCl).ListEndOffsets(ctx, full...)
+	admCl.Close()
+	if err == nil {
+		err = ends.Error()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bus: tail: list end offsets of %v: %w", full, err)
+	}
+	t := &Tail{cfg: cfg, log: log, target: map[string]map[int32]int64{}, caughtUp: make(chan struct{})}
+	parts := map[string]map[int32]kgo.Offset{}
+	ends.Each(func(o kadm.ListedOffset) {
+		if parts[o.Topic] == nil {
+			parts[o.Topic] = map[int32]kgo.Offset{}
+		}
+		if from == FromStart {
+			parts[o.Topic][o.Partition] = kgo.NewOffset().AtStart()
+			if o.Offset > 0 {
+				if t.target[o.Topic] == nil {
+					t.target[o.Topic] = map[int32]int64{}
+				}
+				t.target[o.Topic][o.Partition] = o.Offset
+			}
+		} else {
+			parts[o.Topic][o.Partition] = kgo.NewOffset().At(o.Offset)
+		}
+	})
+	t.checkCaughtUp()
+	// Control records (transaction markers) are kept so that the read
+	// position is known exactly; Run skips them.
+	t.cl, err = kgo.NewClient(cfg.clientOpts(kgo.ConsumePartitions(parts), kgo.KeepControlRecords())...)
+	if err != nil {
+		return nil, fmt.Errorf("bus: tail: %w", err)
+	}
+	return t, nil
+}
+
+// CaughtUp is closed once the tail has read every record that existed when
+// NewTail returned (at once for FromEnd). Roles that rebuild state from a
+// topic wait for it before acting on that state.
+func (t *Tail) CaughtUp() <-chan struct{} { return t.caughtUp }
+
+// advance notes that r was read and closes caughtUp when every partition
+// reached its target.
+func (t *Tail) advance(r *kgo.Record) {
+	if len(t.target) == 0 {
+		return
+	}
+	if end, ok := t.target[r.Topic][r.Partition]; ok && r.Offset+1 >= end {
+		delete(t.target[r.Topic], r.Partition)
+		if len(t.target[r.Topic]) == 0 {
+			delete(t.target, r.Topic)
+		}
+	}
+	t.checkCaughtUp()
+}
+
+func (t *Tail) checkCaughtUp() {
+	if len(t.target) == 0 {
+		select {
+		case <-t.caughtUp:
+		default:
+			close(t.caughtUp)
+		}
+	}
 }
 
 // Filter decides from a record's reply-to header whether to decode it.
@@ -95,6 +137,10 @@ func (t *Tail) Run(ctx context.Context, keep Filter, fn func(Message)) error {
 			t.log.Warn("tail fetch failed", "topic", topic, "partition", p, "err", err)
 		})
 		fetches.EachRecord(func(r *kgo.Record) {
+			defer t.advance(r)
+			if r.Attrs.IsControl() {
+				return
+			}
 			if keep != nil && !keep(header(r, schemas.HeaderReplyTo)) {
 				return
 			}
