@@ -81,16 +81,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in AssumeRoleIn
 	if err != nil {
 		return AssumeRoleOutput{}, err
 	}
-	peeked, err := peekClaims(in.WebIdentityToken)
-	if err != nil {
-		return AssumeRoleOutput{}, newError(ErrInvalidIdentityToken, "the web identity token is not a well-formed JWT", err)
-	}
-	iss, ok := s.issuers[peeked.Iss]
-	if !ok {
-		return AssumeRoleOutput{}, newError(ErrInvalidIdentityToken,
-			"No OpenIDConnect provider trusted by this gateway for "+quoteShort(peeked.Iss), nil)
-	}
-	p, err := iss.verify(ctx, in.WebIdentityToken, peeked)
+	p, iss, err := s.authenticate(ctx, in.WebIdentityToken)
 	if err != nil {
 		return AssumeRoleOutput{}, err
 	}
@@ -116,6 +107,32 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in AssumeRoleIn
 		Provider:       p.Issuer,
 		Audience:       iss.cfg.Audience,
 	}, nil
+}
+
+// Authenticate verifies an OIDC token from a trusted issuer (issuer,
+// audience, expiry, signature) and returns its principal. The ingress uses it
+// for the approver API, where humans and agents present bearer tokens.
+// Every error is an *Error.
+func (s *Service) Authenticate(ctx context.Context, raw string) (session.Principal, error) {
+	p, _, err := s.authenticate(ctx, raw)
+	return p, err
+}
+
+func (s *Service) authenticate(ctx context.Context, raw string) (session.Principal, *issuer, error) {
+	peeked, err := peekClaims(raw)
+	if err != nil {
+		return session.Principal{}, nil, newError(ErrInvalidIdentityToken, "the web identity token is not a well-formed JWT", err)
+	}
+	iss, ok := s.issuers[peeked.Iss]
+	if !ok {
+		return session.Principal{}, nil, newError(ErrInvalidIdentityToken,
+			"No OpenIDConnect provider trusted by this gateway for "+quoteShort(peeked.Iss), nil)
+	}
+	p, err := iss.verify(ctx, raw, peeked)
+	if err != nil {
+		return session.Principal{}, nil, err
+	}
+	return p, iss, nil
 }
 
 // validate checks the parameters as STS does and returns the session TTL.
