@@ -1,0 +1,27 @@
+// Package sigv4 verifies AWS Signature Version 4 requests as stock AWS
+// clients send them (AWS CLI v1 / botocore, boto3, aws-sdk-go-v2).
+//
+// Verify takes a server-side *http.Request whose body has already been read,
+// rebuilds the canonical request exactly as AWS defines it, and compares the
+// signature with hmac.Equal. It handles:
+//
+//   - the Authorization header form and the presigned (query) form;
+//   - S3-style paths (signed as sent) and every other service's paths
+//     (each segment encoded a second time), chosen by the signing name;
+//   - payload modes: a hex SHA-256 in X-Amz-Content-Sha256 (checked against
+//     the body), UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER and
+//     STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER] (aws-chunked bodies are
+//     decoded, chunk signatures and trailer checksums verified), and the
+//     body's own hash when the header is absent (non-S3 services);
+//   - session tokens: a token sent in a header must be signed, and is handed
+//     to the Lookup with the access key id;
+//   - time: header-form requests more than 15 minutes from now, and presigned
+//     requests past X-Amz-Date + X-Amz-Expires (at most 7 days), are rejected.
+//
+// Errors are sentinels from errors.go; Code maps any of them to the AWS error
+// code a client expects, and HTTPStatus to the status to answer with. No error
+// message carries a secret key, a session token or a signature.
+//
+// SigV4 does not stop replays inside the 15-minute window; callers that care
+// must remember what they have seen.
+package sigv4
