@@ -1,0 +1,190 @@
+package masker
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/internal/ids"
+	"github.com/jitgate/jitgate/internal/redact"
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// Deps are what a Masker is built from.
+type Deps struct {
+	Logger *slog.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Masker is the masker stage.
+type Masker struct {
+	cfg    Config
+	deps   Deps
+	log    *slog.Logger
+	engine *redact.Engine
+}
+
+// New compiles the masking rules.
+func New(cfg Config, deps Deps) (*Masker, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	rules, err := LoadRules(cfg.RulesFile)
+	if err != nil {
+		return nil, err
+	}
+	engine, err := redact.New(rules)
+	if err != nil {
+		return nil, fmt.Errorf("masker: %w", err)
+	}
+	return &Masker{cfg: cfg, deps: deps, log: deps.Logger.With("role", "masker", "instance", cfg.Instance), engine: engine}, nil
+}
+
+// Run masks until ctx ends.
+func (k *Masker) Run(ctx context.Context) error {
+	return bus.RunStage(ctx, bus.StageConfig{
+		Bus: k.cfg.Bus, Group: k.cfg.Group, Topics: []string{schemas.TopicExecutions},
+		Instance: k.cfg.Instance, Logger: k.log,
+	}, k.Handle)
+}
+
+// Handle masks one executions-topic event.
+func (k *Masker) Handle(ctx context.Context, m bus.Message) (bus.Result, error) {
+	switch m.Envelope.Type {
+	case schemas.TypeExecutionFinished:
+		fin, err := schemas.DecodeAs[*schemas.ExecutionFinished](m.Envelope)
+		if err != nil {
+			return bus.Result{}, err
+		}
+		ready, chunks, err := k.finished(ctx, m, fin)
+		if err != nil {
+			return bus.Result{}, err
+		}
+		return k.result(m.Envelope.RequestID, fin.ReplyTo, ready, chunks)
+	case schemas.TypeResponseBodyChunk:
+		c, err := schemas.DecodeAs[*schemas.ResponseBodyChunk](m.Envelope)
+		if err != nil || c.Maskable {
+			return bus.Result{}, err // a maskable body went out whole with its execution.finished
+		}
+		out := &schemas.ResponseBodyChunk{ReplyTo: c.ReplyTo, Seq: c.Seq, Data: c.Data, Last: c.Last}
+		return k.result(m.Envelope.RequestID, c.ReplyTo, nil, []*schemas.ResponseBodyChunk{out})
+	}
+	return bus.Result{}, nil
+}
+
+// finished turns the upstream's raw answer into the agent's answer.
+func (k *Masker) finished(ctx context.Context, m bus.Message, fin *schemas.ExecutionFinished) (*schemas.ResponseReady, []*schemas.ResponseBodyChunk, error) {
+	ready := &schemas.ResponseReady{ReplyTo: fin.ReplyTo}
+	fail := func(status int, code, msg string) (*schemas.ResponseReady, []*schemas.ResponseBodyChunk, error) {
+		ready.Outcome = schemas.OutcomeError
+		ready.Error = &schemas.APIError{Status: status, Code: code, Message: fmt.Sprintf("%s (request id %s)", msg, m.Envelope.RequestID)}
+		return ready, nil, nil
+	}
+	if fin.Error != "" {
+		return fail(http.StatusServiceUnavailable, "ServiceUnavailable", "jitgate could not complete the call upstream: "+fin.Error)
+	}
+	resp := fin.Response
+	headers := toHTTPHeader(resp.Headers)
+	ct := headers.Get("Content-Type")
+	ready.Outcome = schemas.OutcomeExecuted
+	if resp.BodyChunks > 0 && !redact.Maskable(ct, fin.Service, fin.Operation) {
+		ready.Response = &resp // raw chunks stream through as they come
+		return ready, nil, nil
+	}
+	body := resp.Body
+	if resp.BodyChunks > 0 {
+		if resp.BodySize > k.cfg.MaxBody {
+			return fail(http.StatusBadGateway, "InternalFailure", fmt.Sprintf("the %d-byte response is too large to mask (limit %d bytes)", resp.BodySize, k.cfg.MaxBody))
+		}
+		var err error
+		if body, err = k.readBody(ctx, m, resp); err != nil {
+			return nil, nil, err // retry: the chunks are in Kafka
+		}
+	}
+	masked, err := k.engine.Body(ct, fin.Service, fin.Operation, body)
+	if err != nil {
+		k.log.Warn("response withheld: it could not be parsed for masking", "request_id", m.Envelope.RequestID, "err", err)
+		return fail(http.StatusBadGateway, "InternalFailure", "jitgate withheld the response because it could not be checked for secrets")
+	}
+	if masked.Changed {
+		redact.FixHeaders(headers, masked.Body)
+		ready.Masked = masked.Fields
+	}
+	out := schemas.HTTPResponse{Status: resp.Status, Headers: fromHTTPHeader(headers), BodySize: int64(len(masked.Body))}
+	var chunks []*schemas.ResponseBodyChunk
+	if len(masked.Body) > bus.ChunkSize {
+		parts := bus.Chunks(masked.Body)
+		out.BodyChunks = len(parts)
+		for i, p := range parts {
+			chunks = append(chunks, &schemas.ResponseBodyChunk{ReplyTo: fin.ReplyTo, Seq: i, Data: p, Last: i == len(parts)-1})
+		}
+	} else {
+		out.Body = masked.Body
+	}
+	ready.Response = &out
+	return ready, chunks, nil
+}
+
+func (k *Masker) readBody(ctx context.Context, m bus.Message, resp schemas.HTTPResponse) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	rc, err := bus.OpenResponseBody(ctx, k.cfg.Bus, m.Ref(k.cfg.Bus), m.Envelope.RequestID, resp.BodyChunks)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, k.cfg.MaxBody))
+}
+
+func (k *Masker) result(requestID, replyTo string, ready *schemas.ResponseReady, chunks []*schemas.ResponseBodyChunk) (bus.Result, error) {
+	var res bus.Result
+	add := func(p schemas.Payload) error {
+		env, err := schemas.NewEnvelope(ids.New(), requestID, k.cfg.Instance, k.deps.Now(), p)
+		if err != nil {
+			return err
+		}
+		res.Out = append(res.Out, bus.Output{Topic: schemas.TopicResponses, ReplyTo: replyTo, Envelope: env})
+		return nil
+	}
+	if ready != nil {
+		if err := add(ready); err != nil {
+			return bus.Result{}, err
+		}
+	}
+	for _, c := range chunks {
+		if err := add(c); err != nil {
+			return bus.Result{}, err
+		}
+	}
+	return res, nil
+}
+
+func toHTTPHeader(hs []schemas.Header) http.Header {
+	h := http.Header{}
+	for _, x := range hs {
+		h.Add(x.Name, x.Value)
+	}
+	return h
+}
+
+func fromHTTPHeader(h http.Header) []schemas.Header {
+	var out []schemas.Header
+	for name, vals := range h {
+		for _, v := range vals {
+			out = append(out, schemas.Header{Name: name, Value: v})
+		}
+	}
+	return out
+}
