@@ -1,0 +1,74 @@
+package testenv
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// kafkaStartTimeout bounds a broker start (storage format and JVM start-up):
+// about ten seconds on an idle two-core machine, more under load.
+const kafkaStartTimeout = 180 * time.Second
+
+// Kafka returns the address (host:port) of a real Apache Kafka broker for the
+// test. If JITGATE_TEST_KAFKA is set (scripts/test.sh starts one broker for
+// the whole run), that is returned, and tests must use their own topic and
+// group names. Otherwise a single-node KRaft broker starts from the jars that
+// scripts/deps.sh caches, in t.TempDir() on free ports, and is stopped at
+// cleanup; that takes about ten seconds. The broker does not create topics
+// on use (auto.create.topics.enable=false) and runs transactions and
+// consumer groups with replication factor 1. Without the jars the test is
+// skipped, or fails under CI or JITGATE_REQUIRE_SERVERS=1.
+func Kafka(t testing.TB) (addr string) {
+	t.Helper()
+	if addr := os.Getenv("JITGATE_TEST_KAFKA"); addr != "" {
+		return addr
+	}
+	if _, ok := probe(t, "kafka.sh", "libs"); !ok {
+		missing(t, "the Kafka broker jars are")
+	}
+	if _, err := exec.LookPath("java"); err != nil {
+		missing(t, "java (17 or newer) is")
+	}
+	dir := t.TempDir()
+	port, controller := FreePort(t), FreePort(t)
+	for controller == port {
+		controller = FreePort(t)
+	}
+	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	cmd := exec.Command("bash", script(t, "kafka.sh"), "run", dir, strconv.Itoa(port), strconv.Itoa(controller))
+	p := startProcess(t, "kafka broker", cmd, filepath.Join(dir, "kafka.log"), filepath.Join(dir, "format.log"))
+	start := time.Now()
+	p.waitReady(t, kafkaStartTimeout, func(ctx context.Context) error {
+		return brokerReady(ctx, addr)
+	})
+	t.Logf("testenv: Kafka broker on %s ready in %s", addr, time.Since(start).Round(100*time.Millisecond))
+	return addr
+}
+
+// brokerReady succeeds once the broker answers a metadata request that lists
+// itself; it only answers requests when it has fully started.
+func brokerReady(ctx context.Context, addr string) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DialTimeout(time.Second))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	md, err := kadm.NewClient(cl).BrokerMetadata(ctx)
+	if err != nil {
+		return err
+	}
+	if len(md.Brokers) == 0 {
+		return errors.New("metadata lists no brokers yet")
+	}
+	return nil
+}
