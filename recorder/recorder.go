@@ -83,7 +83,9 @@ func (r *Recorder) Run(ctx context.Context) error {
 		Group:    r.cfg.Group,
 		Topics:   schemas.AllTopics,
 		MaxBatch: r.cfg.BatchSize,
-		Logger:   r.log,
+		// The recorder reports an outage once and its recovery (status.go).
+		QuietRetries: true,
+		Logger:       r.log,
 	}, r.storeBatch)
 }
 

@@ -24,7 +24,10 @@ type BatchConfig struct {
 	// RetryPause is the first wait after a failed batch; it doubles up to
 	// one minute. Default 1s.
 	RetryPause time.Duration
-	Logger     *slog.Logger
+	// QuietRetries leaves reporting a failing sink to the handler, which
+	// knows how to say it once rather than on every retry.
+	QuietRetries bool
+	Logger       *slog.Logger
 }
 
 // RunBatches consumes cfg.Topics as cfg.Group and hands batches to h,
@@ -97,7 +100,9 @@ func RunBatches(ctx context.Context, cfg BatchConfig, h BatchHandler) error {
 				cl.AllowRebalance()
 				return nil
 			}
-			log.Warn("batch not stored; will retry (nothing is lost)", "events", len(ms), "err", err, "retry_in", pause)
+			if !cfg.QuietRetries {
+				log.Warn("batch not stored; will retry (nothing is lost)", "events", len(ms), "err", err, "retry_in", pause)
+			}
 			select {
 			case <-ctx.Done():
 				cl.AllowRebalance()
