@@ -8,6 +8,9 @@ type HoldOpened struct {
 	Rule    string          `json:"rule"`
 	Reason  string          `json:"reason"`
 	Terms   HoldTerms       `json:"terms"`
+	// Body locates the request.received record when the body is chunked,
+	// so an approved call can still be executed with its body.
+	Body *RecordRef `json:"body,omitempty"`
 }
 
 // EventType implements Payload.

@@ -22,7 +22,7 @@ func TestDevPolicy(t *testing.T) {
 		{"sandbox GetObject", Input{Principal: sandbox, Service: "s3", Operation: "GetObject", ReadOnly: true}, Allow, "sandbox-allow"},
 		{"sandbox DynamoDB PutItem", Input{Principal: sandbox, Service: "dynamodb", Operation: "PutItem"}, Allow, "sandbox-allow"},
 		{"sandbox DeleteBucket", Input{Principal: sandbox, Service: "s3", Operation: "DeleteBucket"}, Deny, "sandbox-no-delete"},
-		{"sandbox DeleteObject", Input{Principal: sandbox, Service: "s3", Operation: "DeleteObject"}, Deny, "sandbox-no-delete"},
+		{"sandbox DeleteObject", Input{Principal: sandbox, Service: "s3", Operation: "DeleteObject"}, Hold, "sandbox-delete-object-needs-approval"},
 		{"sandbox DeleteObjects", Input{Principal: sandbox, Service: "s3", Operation: "DeleteObjects"}, Deny, "sandbox-no-delete"},
 		{"sandbox DeleteItem", Input{Principal: sandbox, Service: "dynamodb", Operation: "DeleteItem"}, Deny, "sandbox-no-delete"},
 		{"sandbox AssumeRole", Input{Principal: sandbox, Service: "sts", Operation: "AssumeRole"}, Deny, BuiltinRuleName},

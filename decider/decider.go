@@ -1,0 +1,246 @@
+package decider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/internal/holds"
+	"github.com/jitgate/jitgate/internal/ids"
+	"github.com/jitgate/jitgate/internal/notify"
+	"github.com/jitgate/jitgate/internal/policy"
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// Publisher writes events outside the stage loop (policy.loaded).
+type Publisher interface {
+	Publish(ctx context.Context, outs ...bus.Output) error
+}
+
+// Deps are what a Decider is built from.
+type Deps struct {
+	Publisher Publisher
+	Logger    *slog.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Decider is the decider stage.
+type Decider struct {
+	cfg     Config
+	deps    Deps
+	log     *slog.Logger
+	watcher *policy.Watcher
+	// holds is the holds and grants view rebuilt from Kafka.
+	holds *holds.Store
+}
+
+// New loads and compiles the policy; a bad policy is an error naming the
+// rule.
+func New(cfg Config, deps Deps) (*Decider, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Publisher == nil {
+		return nil, errors.New("decider: a publisher is required")
+	}
+	d := &Decider{cfg: cfg, deps: deps, log: deps.Logger.With("role", "decider", "instance", cfg.Instance), holds: holds.NewStore()}
+	w, err := policy.NewWatcher(cfg.PolicyFile, cfg.ReloadEvery, d.policyChanged, func(err error) {
+		d.log.Error("policy reload rejected; the previous policy stays in force", "err", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.watcher = w
+	return d, nil
+}
+
+// Policy is the policy in force.
+func (d *Decider) Policy() *policy.Policy { return d.watcher.Current() }
+
+// Reload re-reads the policy file now (SIGHUP).
+func (d *Decider) Reload() error { return d.watcher.Reload() }
+
+func (d *Decider) policyChanged(p *policy.Policy) {
+	d.log.Info("policy in force", "file", d.cfg.PolicyFile, "hash", p.Hash(), "rules", len(p.Rules()))
+	ev := &schemas.PolicyLoaded{Hash: p.Hash(), Source: d.cfg.PolicyFile, By: d.cfg.Instance, Rules: len(p.Rules())}
+	env, err := schemas.NewEnvelope(ids.New(), "", d.cfg.Instance, d.deps.Now(), ev)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = d.deps.Publisher.Publish(ctx, bus.Output{Topic: schemas.TopicPolicy, Key: p.Hash(), Envelope: env})
+	}
+	if err != nil {
+		d.log.Warn("could not record policy.loaded", "err", err)
+	}
+}
+
+// Run decides until ctx ends. It first rebuilds the holds and grants view
+// from Kafka, so that a restarted decider honours every grant at once.
+func (d *Decider) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	caughtUp, err := d.followHolds(ctx)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-caughtUp:
+	case <-ctx.Done():
+		return nil
+	}
+	d.policyChanged(d.Policy())
+	go d.watcher.Run(ctx)
+	go d.expireHolds(ctx)
+	if d.cfg.Webhook.URL != "" {
+		n, err := notify.New(d.cfg.Webhook, nil, d.log)
+		if err != nil {
+			return err
+		}
+		go func() {
+			if err := d.notifyHolds(ctx, n); err != nil {
+				d.log.Error("hold notifications stopped", "err", err)
+			}
+		}()
+	}
+	return bus.RunStage(ctx, bus.StageConfig{
+		Bus: d.cfg.Bus, Group: d.cfg.Group, Topics: []string{schemas.TopicRequests, schemas.TopicHolds},
+		Instance: d.cfg.Instance, Logger: d.log, RetryPause: 50 * time.Millisecond,
+	}, d.Handle)
+}
+
+// Handle decides one request.received and acts on the hold lifecycle;
+// other events produce nothing.
+func (d *Decider) Handle(_ context.Context, m bus.Message) (bus.Result, error) {
+	if m.Topic == schemas.TopicHolds {
+		return d.handleHoldEvent(m)
+	}
+	if m.Envelope.Type != schemas.TypeRequestReceived {
+		return bus.Result{}, nil
+	}
+	req, err := schemas.DecodeAs[*schemas.RequestReceived](m.Envelope)
+	if err != nil {
+		return bus.Result{}, nil // unreachable: the loop decoded it already
+	}
+	pol := d.Policy()
+	now := d.deps.Now()
+	in, err := input(req, now)
+	var (
+		dec     policy.Decision
+		grantID string
+	)
+	if err != nil {
+		dec = policy.Decision{Outcome: policy.Deny, Reason: "request parameters are unreadable: " + err.Error()}
+	} else if g, ok, gerr := d.holds.MatchGrant(req, now); gerr == nil && ok {
+		// Active grants come before the rules.
+		dec = policy.Decision{Outcome: policy.Allow, Rule: "grant:" + g.GrantID, Role: g.Role,
+			Reason: fmt.Sprintf("grant %s approved by %s, until %s", g.GrantID, strings.Join(g.ApprovedBy, ", "), g.Expires.UTC().Format(time.RFC3339))}
+		grantID = g.GrantID
+	} else if dec, err = pol.Evaluate(in); err != nil {
+		d.log.Warn("policy error; denied", "request_id", m.Envelope.RequestID, "err", err)
+	}
+	out := &schemas.DecisionMade{
+		Outcome:    schemas.Outcome(dec.Outcome),
+		Rule:       dec.Rule,
+		Reason:     dec.Reason,
+		PolicyHash: pol.Hash(),
+		Role:       dec.Role,
+		GrantID:    grantID,
+		Request:    *req,
+	}
+	if req.HTTP.BodyChunks > 0 {
+		ref := m.Ref(d.cfg.Bus)
+		out.Body = &ref
+	}
+	if dec.Hold != nil {
+		out.Hold = holdTerms(dec.Hold, now)
+	}
+	d.log.Info("decision", "request_id", m.Envelope.RequestID, "call", req.Service+"."+req.Operation,
+		"principal", req.Principal.Subject, "outcome", dec.Outcome, "rule", dec.Rule)
+	return d.outputs(m.Envelope.RequestID, out)
+}
+
+func (d *Decider) outputs(requestID string, dec *schemas.DecisionMade) (bus.Result, error) {
+	if err := dec.Seal(d.cfg.DecisionKey); err != nil {
+		return bus.Result{}, err
+	}
+	var res bus.Result
+	add := func(topic string, p schemas.Payload, replyTo string) error {
+		env, err := schemas.NewEnvelope(ids.New(), requestID, d.cfg.Instance, d.deps.Now(), p)
+		if err != nil {
+			return err
+		}
+		res.Out = append(res.Out, bus.Output{Topic: topic, ReplyTo: replyTo, Envelope: env})
+		return nil
+	}
+	if err := add(schemas.TopicDecisions, dec, ""); err != nil {
+		return bus.Result{}, err
+	}
+	var err error
+	switch dec.Outcome {
+	case schemas.Deny:
+		err = add(schemas.TopicResponses, &schemas.ResponseReady{
+			ReplyTo: dec.Request.ReplyTo,
+			Outcome: schemas.OutcomeDenied,
+			Error:   &schemas.APIError{Status: http.StatusForbidden, Code: "AccessDenied", Message: denyMessage(dec, requestID)},
+		}, dec.Request.ReplyTo)
+	case schemas.Hold:
+		err = add(schemas.TopicHolds, &schemas.HoldOpened{Request: dec.Request, Rule: dec.Rule, Reason: dec.Reason, Terms: *dec.Hold, Body: dec.Body}, "")
+	}
+	return res, err
+}
+
+func denyMessage(dec *schemas.DecisionMade, requestID string) string {
+	call := dec.Request.Service + ":" + dec.Request.Operation
+	if dec.Rule == "" {
+		return fmt.Sprintf("jitgate denied %s: %s (request id %s)", call, dec.Reason, requestID)
+	}
+	return fmt.Sprintf("jitgate denied %s by rule %q: %s (request id %s)", call, dec.Rule, dec.Reason, requestID)
+}
+
+// input maps a request to the policy's environment.
+func input(req *schemas.RequestReceived, now time.Time) (policy.Input, error) {
+	params := map[string]any{}
+	if len(req.Params) > 0 {
+		if err := json.Unmarshal(req.Params, &params); err != nil {
+			return policy.Input{}, err
+		}
+	}
+	return policy.Input{
+		Principal: policy.Principal{Sub: req.Principal.Subject, Issuer: req.Principal.Issuer, Groups: req.Principal.Groups},
+		Service:   req.Service,
+		Operation: req.Operation,
+		Region:    req.Region,
+		ReadOnly:  req.ReadOnly,
+		Params:    params,
+		Source:    req.Source,
+		Time:      now,
+		Role:      req.Role,
+	}, nil
+}
+
+func holdTerms(h *policy.HoldSpec, now time.Time) *schemas.HoldTerms {
+	t := &schemas.HoldTerms{
+		Approvers:            h.Approvers,
+		Approvals:            h.Approvals,
+		Expires:              now.Add(h.Wait),
+		RequireJustification: h.RequireJustification,
+	}
+	if h.Grant != nil {
+		t.Grant = &schemas.GrantTerms{For: h.Grant.For, Scope: h.Grant.Scope, Match: h.Grant.Match}
+	}
+	return t
+}

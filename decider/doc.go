@@ -1,0 +1,18 @@
+// Package decider judges every agent call against the policy.
+//
+// Input topic: requests (request.received; body chunks are ignored, the
+// decider never needs a body). Output topics: decisions (decision.made,
+// sealed with the decision key so executors can tell a decider wrote it),
+// responses (response.ready with AccessDenied for denials), holds
+// (hold.opened for calls that need a human), policy (policy.loaded whenever
+// a policy version comes into force).
+//
+// Rules are evaluated in order, first match wins, default deny; a policy
+// error at run time denies (fail closed). The policy file is compiled at
+// start (a bad file stops the decider with the rule named) and reloaded on
+// change or SIGHUP; a bad reload keeps the policy in force.
+//
+// Delivery: each request's outputs and its input offset commit in one Kafka
+// transaction, so a request gets exactly one decision even when a decider
+// dies mid-batch.
+package decider

@@ -1,0 +1,172 @@
+package decider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/internal/holds"
+	"github.com/jitgate/jitgate/internal/ids"
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// errNotYetApplied makes the stage loop retry an event until this decider's
+// view of the holds log has caught up with it.
+var errNotYetApplied = errors.New("decider: holds view has not applied this event yet")
+
+// followHolds rebuilds the holds and grants view from Kafka and keeps it
+// current. The returned channel closes once the log written before start
+// has been read.
+func (d *Decider) followHolds(ctx context.Context) (<-chan struct{}, error) {
+	tail, err := bus.NewTail(ctx, d.cfg.Bus, bus.FromStart, d.log, schemas.TopicHolds, schemas.TopicGrants)
+	if err != nil {
+		return nil, err
+	}
+	go tail.Run(ctx, nil, func(m bus.Message) {
+		if err := d.holds.Apply(m.Envelope); err != nil {
+			d.log.Warn("holds event not applied", "type", m.Envelope.Type, "request_id", m.Envelope.RequestID, "err", err)
+		}
+	})
+	return tail.CaughtUp(), nil
+}
+
+// handleHoldEvent acts on the hold lifecycle: the approval that completes a
+// hold opens its grant and, while the agent still waits, lets the call run;
+// a denial or expiry answers a waiting agent.
+func (d *Decider) handleHoldEvent(m bus.Message) (bus.Result, error) {
+	switch m.Envelope.Type {
+	case schemas.TypeApprovalGiven, schemas.TypeHoldDenied, schemas.TypeHoldExpired:
+	default:
+		return bus.Result{}, nil
+	}
+	if !d.holds.Seen(m.Envelope.ID) {
+		return bus.Result{}, errNotYetApplied
+	}
+	id := m.Envelope.RequestID
+	h, ok := d.holds.Hold(id)
+	if !ok {
+		d.log.Warn("event for an unknown hold ignored", "type", m.Envelope.Type, "request_id", id)
+		return bus.Result{}, nil
+	}
+	now := d.deps.Now()
+	switch m.Envelope.Type {
+	case schemas.TypeApprovalGiven:
+		return d.approved(h, m.Envelope.ID, now)
+	case schemas.TypeHoldDenied:
+		if h.State != holds.StateDenied || now.After(h.Request.Deadline) {
+			return bus.Result{}, nil
+		}
+		msg := fmt.Sprintf("jitgate: %s:%s was denied by %s: %s (request id %s)", h.Request.Service, h.Request.Operation, h.ResolvedBy, h.ResolvedReason, id)
+		return d.answerWaiting(h, msg)
+	default: // hold.expired
+		if now.After(h.Request.Deadline) {
+			return bus.Result{}, nil
+		}
+		return d.answerWaiting(h, fmt.Sprintf("jitgate: the hold on %s:%s expired without a decision (request id %s)", h.Request.Service, h.Request.Operation, id))
+	}
+}
+
+// approved completes a hold when eventID is exactly the approval that
+// reaches the rule's count (so replays and concurrent approvals complete it
+// once).
+func (d *Decider) approved(h holds.Hold, eventID string, now time.Time) (bus.Result, error) {
+	crossed, approvals, err := d.holds.Crossing(h.RequestID, eventID)
+	if err != nil || !crossed {
+		return bus.Result{}, nil // invalid or not decisive: the ingress already told the caller
+	}
+	names := make([]string, len(approvals))
+	for i, a := range approvals {
+		names[i] = holds.Identity(a.By)
+	}
+	var res bus.Result
+	approvedEv := &schemas.HoldApproved{Approvers: names}
+	// The window starts at the deciding approval, so a replay opens the same one.
+	grant, err := holds.NewGrant(h, approvals, ids.New(), approvals[len(approvals)-1].At)
+	if err != nil {
+		d.log.Error("approved hold opens no grant", "request_id", h.RequestID, "err", err)
+	}
+	if grant != nil {
+		approvedEv.GrantID = grant.GrantID
+	}
+	if err := d.add(&res, schemas.TopicHolds, h.RequestID, h.RequestID, approvedEv); err != nil {
+		return bus.Result{}, err
+	}
+	if grant != nil {
+		if err := d.add(&res, schemas.TopicGrants, grant.GrantID, h.RequestID, grant); err != nil {
+			return bus.Result{}, err
+		}
+	}
+	if now.After(h.Request.Deadline) {
+		return res, nil // the agent stopped waiting; its retry passes through the grant
+	}
+	dec := &schemas.DecisionMade{
+		Outcome:    schemas.Allow,
+		Rule:       h.Rule,
+		Reason:     "approved by " + strings.Join(names, ", "),
+		PolicyHash: d.Policy().Hash(),
+		Request:    h.Request,
+		Body:       h.Body,
+	}
+	if grant != nil {
+		dec.GrantID = grant.GrantID
+	}
+	if err := dec.Seal(d.cfg.DecisionKey); err != nil {
+		return bus.Result{}, err
+	}
+	if err := d.add(&res, schemas.TopicDecisions, h.RequestID, h.RequestID, dec); err != nil {
+		return bus.Result{}, err
+	}
+	return res, nil
+}
+
+// answerWaiting denies the call of an agent still waiting on a hold.
+func (d *Decider) answerWaiting(h holds.Hold, msg string) (bus.Result, error) {
+	var res bus.Result
+	ready := &schemas.ResponseReady{ReplyTo: h.Request.ReplyTo, Outcome: schemas.OutcomeDenied,
+		Error: &schemas.APIError{Status: http.StatusForbidden, Code: "AccessDenied", Message: msg}}
+	env, err := schemas.NewEnvelope(ids.New(), h.RequestID, d.cfg.Instance, d.deps.Now(), ready)
+	if err != nil {
+		return res, err
+	}
+	res.Out = append(res.Out, bus.Output{Topic: schemas.TopicResponses, ReplyTo: h.Request.ReplyTo, Envelope: env})
+	return res, nil
+}
+
+func (d *Decider) add(res *bus.Result, topic, key, requestID string, p schemas.Payload) error {
+	env, err := schemas.NewEnvelope(ids.New(), requestID, d.cfg.Instance, d.deps.Now(), p)
+	if err != nil {
+		return err
+	}
+	res.Out = append(res.Out, bus.Output{Topic: topic, Key: key, Envelope: env})
+	return nil
+}
+
+// expireHolds records hold.expired for holds nobody decided in time. Every
+// decider replica sees every hold, so two may record the same expiry; the
+// holds view applies the first and ignores the rest.
+func (d *Decider) expireHolds(ctx context.Context) {
+	t := time.NewTicker(d.cfg.ExpireEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, h := range d.holds.Expired(d.deps.Now()) {
+			env, err := schemas.NewEnvelope(ids.New(), h.RequestID, d.cfg.Instance, d.deps.Now(), &schemas.HoldExpired{})
+			if err == nil {
+				err = d.deps.Publisher.Publish(ctx, bus.Output{Topic: schemas.TopicHolds, Envelope: env})
+			}
+			if err != nil {
+				d.log.Warn("could not record an expired hold; will retry", "request_id", h.RequestID, "err", err)
+				continue
+			}
+			d.log.Info("hold expired", "request_id", h.RequestID, "rule", h.Rule)
+		}
+	}
+}

@@ -1,0 +1,95 @@
+package ingress
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// hopByHop headers of the upstream's answer are not forwarded.
+var hopByHop = map[string]bool{
+	"connection": true, "keep-alive": true, "proxy-authenticate": true, "te": true,
+	"trailer": true, "transfer-encoding": true, "upgrade": true, "content-length": true,
+}
+
+// answer waits for the request's response.ready and writes it, streaming
+// chunked bodies as their events arrive.
+func (g *Ingress) answer(ctx context.Context, c *call, replies <-chan bus.Message) {
+	var ready *schemas.ResponseReady
+	for ready == nil {
+		select {
+		case <-ctx.Done():
+			if c.r.Context().Err() != nil {
+				return // the agent hung up
+			}
+			c.fail(apiError{http.StatusForbidden, "AccessDenied", fmt.Sprintf(
+				"request %s is awaiting a decision or an approval; it was not executed. Retry after it is approved (an approval opens a grant for the retry).", c.id)})
+			return
+		case m := <-replies:
+			if m.Envelope.Type != schemas.TypeResponseReady {
+				continue // a stray chunk of an earlier attempt
+			}
+			p, err := schemas.DecodeAs[*schemas.ResponseReady](m.Envelope)
+			if err != nil {
+				g.log.Error("undecodable reply", "request_id", c.id, "err", err)
+				c.fail(apiError{http.StatusInternalServerError, "InternalFailure", "jitgate received an unreadable reply; request id " + c.id})
+				return
+			}
+			ready = p
+		}
+	}
+	if ready.Error != nil || ready.Response == nil {
+		e := apiError{http.StatusInternalServerError, "InternalFailure", "jitgate ended the call without an answer; request id " + c.id}
+		if ready.Error != nil {
+			e = apiError{ready.Error.Status, ready.Error.Code, ready.Error.Message}
+		}
+		c.fail(e)
+		return
+	}
+	resp := ready.Response
+	h := c.w.Header()
+	for _, hd := range resp.Headers {
+		if !hopByHop[strings.ToLower(hd.Name)] {
+			h.Add(hd.Name, hd.Value)
+		}
+	}
+	h.Set("Content-Length", strconv.FormatInt(resp.BodySize, 10))
+	c.w.WriteHeader(resp.Status)
+	if c.r.Method == http.MethodHead {
+		return
+	}
+	if resp.BodyChunks == 0 {
+		c.w.Write(resp.Body)
+		return
+	}
+	// The wait bounds the outcome, not the transfer: a large body streams
+	// for as long as chunks keep coming.
+	for seq := 0; seq < resp.BodyChunks; {
+		select {
+		case <-c.r.Context().Done():
+			return
+		case <-time.After(g.cfg.Wait):
+			g.log.Warn("response body incomplete at the deadline", "request_id", c.id, "chunks", seq, "of", resp.BodyChunks)
+			return
+		case m := <-replies:
+			if m.Envelope.Type != schemas.TypeResponseBodyChunk {
+				continue
+			}
+			chunk, err := schemas.DecodeAs[*schemas.ResponseBodyChunk](m.Envelope)
+			if err != nil || chunk.Seq != seq {
+				g.log.Error("response body chunk out of order", "request_id", c.id, "want", seq, "err", err)
+				return
+			}
+			if _, err := c.w.Write(chunk.Data); err != nil {
+				return
+			}
+			seq++
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package ingress
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/jitgate/jitgate/internal/api"
+	"github.com/jitgate/jitgate/internal/holds"
+	"github.com/jitgate/jitgate/internal/policy"
+)
+
+// holdView renders a hold for approvers. Parameters are shown in full only
+// with detail (jitgate show): they are the agent's request, which approvers
+// must see to decide, but lists stay short.
+func holdView(h holds.Hold, now time.Time, detail bool) api.Hold {
+	req := h.Request
+	v := api.Hold{
+		ID: h.RequestID, State: string(h.StateAt(now)), OpenedAt: h.OpenedAt, Expires: h.Terms.Expires,
+		Agent: req.Principal.Subject, Issuer: req.Principal.Issuer, Groups: req.Principal.Groups,
+		Service: req.Service, Operation: req.Operation, Region: req.Region,
+		Resources: resources(req.Params), Rule: h.Rule, Reason: h.Reason,
+		Approvers: h.Terms.Approvers, Needed: h.Terms.Approvals, RequireJustification: h.Terms.RequireJustification,
+		ResolvedBy: h.ResolvedBy, ResolvedReason: h.ResolvedReason, GrantID: h.GrantID,
+	}
+	if h.Terms.Grant != nil {
+		v.GrantFor, v.GrantScope = h.Terms.Grant.For.String(), h.Terms.Grant.Scope
+	}
+	if h.Justification != nil {
+		v.Justification, v.JustifiedBy = h.Justification.Text, holds.Identity(h.Justification.By)
+	}
+	for _, a := range h.Approvals {
+		ap := api.Approval{By: holds.Identity(a.By), Reason: a.Reason, At: a.At}
+		if a.For > 0 {
+			ap.For = a.For.String()
+		}
+		v.Approvals = append(v.Approvals, ap)
+	}
+	if !detail {
+		return v
+	}
+	v.Params, v.Method, v.Path, v.Source = req.Params, req.HTTP.Method, req.HTTP.Path, req.Source
+	v.Timeline = append(v.Timeline, api.Event{At: h.OpenedAt, What: "held", By: "rule " + h.Rule, Detail: h.Reason})
+	if h.Justification != nil {
+		v.Timeline = append(v.Timeline, api.Event{At: h.Justification.At, What: "justified", By: v.JustifiedBy, Detail: h.Justification.Text})
+	}
+	for _, a := range v.Approvals {
+		v.Timeline = append(v.Timeline, api.Event{At: a.At, What: "approved", By: a.By, Detail: a.Reason})
+	}
+	switch st := h.StateAt(now); st {
+	case holds.StatePending:
+	case holds.StateExpired:
+		at := h.ResolvedAt
+		if at.IsZero() {
+			at = h.Terms.Expires
+		}
+		v.Timeline = append(v.Timeline, api.Event{At: at, What: "expired", Detail: "nobody decided in time"})
+	default:
+		v.Timeline = append(v.Timeline, api.Event{At: h.ResolvedAt, What: string(st), By: h.ResolvedBy, Detail: h.ResolvedReason})
+	}
+	return v
+}
+
+func grantView(g holds.Grant) api.Grant {
+	return api.Grant{
+		ID: g.GrantID, RequestID: g.RequestID, Agent: g.Principal.Subject, Scope: g.Scope,
+		Service: g.Service, Operation: g.Operation, Params: g.Params, Match: g.Match,
+		Expires: g.Expires, ApprovedBy: g.ApprovedBy, Revoked: g.Revoked, RevokedBy: g.RevokedBy,
+	}
+}
+
+// resources names the key parameters of a request (bucket, table, ...).
+func resources(params json.RawMessage) map[string]string {
+	var m map[string]any
+	if json.Unmarshal(params, &m) != nil {
+		return nil
+	}
+	r := policy.ExtractResources(m)
+	out := map[string]string{}
+	add := func(k, v string) {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	add("bucket", r.Bucket)
+	add("key", r.Key)
+	add("table", r.Table)
+	add("function", r.Function)
+	add("queue", r.Queue)
+	add("topic", r.Topic)
+	add("role", r.RoleArn)
+	add("user", r.User)
+	if len(r.Instances) > 0 {
+		add("instances", joinShort(r.Instances))
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func joinShort(xs []string) string {
+	s := ""
+	for i, x := range xs {
+		if i == 3 {
+			return s + ", ..."
+		}
+		if i > 0 {
+			s += ", "
+		}
+		s += x
+	}
+	return s
+}

@@ -1,0 +1,119 @@
+package ingress
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/jitgate/jitgate/internal/awsmodel"
+	"github.com/jitgate/jitgate/internal/ids"
+	"github.com/jitgate/jitgate/internal/session"
+	"github.com/jitgate/jitgate/internal/sigv4"
+	"github.com/jitgate/jitgate/internal/sts"
+)
+
+// call is one agent request on its way through the ingress.
+type call struct {
+	id       string
+	protocol string
+	w        http.ResponseWriter
+	r        *http.Request
+}
+
+func (c *call) fail(e apiError) { writeError(c.w, c.protocol, c.id, e) }
+
+// serveAWS handles every AWS API call: verify, identify, publish, wait,
+// answer.
+func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
+	c := &call{id: ids.New(), protocol: guessProtocol(r), w: w, r: r}
+	now := g.deps.Now()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.cfg.MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			c.fail(apiError{http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
+				fmt.Sprintf("request body exceeds the gateway's %d-byte limit", g.cfg.MaxBody)})
+			return
+		}
+		c.fail(apiError{http.StatusBadRequest, "IncompleteBody", "could not read the request body: " + err.Error()})
+		return
+	}
+	if !signed(r) {
+		g.serveUnsigned(c, body)
+		return
+	}
+	var sess session.Session
+	verified, err := sigv4.Verify(r, body, func(akid, token string) (string, error) {
+		s, err := g.deps.Sealer.Open(akid, token, now)
+		if err != nil {
+			return "", err
+		}
+		sess = s
+		return s.SecretAccessKey, nil
+	}, now)
+	if err != nil {
+		g.log.Info("signature rejected", "request_id", c.id, "code", sigv4.Code(err), "err", err)
+		c.fail(apiError{sigv4.HTTPStatus(err), sigv4.Code(err), err.Error()})
+		return
+	}
+	svc, _, _ := awsmodel.SplitServicePath(r.URL.Path)
+	op, err := g.deps.Models.Identify(r, verified.Payload, awsmodel.Hint{Service: svc, SigningName: verified.SigningName, Region: verified.Region})
+	if err != nil {
+		// Default deny: what the gateway cannot identify it cannot judge.
+		c.fail(apiError{http.StatusForbidden, "AccessDenied", fmt.Sprintf("jitgate could not identify this call, so it is denied: %v (request id %s)", err, c.id)})
+		return
+	}
+	c.protocol = op.Protocol
+	if op.Service == "sts" && op.Name == "GetCallerIdentity" {
+		sts.WriteCallerIdentity(w, sess, c.id)
+		return
+	}
+	ev, err := g.requestEvent(c, sess, verified, op, now)
+	if err != nil {
+		c.fail(apiError{http.StatusBadRequest, "InvalidRequest", err.Error()})
+		return
+	}
+	g.dispatch(c, ev, verified.Payload)
+}
+
+// signed reports whether r carries a SigV4 signature in either form.
+func signed(r *http.Request) bool {
+	return r.Header.Get("Authorization") != "" || r.URL.Query().Get("X-Amz-Signature") != ""
+}
+
+// serveUnsigned answers the one unsigned call agents make: STS
+// AssumeRoleWithWebIdentity. Everything else needs a signature.
+func (g *Ingress) serveUnsigned(c *call, body []byte) {
+	form := c.r.URL.Query()
+	if strings.HasPrefix(c.r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		posted, err := url.ParseQuery(string(body))
+		if err != nil {
+			c.fail(apiError{http.StatusBadRequest, "MalformedQueryString", "could not parse the form body: " + err.Error()})
+			return
+		}
+		for k, v := range posted {
+			form[k] = v
+		}
+	}
+	if form.Get("Action") == "AssumeRoleWithWebIdentity" {
+		g.deps.STS.ServeAssumeRoleWithWebIdentity(c.w, c.r, form, c.id)
+		return
+	}
+	c.fail(apiError{http.StatusForbidden, "MissingAuthenticationToken",
+		"request is not signed: get jitgate credentials with AssumeRoleWithWebIdentity and sign with SigV4"})
+}
+
+// stripHeaders never travel past the ingress: the executor re-signs, and
+// credentials do not belong in Kafka.
+var stripHeaders = map[string]bool{
+	"authorization": true, "x-amz-date": true, "x-amz-security-token": true,
+	"connection": true, "keep-alive": true, "proxy-authorization": true, "te": true,
+	"trailer": true, "transfer-encoding": true, "upgrade": true, "expect": true,
+}
+
+// presignParams are the query parameters of a presigned request.
+var presignParams = []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
+	"X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token"}

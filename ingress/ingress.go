@@ -1,0 +1,217 @@
+package ingress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/jitgate/jitgate/internal/awsmodel"
+	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/internal/holds"
+	"github.com/jitgate/jitgate/internal/session"
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// Publisher writes events; *bus.Publisher is one.
+type Publisher interface {
+	Publish(ctx context.Context, outs ...bus.Output) error
+}
+
+// STS answers the unsigned AssumeRoleWithWebIdentity call; *sts.Service is one.
+type STS interface {
+	ServeAssumeRoleWithWebIdentity(w http.ResponseWriter, r *http.Request, form url.Values, requestID string)
+}
+
+// Deps are what an Ingress is built from.
+type Deps struct {
+	STS STS
+	// Auth verifies bearer tokens of the approver API; *sts.Service is one.
+	Auth      Authenticator
+	Sealer    *session.Sealer
+	Models    *awsmodel.Index
+	Publisher Publisher
+	Logger    *slog.Logger
+	// Mounts are extra handlers by path prefix (the dev OIDC issuer).
+	Mounts map[string]http.Handler
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Ingress serves agents.
+type Ingress struct {
+	cfg     Config
+	deps    Deps
+	log     *slog.Logger
+	replies *replies
+	mux     *http.ServeMux
+	ready   atomic.Bool
+	// holds is this replica's view of holds and grants, rebuilt from Kafka;
+	// holdsReady closes once it has read the log written before start.
+	holds      *holds.Store
+	holdsReady chan struct{}
+}
+
+// New builds an Ingress. Run starts serving.
+func New(cfg Config, deps Deps) (*Ingress, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.STS == nil || deps.Auth == nil || deps.Sealer == nil || deps.Models == nil || deps.Publisher == nil {
+		return nil, errors.New("ingress: STS, Auth, Sealer, Models and Publisher are required")
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	g := &Ingress{cfg: cfg, deps: deps, log: deps.Logger.With("role", "ingress", "replica", cfg.Replica), replies: newReplies(),
+		holds: holds.NewStore(), holdsReady: make(chan struct{})}
+	g.mux = http.NewServeMux()
+	g.routeAPI()
+	// Health probes are unsigned; a signed GET /healthz is an S3 call on a
+	// bucket of that name.
+	g.mux.HandleFunc("GET /healthz", g.unsignedOnly(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") }))
+	g.mux.HandleFunc("GET /readyz", g.unsignedOnly(g.serveReady))
+	for prefix, h := range deps.Mounts {
+		g.mux.Handle(prefix, h)
+	}
+	g.mux.HandleFunc("/", g.serveAWS)
+	return g, nil
+}
+
+// ServeHTTP makes the Ingress an http.Handler (for tests and embedding).
+func (g *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
+
+func (g *Ingress) unsignedOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if signed(r) {
+			g.serveAWS(w, r)
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (g *Ingress) serveReady(w http.ResponseWriter, _ *http.Request) {
+	if !g.ready.Load() {
+		http.Error(w, "not ready: reply stream not attached", http.StatusServiceUnavailable)
+		return
+	}
+	select {
+	case <-g.holdsReady:
+	default:
+		http.Error(w, "not ready: still reading the holds log", http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// Listener pairs an address with its listener, for callers that bind
+// before Run (tests, `jitgate dev` printing the address).
+type Listener struct {
+	Plain, TLS net.Listener
+}
+
+// Listen binds the configured addresses.
+func (g *Ingress) Listen() (Listener, error) {
+	var l Listener
+	var err error
+	if g.cfg.Listen != "" {
+		if l.Plain, err = net.Listen("tcp", g.cfg.Listen); err != nil {
+			return l, fmt.Errorf("ingress: listen on %s: %w", g.cfg.Listen, err)
+		}
+	}
+	if g.cfg.TLSListen != "" {
+		if l.TLS, err = net.Listen("tcp", g.cfg.TLSListen); err != nil {
+			if l.Plain != nil {
+				l.Plain.Close()
+			}
+			return l, fmt.Errorf("ingress: listen on %s: %w", g.cfg.TLSListen, err)
+		}
+	}
+	return l, nil
+}
+
+// Attach starts following the responses topic. Run calls it; callers that
+// serve the handler themselves call it before taking traffic.
+func (g *Ingress) Attach(ctx context.Context) (wait func() error, err error) {
+	tail, err := bus.NewTail(ctx, g.cfg.Bus, bus.FromEnd, g.log, schemas.TopicResponses)
+	if err != nil {
+		return nil, err
+	}
+	state, err := bus.NewTail(ctx, g.cfg.Bus, bus.FromStart, g.log, schemas.TopicHolds, schemas.TopicGrants)
+	if err != nil {
+		tail.Close()
+		return nil, err
+	}
+	done := make(chan error, 2)
+	go func() {
+		done <- tail.Run(ctx, func(replyTo string) bool { return replyTo == g.cfg.Replica }, func(m bus.Message) {
+			g.replies.deliver(ctx, m)
+		})
+	}()
+	go func() {
+		done <- state.Run(ctx, nil, func(m bus.Message) {
+			if err := g.holds.Apply(m.Envelope); err != nil {
+				g.log.Warn("holds event not applied", "type", m.Envelope.Type, "request_id", m.Envelope.RequestID, "err", err)
+			}
+		})
+	}()
+	go func() {
+		select {
+		case <-state.CaughtUp():
+			close(g.holdsReady)
+		case <-ctx.Done():
+		}
+	}()
+	g.ready.Store(true)
+	return func() error { return errors.Join(<-done, <-done) }, nil
+}
+
+// Run binds (unless l has listeners), attaches to the replies and serves
+// until ctx ends, then shuts down gracefully.
+func (g *Ingress) Run(ctx context.Context, l Listener) error {
+	if l.Plain == nil && l.TLS == nil {
+		var err error
+		if l, err = g.Listen(); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	waitTail, err := g.Attach(ctx)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(g.log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 2)
+	if l.Plain != nil {
+		g.log.Info("serving HTTP", "addr", l.Plain.Addr().String())
+		go func() { errc <- srv.Serve(l.Plain) }()
+	}
+	if l.TLS != nil {
+		g.log.Info("serving HTTPS", "addr", l.TLS.Addr().String())
+		go func() { errc <- srv.ServeTLS(l.TLS, g.cfg.TLSCert, g.cfg.TLSKey) }()
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("ingress: %w", err)
+		}
+	}
+	shut, cancelShut := context.WithTimeout(context.Background(), g.cfg.Wait+5*time.Second)
+	defer cancelShut()
+	err = srv.Shutdown(shut)
+	cancel()
+	waitTail()
+	return err
+}

@@ -1,0 +1,128 @@
+package ingress
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jitgate/jitgate/internal/awsmodel"
+	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/internal/ids"
+	"github.com/jitgate/jitgate/internal/session"
+	"github.com/jitgate/jitgate/internal/sigv4"
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// requestEvent builds the request.received payload. The body is left out:
+// dispatch places it inline or in chunks.
+func (g *Ingress) requestEvent(c *call, sess session.Session, v *sigv4.Result, op *awsmodel.Operation, now time.Time) (*schemas.RequestReceived, error) {
+	params, err := json.Marshal(op.Params)
+	if err != nil {
+		return nil, fmt.Errorf("parameters of %s.%s are not representable: %w", op.Service, op.Name, err)
+	}
+	var headers []schemas.Header
+	for name, vals := range c.r.Header {
+		if stripHeaders[strings.ToLower(name)] {
+			continue
+		}
+		for _, val := range vals {
+			headers = append(headers, schemas.Header{Name: name, Value: val})
+		}
+	}
+	slices.SortStableFunc(headers, func(a, b schemas.Header) int { return strings.Compare(a.Name, b.Name) })
+	signedHeaders := slices.DeleteFunc(slices.Clone(v.SignedHeaders), func(h string) bool { return stripHeaders[h] })
+	return &schemas.RequestReceived{
+		ReplyTo:     g.cfg.Replica,
+		Principal:   schemas.Principal{Subject: sess.Principal.Subject, Issuer: sess.Principal.Issuer, Groups: sess.Principal.Groups},
+		SessionID:   sess.AccessKeyID,
+		Role:        sess.RoleARN,
+		Source:      clientIP(c.r),
+		Service:     op.Service,
+		Operation:   op.Name,
+		Protocol:    op.Protocol,
+		SigningName: op.SigningName,
+		Region:      v.Region,
+		ReadOnly:    op.ReadOnly,
+		Params:      params,
+		HTTP: schemas.HTTPRequest{
+			Method:        c.r.Method,
+			Path:          op.Path,
+			RawQuery:      withoutPresign(c.r.URL.RawQuery),
+			Headers:       headers,
+			SignedHeaders: signedHeaders,
+			BodySize:      int64(len(v.Payload)),
+		},
+		Deadline: now.Add(g.cfg.Wait),
+	}, nil
+}
+
+// withoutPresign drops presign parameters, keeping the rest as sent.
+func withoutPresign(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	parts := strings.Split(raw, "&")
+	kept := parts[:0]
+	for _, p := range parts {
+		name, _, _ := strings.Cut(p, "=")
+		if n, err := url.QueryUnescape(name); err == nil && slices.Contains(presignParams, n) {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return strings.Join(kept, "&")
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// dispatch publishes the request (with its body inline or chunked), waits
+// for the outcome and answers the agent.
+func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, payload []byte) {
+	ctx, cancel := context.WithDeadline(c.r.Context(), ev.Deadline)
+	defer cancel()
+	var chunks [][]byte
+	if len(payload) > bus.ChunkSize {
+		chunks = bus.Chunks(payload)
+		ev.HTTP.BodyChunks = len(chunks)
+	} else {
+		ev.HTTP.Body = payload
+	}
+	outs := make([]bus.Output, 0, 1+len(chunks))
+	env, err := schemas.NewEnvelope(ids.New(), c.id, g.cfg.Replica, g.deps.Now(), ev)
+	if err != nil {
+		c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
+		return
+	}
+	outs = append(outs, bus.Output{Topic: schemas.TopicRequests, Envelope: env})
+	for i, data := range chunks {
+		chunk := &schemas.RequestBodyChunk{Seq: i, Data: data, Last: i == len(chunks)-1}
+		env, err := schemas.NewEnvelope(ids.New(), c.id, g.cfg.Replica, g.deps.Now(), chunk)
+		if err != nil {
+			c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
+			return
+		}
+		outs = append(outs, bus.Output{Topic: schemas.TopicRequests, Envelope: env})
+	}
+	replies, done := g.replies.wait(c.id)
+	defer done()
+	if err := g.deps.Publisher.Publish(ctx, outs...); err != nil {
+		g.log.Error("could not publish request", "request_id", c.id, "err", err)
+		c.fail(apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
+			fmt.Sprintf("jitgate could not queue the call (request id %s); retry later", c.id)})
+		return
+	}
+	g.log.Info("request", "request_id", c.id, "principal", ev.Principal.Subject, "call", ev.Service+"."+ev.Operation, "region", ev.Region)
+	g.answer(ctx, c, replies)
+}

@@ -1,0 +1,52 @@
+package ingress
+
+import (
+	"context"
+	"sync"
+
+	"github.com/jitgate/jitgate/internal/bus"
+)
+
+// replies hands each event of the responses topic addressed to this replica
+// to the agent connection waiting for it. Every replica tails the whole
+// topic and skips other replicas' replies by their reply-to header without
+// decoding them (see docs/architecture.md for why this over a partition per
+// replica).
+type replies struct {
+	mu      sync.Mutex
+	waiting map[string]chan bus.Message
+}
+
+func newReplies() *replies {
+	return &replies{waiting: map[string]chan bus.Message{}}
+}
+
+// wait registers interest in requestID's reply. Register before publishing
+// the request, so that a fast reply is never missed. The channel is
+// buffered: a response.ready and its body chunks queue up in order.
+func (r *replies) wait(requestID string) (<-chan bus.Message, func()) {
+	ch := make(chan bus.Message, 64)
+	r.mu.Lock()
+	r.waiting[requestID] = ch
+	r.mu.Unlock()
+	return ch, func() {
+		r.mu.Lock()
+		delete(r.waiting, requestID)
+		r.mu.Unlock()
+	}
+}
+
+// deliver routes one consumed reply. A reply nobody waits for any more (the
+// agent gave up) is dropped: the recorder still has it.
+func (r *replies) deliver(ctx context.Context, m bus.Message) {
+	r.mu.Lock()
+	ch := r.waiting[m.Envelope.RequestID]
+	r.mu.Unlock()
+	if ch == nil {
+		return
+	}
+	select {
+	case ch <- m:
+	case <-ctx.Done():
+	}
+}
