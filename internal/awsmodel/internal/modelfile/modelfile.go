@@ -1,0 +1,114 @@
+// Package modelfile defines the on-disk shape of awsmodel's generated index
+// (index.json.gz). The generator writes it and awsmodel.Load reads it; nothing
+// else should depend on it. JSON keys are short because the file is embedded
+// in every jitgate binary.
+package modelfile
+
+import "github.com/go-json-experiment/json/jsontext"
+
+// Version is the format version the generator writes and Load accepts.
+const Version = 1
+
+// File is the whole generated index.
+type File struct {
+	Version int `json:"v"`
+	// Source names the botocore version the file was generated from.
+	Source     string      `json:"src,omitempty"`
+	Services   []Service   `json:"svc"`
+	Partitions []Partition `json:"part"`
+}
+
+// Service is one botocore service model (its newest API version).
+type Service struct {
+	ServiceMeta `json:",inline"`
+	Ops         []Op `json:"ops"`
+}
+
+// LazyService is Service with its operations left undecoded, so that Load
+// decodes a service's operations only when a request first needs them.
+type LazyService struct {
+	ServiceMeta `json:",inline"`
+	Ops         jsontext.Value `json:"ops"`
+}
+
+// LazyFile is File with lazily decoded services.
+type LazyFile struct {
+	Version    int           `json:"v"`
+	Source     string        `json:"src,omitempty"`
+	Services   []LazyService `json:"svc"`
+	Partitions []Partition   `json:"part"`
+}
+
+// ServiceMeta is a service's metadata.
+type ServiceMeta struct {
+	ID             string   `json:"id"`           // botocore directory name, e.g. "s3"
+	EndpointPrefix string   `json:"ep"`           // metadata.endpointPrefix
+	SigningName    string   `json:"sn,omitempty"` // metadata.signingName; empty means EndpointPrefix
+	Protocols      []string `json:"p"`            // metadata.protocol first, then the rest of metadata.protocols, then "query" if awsQueryCompatible
+	TargetPrefix   string   `json:"tp,omitempty"` // JSON / CBOR target prefix
+	JSONVersion    string   `json:"jv,omitempty"`
+	APIVersion     string   `json:"av"`
+	GlobalEndpoint string   `json:"ge,omitempty"` // metadata.globalEndpoint
+}
+
+// Op is one operation. Method and URI are only set for REST protocols.
+type Op struct {
+	Name       string   `json:"n"`
+	Method     string   `json:"m,omitempty"`
+	URI        string   `json:"u,omitempty"`
+	ReadOnly   bool     `json:"r,omitempty"`
+	Deprecated bool     `json:"d,omitempty"`
+	HostPrefix string   `json:"hp,omitempty"`
+	Bound      []Member `json:"b,omitempty"`  // members bound to uri / querystring / header(s)
+	Body       []string `json:"f,omitempty"`  // top-level body member names (not for rest-xml)
+	Payload    string   `json:"pl,omitempty"` // member that is the whole body, if any
+	// PayloadStruct reports whether Payload is a structure (decodable body)
+	// rather than a blob or string.
+	PayloadStruct bool `json:"ps,omitempty"`
+}
+
+// Location values of Member.Loc.
+const (
+	LocURI     = "u" // path label
+	LocQuery   = "q" // querystring
+	LocHeader  = "h" // one header
+	LocHeaders = "H" // header prefix map (locationName is the prefix)
+)
+
+// Member is an input member bound to a part of the HTTP request.
+type Member struct {
+	Name     string `json:"n"`
+	Loc      string `json:"l"`
+	LocName  string `json:"k,omitempty"` // empty means Name
+	Required bool   `json:"r,omitempty"`
+	List     bool   `json:"t,omitempty"`  // list-typed (repeated query key or comma-joined header)
+	Map      bool   `json:"mp,omitempty"` // map-typed querystring member (all unknown keys)
+}
+
+// Partition is one endpoints.json partition, reduced to what endpoint
+// resolution needs.
+type Partition struct {
+	ID          string   `json:"id"`
+	DNSSuffix   string   `json:"dns"`
+	RegionRegex string   `json:"rx"`
+	Hostname    string   `json:"host"` // default hostname template
+	Regions     []string `json:"reg"`
+	// Services is keyed by endpoint prefix.
+	Services map[string]PartitionService `json:"svc"`
+}
+
+// PartitionService is a service's entry in a partition.
+type PartitionService struct {
+	PartitionEndpoint string `json:"pe,omitempty"`
+	// NotRegionalized is endpoints.json's isRegionalized == false.
+	NotRegionalized bool                `json:"nr,omitempty"`
+	Defaults        *Endpoint           `json:"d,omitempty"`
+	Endpoints       map[string]Endpoint `json:"e,omitempty"` // only entries that override something
+}
+
+// Endpoint is a hostname / credential scope override.
+type Endpoint struct {
+	Hostname      string `json:"h,omitempty"`
+	SigningRegion string `json:"cr,omitempty"`
+	SigningName   string `json:"cs,omitempty"`
+}

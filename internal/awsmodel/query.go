@@ -1,0 +1,56 @@
+package awsmodel
+
+// Query and EC2 protocols: POST / with a form body (or GET with a query
+// string) carrying Action=<Operation>&Version=<apiVersion>&<flattened params>.
+
+import (
+	"fmt"
+	"net/url"
+)
+
+// isPresignParam reports SigV4 query parameters, never operation inputs.
+// x-id is the operation name the Go SDK adds to some S3 requests.
+func isPresignParam(k string) bool {
+	switch k {
+	case "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
+		"X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token", "x-id":
+		return true
+	}
+	return false
+}
+
+func identifyQuery(cands []*service, form url.Values) (*Operation, error) {
+	name := form.Get("Action")
+	var found []*operation
+	for _, s := range cands {
+		if !s.speaks("query") && !s.speaks("ec2") {
+			continue
+		}
+		o, ok, err := s.op(name)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			found = append(found, o)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("%w: Action=%s is in none of [%s]", ErrUnknownOperation, name, serviceIDs(cands))
+	case 1:
+	default:
+		return nil, ambiguous(name, found)
+	}
+	params := make(map[string]any, len(form))
+	for k, v := range form {
+		if k == "Action" || k == "Version" || isPresignParam(k) || len(v) == 0 {
+			continue
+		}
+		params[k] = v[0]
+	}
+	protocol := "query"
+	if found[0].svc.speaks("ec2") {
+		protocol = "ec2"
+	}
+	return newOperation(found[0], protocol, params)
+}
