@@ -59,11 +59,18 @@ func (g *Ingress) answer(ctx context.Context, c *call, replies <-chan bus.Messag
 			h.Add(hd.Name, hd.Value)
 		}
 	}
-	h.Set("Content-Length", strconv.FormatInt(resp.BodySize, 10))
-	c.w.WriteHeader(resp.Status)
 	if c.r.Method == http.MethodHead {
+		// A HEAD answer has no body but tells the object's length.
+		for _, hd := range resp.Headers {
+			if strings.EqualFold(hd.Name, "Content-Length") {
+				h.Set("Content-Length", hd.Value)
+			}
+		}
+		c.w.WriteHeader(resp.Status)
 		return
 	}
+	h.Set("Content-Length", strconv.FormatInt(resp.BodySize, 10))
+	c.w.WriteHeader(resp.Status)
 	if resp.BodyChunks == 0 {
 		c.w.Write(resp.Body)
 		return

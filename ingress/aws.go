@@ -56,6 +56,11 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 	}, now)
 	if err != nil {
 		g.log.Info("signature rejected", "request_id", c.id, "code", sigv4.Code(err), "err", err)
+		if errors.Is(err, session.ErrExpired) {
+			c.fail(apiError{http.StatusForbidden, "ExpiredToken",
+				"the jitgate session has expired: get new credentials with AssumeRoleWithWebIdentity (request id " + c.id + ")"})
+			return
+		}
 		c.fail(apiError{sigv4.HTTPStatus(err), sigv4.Code(err), err.Error()})
 		return
 	}

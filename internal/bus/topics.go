@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -38,5 +39,28 @@ func EnsureTopics(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("bus: create topic %s on %v: %w (is the broker reachable?)", cfg.Topic(suffix), cfg.Brokers, err)
 		}
 	}
-	return nil
+	return awaitTopics(ctx, adm, cfg)
+}
+
+// awaitTopics waits until every topic has a leader for every partition: a
+// real broker answers CreateTopics before the topic is served.
+func awaitTopics(ctx context.Context, adm *kadm.Client, cfg Config) error {
+	names := make([]string, len(schemas.AllTopics))
+	for i, suffix := range schemas.AllTopics {
+		names[i] = cfg.Topic(suffix)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ends, err := adm.ListEndOffsets(ctx, names...)
+		if err == nil {
+			err = ends.Error()
+		}
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("bus: topics %v not served after creation: %w", names, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

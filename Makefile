@@ -1,0 +1,49 @@
+# jitgate — two commands set up everything on a fresh machine:
+#   make dev    runs the gateway (every role in one process)
+#   make test   installs what the tests need and runs them
+.PHONY: all build dev test deps vet fmt bench generate clean
+
+GO      ?= go
+BIN     := bin/jitgate
+DEV_DIR ?= $(HOME)/.local/state/jitgate/dev
+DEV_CH_PORT ?= 19000
+DEV_CH_HTTP_PORT ?= 18123
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/jitgate
+
+# deps installs ClickHouse (Debian) and the Kafka broker jars (Maven Central).
+deps:
+	bash scripts/deps.sh
+
+# dev starts a local ClickHouse for the recorder when clickhouse-server is
+# installed (make deps), then runs every role on an embedded broker.
+dev: build
+	@if scripts/clickhouse.sh bin >/dev/null 2>&1; then \
+		scripts/clickhouse.sh start "$(DEV_DIR)/clickhouse" $(DEV_CH_PORT) $(DEV_CH_HTTP_PORT) && \
+		trap 'scripts/clickhouse.sh stop "$(DEV_DIR)/clickhouse"' EXIT INT TERM && \
+		JITGATE_CLICKHOUSE=127.0.0.1:$(DEV_CH_PORT) $(BIN) dev --data-dir "$(DEV_DIR)" --policy policies/dev.yaml; \
+	else \
+		echo "clickhouse-server not installed (make deps): the recorder stays off"; \
+		$(BIN) dev --data-dir "$(DEV_DIR)" --policy policies/dev.yaml; \
+	fi
+
+test: deps
+	bash scripts/test.sh
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# generate rebuilds the AWS operation index and endpoint table from the
+# machine's botocore models.
+generate:
+	$(GO) generate ./internal/awsmodel/...
+
+clean:
+	rm -rf bin

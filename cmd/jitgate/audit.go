@@ -1,0 +1,127 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/jitgate/jitgate/internal/audit"
+)
+
+func auditCommand() *cli.Command {
+	open := func(c *cli.Context) (*audit.Client, error) {
+		if c.String("clickhouse") == "" {
+			return nil, errors.New("no ClickHouse: pass --clickhouse host:9000 or set JITGATE_CLICKHOUSE")
+		}
+		return audit.Open(c.Context, c.String("clickhouse"), c.String("clickhouse-db"), c.String("clickhouse-user"), c.String("clickhouse-password"))
+	}
+	return &cli.Command{
+		Name:  "audit",
+		Usage: "auditor: who did what, when, with which outcome (reads ClickHouse)",
+		Flags: clickhouseFlags(),
+		Subcommands: []*cli.Command{
+			{
+				Name: "sql", Usage: "run a read-only SQL query (SELECT, SHOW, DESCRIBE) against the event log", ArgsUsage: "QUERY",
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 1 {
+						return errors.New(`usage: jitgate audit sql "SELECT type, count() FROM events GROUP BY type"`)
+					}
+					cl, err := open(c)
+					if err != nil {
+						return err
+					}
+					defer cl.Close()
+					cols, rows, err := cl.Query(c.Context, c.Args().First())
+					if err != nil {
+						return err
+					}
+					tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(tw, strings.Join(cols, "\t"))
+					for _, r := range rows {
+						fmt.Fprintln(tw, strings.Join(r, "\t"))
+					}
+					return tw.Flush()
+				},
+			},
+			{
+				Name: "timeline", Usage: "every event of one request, in order", ArgsUsage: "REQUEST_ID",
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 1 {
+						return errors.New("usage: jitgate audit timeline REQUEST_ID")
+					}
+					cl, err := open(c)
+					if err != nil {
+						return err
+					}
+					defer cl.Close()
+					evs, err := cl.Timeline(c.Context, c.Args().First())
+					if err != nil {
+						return err
+					}
+					if len(evs) == 0 {
+						return fmt.Errorf("no events recorded for request %s (is the recorder running?)", c.Args().First())
+					}
+					tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(tw, "TIME\tEVENT\tBY\tDETAIL")
+					for _, e := range evs {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Time.Format("15:04:05.000000"), e.Type, e.Producer, detail(e))
+					}
+					return tw.Flush()
+				},
+			},
+			{
+				Name: "recent", Usage: "recent requests with their outcome",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "principal"}, &cli.StringFlag{Name: "service"}, &cli.StringFlag{Name: "operation"},
+					&cli.StringFlag{Name: "outcome"}, &cli.DurationFlag{Name: "since", Value: 24 * time.Hour}, &cli.IntFlag{Name: "limit", Value: 50},
+				},
+				Action: func(c *cli.Context) error {
+					cl, err := open(c)
+					if err != nil {
+						return err
+					}
+					defer cl.Close()
+					rs, err := cl.Recent(c.Context, audit.Filter{Principal: c.String("principal"), Service: c.String("service"),
+						Operation: c.String("operation"), Outcome: c.String("outcome"), Since: time.Now().Add(-c.Duration("since")), Limit: c.Int("limit")})
+					if err != nil {
+						return err
+					}
+					tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(tw, "RECEIVED\tREQUEST\tPRINCIPAL\tCALL\tDECISION\tRULE\tOUTCOME\tSTATUS")
+					for _, r := range rs {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s.%s\t%s\t%s\t%s\t%d\n", r.Received.Format(time.RFC3339), r.RequestID, r.Principal,
+							r.Service, r.Operation, r.Decision, r.Rule, r.Outcome, r.Status)
+					}
+					return tw.Flush()
+				},
+			},
+		},
+	}
+}
+
+func detail(e audit.Event) string {
+	var parts []string
+	if e.Service != "" {
+		parts = append(parts, e.Service+"."+e.Operation)
+	}
+	if e.Principal != "" {
+		parts = append(parts, "principal="+e.Principal)
+	}
+	if e.Outcome != "" {
+		parts = append(parts, "outcome="+e.Outcome)
+	}
+	if e.Rule != "" {
+		parts = append(parts, "rule="+e.Rule)
+	}
+	if e.Status != 0 {
+		parts = append(parts, fmt.Sprintf("status=%d", e.Status))
+	}
+	if e.Error != "" {
+		parts = append(parts, "error="+e.Error)
+	}
+	return strings.Join(parts, " ")
+}

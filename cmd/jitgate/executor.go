@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/urfave/cli/v2"
+
+	"github.com/jitgate/jitgate/executor"
+	"github.com/jitgate/jitgate/internal/awsmodel"
+	"github.com/jitgate/jitgate/internal/bus"
+)
+
+func executorFlags() []cli.Flag {
+	return []cli.Flag{
+		instanceFlag("executor"), decisionKeyFlag(),
+		&cli.StringFlag{Name: "upstream", Usage: "send every call to this base URL (an AWS emulator) instead of the real AWS endpoints", EnvVars: []string{"JITGATE_UPSTREAM"}},
+		&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "per upstream call", EnvVars: []string{"JITGATE_UPSTREAM_TIMEOUT"}},
+		&cli.BoolFlag{Name: "assume-session-role", Usage: "assume the RoleArn the agent named in AssumeRoleWithWebIdentity for its calls", EnvVars: []string{"JITGATE_ASSUME_SESSION_ROLE"}},
+	}
+}
+
+func executorCommand() *cli.Command {
+	return roleCommand("executor", "re-sign allowed calls with the gateway's AWS credentials and send them", executorFlags(), func(c *cli.Context) error {
+		bcfg, err := busConfig(c, "executor")
+		if err != nil {
+			return err
+		}
+		key, err := decisionKey(c)
+		if err != nil {
+			return err
+		}
+		awsCfg, err := config.LoadDefaultConfig(c.Context)
+		if err != nil {
+			return fmt.Errorf("loading the gateway's AWS credentials (default chain): %w", err)
+		}
+		e, err := buildExecutor(c.Context, executor.Config{Bus: bcfg, Instance: c.String("instance"), DecisionKey: key,
+			Upstream: c.String("upstream"), Timeout: c.Duration("timeout"), AssumeSessionRole: c.Bool("assume-session-role")},
+			awsCfg.Credentials, c)
+		if err != nil {
+			return err
+		}
+		return e.Run(c.Context)
+	})
+}
+
+func buildExecutor(ctx context.Context, cfg executor.Config, creds aws.CredentialsProvider, c *cli.Context) (*executor.Executor, error) {
+	if err := bus.EnsureTopics(ctx, cfg.Bus); err != nil {
+		return nil, err
+	}
+	models, err := awsmodel.Load()
+	if err != nil {
+		return nil, err
+	}
+	return executor.New(cfg, executor.Deps{Credentials: creds, Endpoints: endpoints{models}, Logger: logger(c)})
+}
+
+// endpoints adapts the model index to the executor's endpoint table.
+type endpoints struct{ ix *awsmodel.Index }
+
+func (e endpoints) Endpoint(service, region string) (executor.Endpoint, error) {
+	ep, err := e.ix.Endpoint(service, region)
+	if err != nil {
+		return executor.Endpoint{}, err
+	}
+	return executor.Endpoint{URL: ep.URL, SigningName: ep.SigningName, SigningRegion: ep.SigningRegion}, nil
+}

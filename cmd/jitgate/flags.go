@@ -1,0 +1,99 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/internal/ids"
+	"github.com/jitgate/jitgate/internal/session"
+)
+
+func logFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"JITGATE_LOG_LEVEL"}},
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json", EnvVars: []string{"JITGATE_LOG_FORMAT"}},
+	}
+}
+
+func logger(c *cli.Context) *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+		lvl = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.String("log-format") == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// kafkaFlags configure the bus for every command that talks to Kafka.
+func kafkaFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "kafka", Usage: "Kafka seed brokers, comma-separated (host:port)", EnvVars: []string{"JITGATE_KAFKA"}},
+		&cli.StringFlag{Name: "topic-prefix", Value: "jitgate.", Usage: "prefix of every jitgate topic", EnvVars: []string{"JITGATE_TOPIC_PREFIX"}},
+		&cli.IntFlag{Name: "partitions", Value: 6, Usage: "partitions of topics jitgate creates", EnvVars: []string{"JITGATE_PARTITIONS"}},
+		&cli.IntFlag{Name: "replication", Value: -1, Usage: "replication factor of topics jitgate creates (-1: broker default)", EnvVars: []string{"JITGATE_REPLICATION"}},
+		&cli.DurationFlag{Name: "retention", Value: 7 * 24 * time.Hour, Usage: "retention of the event topics", EnvVars: []string{"JITGATE_RETENTION"}},
+		&cli.DurationFlag{Name: "raw-retention", Value: time.Hour, Usage: "retention of the executions topic (unmasked responses)", EnvVars: []string{"JITGATE_RAW_RETENTION"}},
+	}
+}
+
+func busConfig(c *cli.Context, role string) (bus.Config, error) {
+	var brokers []string
+	for _, b := range strings.Split(c.String("kafka"), ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			brokers = append(brokers, b)
+		}
+	}
+	if len(brokers) == 0 {
+		return bus.Config{}, errors.New("no Kafka brokers: pass --kafka host:port or set JITGATE_KAFKA (or run `jitgate dev` for an embedded broker)")
+	}
+	return bus.Config{
+		Brokers:      brokers,
+		Prefix:       c.String("topic-prefix"),
+		Partitions:   int32(c.Int("partitions")),
+		Replication:  int16(c.Int("replication")),
+		Retention:    c.Duration("retention"),
+		RawRetention: c.Duration("raw-retention"),
+		ClientID:     "jitgate-" + role,
+	}, nil
+}
+
+func instanceFlag(role string) cli.Flag {
+	return &cli.StringFlag{Name: "instance", Usage: "unique name of this process among the " + role + "s (default: role-host-pid)",
+		EnvVars: []string{"JITGATE_INSTANCE"}, Value: ids.Replica(role)}
+}
+
+func decisionKeyFlag() cli.Flag {
+	return &cli.StringFlag{Name: "decision-key", Usage: "hex key (>= 16 bytes) deciders seal decisions with and executors verify; or @FILE",
+		EnvVars: []string{"JITGATE_DECISION_KEY"}}
+}
+
+// decisionKey reads --decision-key: hex, or @path to a file holding hex.
+func decisionKey(c *cli.Context) ([]byte, error) {
+	v := c.String("decision-key")
+	if v == "" {
+		return nil, errors.New("no decision key: pass --decision-key (hex, or @FILE) or set JITGATE_DECISION_KEY; generate one with `openssl rand -hex 32`")
+	}
+	keys, err := readKeys(v)
+	if err != nil {
+		return nil, fmt.Errorf("--decision-key: %w", err)
+	}
+	return keys[0], nil
+}
+
+// readKeys parses keys given inline or as @FILE.
+func readKeys(v string) ([][]byte, error) {
+	if path, ok := strings.CutPrefix(v, "@"); ok {
+		return session.ReadKeyFile(path)
+	}
+	return session.ParseKeys(v)
+}

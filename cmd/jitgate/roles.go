@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/jitgate/jitgate/decider"
+	"github.com/jitgate/jitgate/ingress"
+	"github.com/jitgate/jitgate/internal/awsmodel"
+	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/internal/notify"
+	"github.com/jitgate/jitgate/internal/session"
+	"github.com/jitgate/jitgate/internal/sts"
+	"github.com/jitgate/jitgate/masker"
+	"github.com/jitgate/jitgate/recorder"
+)
+
+func roleCommand(name, usage string, flags []cli.Flag, action cli.ActionFunc) *cli.Command {
+	return &cli.Command{Name: name, Usage: usage, Flags: append(kafkaFlags(), flags...), Action: action}
+}
+
+func ingressFlags() []cli.Flag {
+	return []cli.Flag{
+		instanceFlag("ingress"),
+		&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8080", Usage: "plain-HTTP address (loopback or trusted networks only; empty disables)", EnvVars: []string{"JITGATE_LISTEN"}},
+		&cli.StringFlag{Name: "tls-listen", Usage: "HTTPS address", EnvVars: []string{"JITGATE_TLS_LISTEN"}},
+		&cli.StringFlag{Name: "tls-cert", Usage: "HTTPS certificate file (PEM)", EnvVars: []string{"JITGATE_TLS_CERT"}},
+		&cli.StringFlag{Name: "tls-key", Usage: "HTTPS key file (PEM)", EnvVars: []string{"JITGATE_TLS_KEY"}},
+		&cli.DurationFlag{Name: "wait", Value: 30 * time.Second, Usage: "how long an agent's call waits for its outcome", EnvVars: []string{"JITGATE_WAIT"}},
+		&cli.Int64Flag{Name: "max-body", Value: 256 << 20, Usage: "largest request body accepted, in bytes", EnvVars: []string{"JITGATE_MAX_BODY"}},
+		&cli.StringFlag{Name: "session-keys", Usage: "hex keys sealing agent sessions, first seals, all open (rotation); or @FILE", EnvVars: []string{"JITGATE_SESSION_KEYS"}},
+		&cli.StringSliceFlag{Name: "oidc-issuer", Usage: "trusted OIDC issuer URL (repeatable)", EnvVars: []string{"JITGATE_OIDC_ISSUER"}},
+		&cli.StringFlag{Name: "oidc-audience", Value: "jitgate", Usage: "audience (client id) agent tokens must carry", EnvVars: []string{"JITGATE_OIDC_AUDIENCE"}},
+		&cli.StringFlag{Name: "oidc-groups-claim", Value: "groups", Usage: "claim holding the principal's groups", EnvVars: []string{"JITGATE_OIDC_GROUPS_CLAIM"}},
+	}
+}
+
+func ingressCommand() *cli.Command {
+	return roleCommand("ingress", "serve agents: STS, SigV4 verification, publish requests, answer", ingressFlags(), func(c *cli.Context) error {
+		bcfg, err := busConfig(c, "ingress")
+		if err != nil {
+			return err
+		}
+		if c.String("session-keys") == "" {
+			return errors.New("no session keys: pass --session-keys (hex, or @FILE) or set JITGATE_SESSION_KEYS; generate one with `openssl rand -hex 32`")
+		}
+		keys, err := readKeys(c.String("session-keys"))
+		if err != nil {
+			return fmt.Errorf("--session-keys: %w", err)
+		}
+		var issuers []sts.IssuerConfig
+		for _, u := range c.StringSlice("oidc-issuer") {
+			issuers = append(issuers, sts.IssuerConfig{URL: u, Audience: c.String("oidc-audience"), GroupsClaim: c.String("oidc-groups-claim")})
+		}
+		if len(issuers) == 0 {
+			return errors.New("no trusted OIDC issuer: pass --oidc-issuer URL (your IdP, https://token.actions.githubusercontent.com, or a Kubernetes cluster's issuer)")
+		}
+		g, pub, err := buildIngress(c.Context, ingressSetup{
+			cfg: ingress.Config{Bus: bcfg, Listen: c.String("listen"), TLSListen: c.String("tls-listen"), TLSCert: c.String("tls-cert"),
+				TLSKey: c.String("tls-key"), Replica: c.String("instance"), Wait: c.Duration("wait"), MaxBody: c.Int64("max-body")},
+			sessionKeys: keys, issuers: issuers, log: logger(c),
+		})
+		if err != nil {
+			return err
+		}
+		defer pub.Close()
+		return g.Run(c.Context, ingress.Listener{})
+	})
+}
+
+// ingressSetup is what buildIngress wires; `jitgate dev` fills it itself.
+type ingressSetup struct {
+	cfg         ingress.Config
+	sessionKeys [][]byte
+	issuers     []sts.IssuerConfig
+	mounts      map[string]http.Handler
+	log         *slog.Logger
+}
+
+func buildIngress(ctx context.Context, s ingressSetup) (*ingress.Ingress, *bus.Publisher, error) {
+	sealer, err := session.NewSealer(s.sessionKeys...)
+	if err != nil {
+		return nil, nil, err
+	}
+	stsSvc, err := sts.New(ctx, sts.Config{Issuers: s.issuers, Sealer: sealer})
+	if err != nil {
+		return nil, nil, err
+	}
+	models, err := awsmodel.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := bus.EnsureTopics(ctx, s.cfg.Bus); err != nil {
+		return nil, nil, err
+	}
+	pub, err := bus.NewPublisher(s.cfg.Bus)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := ingress.New(s.cfg, ingress.Deps{STS: stsSvc, Auth: stsSvc, Sealer: sealer, Models: models, Publisher: pub, Logger: s.log, Mounts: s.mounts})
+	if err != nil {
+		pub.Close()
+		return nil, nil, err
+	}
+	return g, pub, nil
+}
+
+func deciderFlags() []cli.Flag {
+	return []cli.Flag{
+		instanceFlag("decider"), decisionKeyFlag(),
+		&cli.StringFlag{Name: "policy", Usage: "policy file (YAML, see docs/policy.md)", EnvVars: []string{"JITGATE_POLICY"}},
+		&cli.DurationFlag{Name: "reload-every", Value: 2 * time.Second, Usage: "how often the policy file is checked for changes", EnvVars: []string{"JITGATE_RELOAD_EVERY"}},
+		&cli.StringFlag{Name: "webhook-url", Usage: "POST a notification here when a hold opens or ends", EnvVars: []string{"JITGATE_WEBHOOK_URL"}},
+		&cli.StringFlag{Name: "webhook-secret", Usage: "HMAC key signing webhook deliveries (X-Jitgate-Signature); or @FILE", EnvVars: []string{"JITGATE_WEBHOOK_SECRET"}},
+		&cli.StringFlag{Name: "webhook-format", Value: "json", Usage: "json, or slack (Slack incoming-webhook body)", EnvVars: []string{"JITGATE_WEBHOOK_FORMAT"}},
+		&cli.StringFlag{Name: "public-url", Usage: "the gateway URL approvers use, shown in notifications", EnvVars: []string{"JITGATE_PUBLIC_URL"}},
+	}
+}
+
+// webhookConfig reads the webhook flags; an empty URL turns notifications off.
+func webhookConfig(c *cli.Context) (notify.Config, error) {
+	cfg := notify.Config{URL: c.String("webhook-url"), Format: notify.Format(c.String("webhook-format")), PublicURL: c.String("public-url")}
+	if cfg.URL == "" {
+		return cfg, nil
+	}
+	secret := c.String("webhook-secret")
+	if path, ok := strings.CutPrefix(secret, "@"); ok {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("--webhook-secret: %w", err)
+		}
+		secret = strings.TrimSpace(string(raw))
+	}
+	if secret == "" {
+		return cfg, errors.New("--webhook-url needs --webhook-secret so receivers can verify deliveries")
+	}
+	cfg.Secret = []byte(secret)
+	return cfg, cfg.Validate()
+}
+
+func deciderCommand() *cli.Command {
+	return roleCommand("decider", "judge requests against the policy (allow, deny, hold)", deciderFlags(), func(c *cli.Context) error {
+		bcfg, err := busConfig(c, "decider")
+		if err != nil {
+			return err
+		}
+		key, err := decisionKey(c)
+		if err != nil {
+			return err
+		}
+		hook, err := webhookConfig(c)
+		if err != nil {
+			return err
+		}
+		d, pub, err := buildDecider(c.Context, decider.Config{Bus: bcfg, Instance: c.String("instance"), PolicyFile: c.String("policy"),
+			DecisionKey: key, ReloadEvery: c.Duration("reload-every"), Webhook: hook}, logger(c))
+		if err != nil {
+			return err
+		}
+		defer pub.Close()
+		return d.Run(c.Context)
+	})
+}
+
+func buildDecider(ctx context.Context, cfg decider.Config, log *slog.Logger) (*decider.Decider, *bus.Publisher, error) {
+	if err := bus.EnsureTopics(ctx, cfg.Bus); err != nil {
+		return nil, nil, err
+	}
+	pub, err := bus.NewPublisher(cfg.Bus)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := decider.New(cfg, decider.Deps{Publisher: pub, Logger: log})
+	if err != nil {
+		pub.Close()
+		return nil, nil, err
+	}
+	reloadOnHUP(ctx, d)
+	return d, pub, nil
+}
+
+// reloadOnHUP reloads the policy on SIGHUP; a bad file keeps the old one.
+func reloadOnHUP(ctx context.Context, d *decider.Decider) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				_ = d.Reload() // the decider logs a rejected file
+			}
+		}
+	}()
+}
+
+func maskerFlags() []cli.Flag {
+	return []cli.Flag{
+		instanceFlag("masker"),
+		&cli.StringFlag{Name: "masking-rules", Usage: "masking rules file (YAML, see docs/masking.md); built-in credential rules always apply", EnvVars: []string{"JITGATE_MASKING_RULES"}},
+	}
+}
+
+func maskerCommand() *cli.Command {
+	return roleCommand("masker", "redact responses before agents see them", maskerFlags(), func(c *cli.Context) error {
+		bcfg, err := busConfig(c, "masker")
+		if err != nil {
+			return err
+		}
+		if err := bus.EnsureTopics(c.Context, bcfg); err != nil {
+			return err
+		}
+		k, err := masker.New(masker.Config{Bus: bcfg, Instance: c.String("instance"), RulesFile: c.String("masking-rules")}, masker.Deps{Logger: logger(c)})
+		if err != nil {
+			return err
+		}
+		return k.Run(c.Context)
+	})
+}
+
+func recorderFlags() []cli.Flag {
+	return append(clickhouseFlags(),
+		&cli.IntFlag{Name: "body-cap", Value: recorder.DefaultBodyCap, Usage: "bytes of each masked body kept in ClickHouse (0: none)", EnvVars: []string{"JITGATE_BODY_CAP"}},
+	)
+}
+
+func clickhouseFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "clickhouse", Usage: "ClickHouse native-protocol address (host:port)", EnvVars: []string{"JITGATE_CLICKHOUSE"}},
+		&cli.StringFlag{Name: "clickhouse-db", Value: "jitgate", Usage: "ClickHouse database", EnvVars: []string{"JITGATE_CLICKHOUSE_DB"}},
+		&cli.StringFlag{Name: "clickhouse-user", Value: "default", Usage: "ClickHouse user", EnvVars: []string{"JITGATE_CLICKHOUSE_USER"}},
+		&cli.StringFlag{Name: "clickhouse-password", Usage: "ClickHouse password", EnvVars: []string{"JITGATE_CLICKHOUSE_PASSWORD"}},
+	}
+}
+
+func recorderCommand() *cli.Command {
+	return roleCommand("recorder", "write every event to ClickHouse", recorderFlags(), func(c *cli.Context) error {
+		bcfg, err := busConfig(c, "recorder")
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(c.String("clickhouse")) == "" {
+			return errors.New("no ClickHouse: pass --clickhouse host:9000 or set JITGATE_CLICKHOUSE")
+		}
+		if err := bus.EnsureTopics(c.Context, bcfg); err != nil {
+			return err
+		}
+		r, err := recorder.New(recorderConfig(c, bcfg), recorder.Deps{Logger: logger(c)})
+		if err != nil {
+			return err
+		}
+		return r.Run(c.Context)
+	})
+}
+
+func recorderConfig(c *cli.Context, bcfg bus.Config) recorder.Config {
+	return recorder.Config{Bus: bcfg, ClickHouse: c.String("clickhouse"), Database: c.String("clickhouse-db"),
+		Username: c.String("clickhouse-user"), Password: c.String("clickhouse-password"), BodyCap: c.Int("body-cap")}
+}
+
+func topicsCommand() *cli.Command {
+	return &cli.Command{
+		Name: "topics", Usage: "operator: create jitgate's Kafka topics (every role also does this at start)",
+		Flags: kafkaFlags(),
+		Action: func(c *cli.Context) error {
+			bcfg, err := busConfig(c, "operator")
+			if err != nil {
+				return err
+			}
+			if err := bus.EnsureTopics(c.Context, bcfg); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.App.Writer, "topics ready under prefix %q on %s\n", bcfg.Prefix, strings.Join(bcfg.Brokers, ","))
+			return nil
+		},
+	}
+}

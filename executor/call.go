@@ -1,0 +1,122 @@
+package executor
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/jitgate/jitgate/executor/internal/resign"
+	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// call is one committed allow decision waiting to run.
+type call struct {
+	e      *Executor
+	id     string
+	d      *schemas.DecisionMade
+	target resign.Target
+}
+
+// run makes the upstream call and returns execution.finished and any body
+// chunks. It never returns nothing: every failure becomes an error event.
+func (c *call) run(ctx context.Context) []bus.Output {
+	ctx, cancel := context.WithTimeout(ctx, c.e.cfg.Timeout)
+	defer cancel()
+	begin := time.Now()
+	outs, err := c.do(ctx, begin)
+	if err != nil {
+		c.e.log.Warn("upstream call failed", "request_id", c.id, "service", c.d.Request.Service,
+			"operation", c.d.Request.Operation, "err", err)
+		outs, err = c.e.failed(c.id, c.d, err, time.Since(begin))
+		if err != nil {
+			// Only a JSON encoding failure gets here; nothing sensible
+			// can be published.
+			c.e.log.Error("cannot encode execution.finished", "request_id", c.id, "err", err)
+			return nil
+		}
+	}
+	return outs
+}
+
+func (c *call) do(ctx context.Context, begin time.Time) ([]bus.Output, error) {
+	creds, err := c.credentials(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in := resign.Input{HTTP: &c.d.Request.HTTP, Target: c.target}
+	if c.d.Request.HTTP.BodyChunks > 0 {
+		body, hash, err := c.chunkedBody(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer body.Close()
+		in.Body, in.PayloadHash = body, hash
+	}
+	req, err := resign.Request(ctx, in, creds, c.e.now())
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.e.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("upstream %s: %w", c.target.Base.Host, err)
+	}
+	defer resp.Body.Close()
+	hr, body, err := readResponse(resp, c.d.Request.HTTP.Method, c.e.cfg.MaxResponseBody)
+	if err != nil {
+		return nil, err
+	}
+	return c.e.finished(c.id, c.d, hr, body, time.Since(begin))
+}
+
+// credentials picks the gateway's credentials or an assumed role's.
+func (c *call) credentials(ctx context.Context) (aws.Credentials, error) {
+	p := c.e.deps.Credentials
+	if role := roleFor(c.e.cfg, c.d); role != "" {
+		rp, err := c.e.roles.provider(ctx, role)
+		if err != nil {
+			return aws.Credentials{}, err
+		}
+		p = rp
+	}
+	creds, err := p.Retrieve(ctx)
+	if err != nil {
+		return aws.Credentials{}, fmt.Errorf("executor: credentials: %w", err)
+	}
+	return creds, nil
+}
+
+// chunkedBody opens a chunked request body from the requests topic. S3
+// accepts UNSIGNED-PAYLOAD; other services need the hash, so the body is
+// streamed once to hash it and opened again to send it.
+func (c *call) chunkedBody(ctx context.Context) (io.ReadCloser, string, error) {
+	h := &c.d.Request.HTTP
+	if c.d.Body == nil {
+		return nil, "", ErrNoBodyRef
+	}
+	open := func() (io.ReadCloser, error) { return c.e.openBody(ctx, *c.d.Body, c.id, h.BodyChunks) }
+	if resign.S3Family(c.target.SigningName) {
+		rc, err := open()
+		return rc, "", err
+	}
+	rc, err := open()
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.New()
+	n, err := io.Copy(sum, rc)
+	rc.Close()
+	if err != nil {
+		return nil, "", fmt.Errorf("executor: hash request body: %w", err)
+	}
+	if n != h.BodySize {
+		return nil, "", fmt.Errorf("executor: request body is %d bytes, body_size says %d", n, h.BodySize)
+	}
+	rc, err = open()
+	return rc, hex.EncodeToString(sum.Sum(nil)), err
+}

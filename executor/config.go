@@ -1,0 +1,121 @@
+package executor
+
+import (
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/jitgate/jitgate/internal/bus"
+)
+
+// Defaults.
+const (
+	DefaultGroup           = "jitgate-executor"
+	DefaultTimeout         = 60 * time.Second
+	DefaultMaxResponseBody = 256 << 20
+	DefaultSTSRegion       = "us-east-1"
+	// MinDecisionKey is the shortest decision key accepted, in bytes.
+	MinDecisionKey = 16
+)
+
+// DefaultAllowedSuffixes are the DNS suffixes of AWS partitions. Endpoints
+// from the table outside them are refused.
+var DefaultAllowedSuffixes = []string{
+	".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".on.aws",
+	".c2s.ic.gov", ".sc2s.sgov.gov", ".cloud.adc-e.uk", ".csp.hci.ic.gov", ".amazonaws.eu",
+}
+
+// Config configures the executor.
+type Config struct {
+	Bus bus.Config
+	// Group is the consumer group. Default "jitgate-executor".
+	Group string
+	// Instance distinguishes this replica in the group. Required.
+	Instance string
+	// Parallel bounds concurrent upstream calls. Default 16.
+	Parallel int
+	// DecisionKey is the HMAC key shared with deciders (at least 16 bytes).
+	// Decisions that do not verify are refused. Required.
+	DecisionKey []byte
+	// Upstream, when set, is a base URL (http or https) every call goes to,
+	// for example the awsemu emulator. "" sends calls to real AWS through
+	// Deps.Endpoints.
+	Upstream string
+	// AllowedSuffixes are the host suffixes endpoint-table URLs must end in.
+	// Default DefaultAllowedSuffixes. Not applied to Upstream.
+	AllowedSuffixes []string
+	// AssumeSessionRole makes the executor assume the role the agent named
+	// for its session (Request.Role) when the decision names none. Default
+	// false: such calls use Deps.Credentials.
+	AssumeSessionRole bool
+	// STSRegion is where the default AssumeRole client signs. Default
+	// "us-east-1".
+	STSRegion string
+	// Timeout bounds one upstream call, body included. Default 60s.
+	Timeout time.Duration
+	// MaxInlineBody is the largest response body carried inside
+	// execution.finished; larger ones follow as chunks. Default and maximum
+	// bus.ChunkSize.
+	MaxInlineBody int
+	// MaxResponseBody caps the response body read; a larger answer ends as
+	// an error. Default 256 MiB.
+	MaxResponseBody int64
+}
+
+func (c *Config) setDefaults() {
+	if c.Group == "" {
+		c.Group = DefaultGroup
+	}
+	if c.Parallel == 0 {
+		c.Parallel = 16
+	}
+	if c.AllowedSuffixes == nil {
+		c.AllowedSuffixes = DefaultAllowedSuffixes
+	}
+	if c.STSRegion == "" {
+		c.STSRegion = DefaultSTSRegion
+	}
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.MaxInlineBody == 0 {
+		c.MaxInlineBody = bus.ChunkSize
+	}
+	if c.MaxResponseBody == 0 {
+		c.MaxResponseBody = DefaultMaxResponseBody
+	}
+}
+
+// Validate reports a configuration that cannot work. It is called by New
+// after defaults are applied.
+func (c Config) Validate() error {
+	if err := c.Bus.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case c.Instance == "":
+		return fmt.Errorf("%w: Instance is required (set a replica id)", ErrConfig)
+	case len(c.DecisionKey) < MinDecisionKey:
+		return fmt.Errorf("%w: DecisionKey must be at least %d bytes (the key deciders seal decisions with)", ErrConfig, MinDecisionKey)
+	case c.Timeout < 0 || c.Parallel < 0:
+		return fmt.Errorf("%w: Timeout and Parallel must not be negative", ErrConfig)
+	case c.MaxInlineBody < 0 || c.MaxInlineBody > bus.ChunkSize:
+		return fmt.Errorf("%w: MaxInlineBody must be between 1 and %d", ErrConfig, bus.ChunkSize)
+	case c.MaxResponseBody < 0:
+		return fmt.Errorf("%w: MaxResponseBody must not be negative", ErrConfig)
+	}
+	if c.Upstream != "" {
+		if _, err := parseUpstream(c.Upstream); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseUpstream(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("%w: Upstream %q must be an http(s) base URL without query", ErrConfig, s)
+	}
+	return u, nil
+}

@@ -1,0 +1,47 @@
+// Package executor is the stage that runs allowed AWS calls.
+//
+// Input: topic schemas.TopicDecisions, event decision.made
+// (schemas.DecisionMade, which embeds the agent's request.received). The
+// executor acts only on Outcome == allow with a MAC that verifies under the
+// key shared with deciders; deny and hold decisions produce nothing. An allow
+// whose MAC does not verify is refused: it is logged as a security event and
+// answered with an execution.finished carrying an error (no call is made).
+//
+// Output: topic schemas.TopicExecutions, keyed by request id:
+//   - execution.started (schemas.ExecutionStarted), before the call;
+//   - execution.finished (schemas.ExecutionFinished), with the upstream's
+//     raw, unmasked status, headers and body, or Error when no HTTP answer
+//     came back;
+//   - response.body_chunk (schemas.ResponseBodyChunk) × BodyChunks, after
+//     execution.finished, when the body is larger than Config.MaxInlineBody.
+//
+// The raw response never leaves the executions topic except through the
+// masker; the gateway's AWS credentials never leave this process.
+//
+// Re-signing (internal/resign): the destination is the executor's own
+// endpoint table entry for the request's service and region (https, an
+// allow-listed AWS DNS suffix) or the configured Upstream emulator — never a
+// host the agent sent. The agent's signature material, hop-by-hop, Expect,
+// X-Forwarded-* and aws-chunked framing headers are dropped; exactly the
+// headers the agent signed are signed again with the gateway's credentials
+// (aws-sdk-go-v2's v4 signer), and the rest are added back unsigned.
+//
+// Credentials, in order of precedence: the decision's Role (assumed with
+// STS, cached per role until expiry); else, when Config.AssumeSessionRole is
+// set, the role the agent named when it assumed its jitgate session
+// (Request.Role); else Deps.Credentials.
+//
+// Delivery: execution.started is published in the same Kafka transaction
+// that commits the decision's offset; the AWS call runs only after that
+// transaction committed (bus.Result.After), and execution.finished plus its
+// chunks are published in a transaction of their own. A decision is
+// therefore never called twice. If the process dies after execution.started
+// committed and before execution.finished did, the call may or may not have
+// reached AWS and no finished event is ever written for it: resolving such
+// requests (retry read-only calls, report "outcome unknown" for the rest) is
+// left to the fault-tolerance work.
+//
+// Bodies: request bodies travel inline or as request.body_chunk events that
+// are streamed from the requests topic (bus.OpenRequestBody). Responses are
+// read whole, up to Config.MaxResponseBody, before they are published.
+package executor

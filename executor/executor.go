@@ -1,0 +1,161 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// Executor runs allowed calls against AWS. Build it with New.
+type Executor struct {
+	cfg      Config
+	deps     Deps
+	upstream *url.URL // nil = endpoint table
+	client   *http.Client
+	roles    *roles
+	log      *slog.Logger
+	producer string
+	now      func() time.Time
+	// openBody streams a chunked request body; bus.OpenRequestBody by
+	// default (tests replace it).
+	openBody func(ctx context.Context, ref schemas.RecordRef, requestID string, chunks int) (io.ReadCloser, error)
+}
+
+// New checks cfg and deps and builds an executor.
+func New(cfg Config, deps Deps) (*Executor, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Credentials == nil {
+		return nil, fmt.Errorf("%w: Deps.Credentials (the gateway's AWS credentials) are required", ErrConfig)
+	}
+	e := &Executor{cfg: cfg, deps: deps, log: deps.Logger, producer: "executor/" + cfg.Instance, now: time.Now}
+	if cfg.Upstream != "" {
+		e.upstream, _ = parseUpstream(cfg.Upstream) // validated above
+	} else if deps.Endpoints == nil {
+		return nil, fmt.Errorf("%w: Deps.Endpoints is required unless Upstream is set", ErrConfig)
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	if deps.HTTPClient != nil {
+		c := *deps.HTTPClient
+		e.client = &c
+	} else {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DisableCompression = true
+		e.client = &http.Client{Transport: tr}
+	}
+	// A redirect would send the gateway's signed request somewhere the
+	// endpoint table did not name; hand the 3xx to the agent instead.
+	e.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	e.roles = newRoles(cfg, deps, e.client)
+	bcfg := cfg.Bus
+	e.openBody = func(ctx context.Context, ref schemas.RecordRef, id string, n int) (io.ReadCloser, error) {
+		return bus.OpenRequestBody(ctx, bcfg, ref, id, n)
+	}
+	return e, nil
+}
+
+// Run consumes decisions until ctx ends; it returns nil on cancellation.
+func (e *Executor) Run(ctx context.Context) error {
+	return bus.RunStage(ctx, bus.StageConfig{
+		Bus:      e.cfg.Bus,
+		Group:    e.cfg.Group,
+		Topics:   []string{schemas.TopicDecisions},
+		Instance: e.cfg.Instance,
+		Parallel: e.cfg.Parallel,
+		Logger:   e.log,
+	}, e.Handle)
+}
+
+// Handle turns one decision into events. For a verified allow it returns
+// execution.started as Out and the upstream call as After; the call runs
+// only once execution.started and the decision's offset are committed.
+func (e *Executor) Handle(ctx context.Context, m bus.Message) (bus.Result, error) {
+	env := m.Envelope
+	d, err := schemas.DecodeAs[*schemas.DecisionMade](env)
+	if err != nil {
+		// Not a decision this build reads: retrying cannot help.
+		e.log.Error("skipping event that is not a decision", "request_id", env.RequestID, "type", env.Type, "err", err)
+		return bus.Result{}, nil
+	}
+	if d.Outcome != schemas.Allow {
+		return bus.Result{}, nil
+	}
+	id := env.RequestID
+	if err := d.Verify(e.cfg.DecisionKey); err != nil {
+		e.log.Warn("security: refusing allow decision whose MAC does not verify",
+			"event", "security.decision_mac", "request_id", id, "producer", env.Producer,
+			"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
+		return e.result(e.failed(id, d, ErrRefused, 0))
+	}
+	t, err := e.target(&d.Request)
+	if err != nil {
+		return e.result(e.failed(id, d, err, 0))
+	}
+	started, err := e.event(id, 0, &schemas.ExecutionStarted{
+		Attempt:  1,
+		Endpoint: strings.TrimSuffix(t.Base.String(), "/") + d.Request.HTTP.Path,
+		ReadOnly: d.Request.ReadOnly,
+		ReplyTo:  d.Request.ReplyTo,
+	})
+	if err != nil {
+		return bus.Result{}, err
+	}
+	c := &call{e: e, id: id, d: d, target: t}
+	return bus.Result{Out: []bus.Output{started}, After: c.run}, nil
+}
+
+// result wraps outputs built outside a call.
+func (e *Executor) result(outs []bus.Output, err error) (bus.Result, error) {
+	if err != nil {
+		return bus.Result{}, err
+	}
+	return bus.Result{Out: outs}, nil
+}
+
+// failed builds the execution.finished for a call that did not happen or
+// got no HTTP answer.
+func (e *Executor) failed(id string, d *schemas.DecisionMade, cause error, took time.Duration) ([]bus.Output, error) {
+	fin, err := e.event(id, 0, &schemas.ExecutionFinished{
+		ReplyTo:    d.Request.ReplyTo,
+		Service:    d.Request.Service,
+		Operation:  d.Request.Operation,
+		Protocol:   d.Request.Protocol,
+		Error:      cause.Error(),
+		DurationMS: took.Milliseconds(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return []bus.Output{fin}, nil
+}
+
+// event wraps a payload. Event ids are derived from the request id, the
+// type and seq, so a redelivered event keeps its id.
+func (e *Executor) event(id string, seq int, p schemas.Payload) (bus.Output, error) {
+	env, err := schemas.NewEnvelope(fmt.Sprintf("%s/%s/%d", id, p.EventType(), seq), id, e.producer, e.now(), p)
+	if err != nil {
+		return bus.Output{}, err
+	}
+	replyTo := ""
+	switch v := p.(type) {
+	case *schemas.ExecutionStarted:
+		replyTo = v.ReplyTo
+	case *schemas.ExecutionFinished:
+		replyTo = v.ReplyTo
+	case *schemas.ResponseBodyChunk:
+		replyTo = v.ReplyTo
+	}
+	return bus.Output{Topic: schemas.TopicExecutions, Key: id, ReplyTo: replyTo, Envelope: env}, nil
+}
