@@ -146,7 +146,9 @@ func (d *Decider) Handle(_ context.Context, m bus.Message) (bus.Result, error) {
 		dec = policy.Decision{Outcome: policy.Deny, Reason: "request parameters are unreadable: " + err.Error()}
 	} else if g, ok, gerr := d.holds.MatchGrant(req, now); gerr == nil && ok {
 		// Active grants come before the rules.
-		dec = policy.Decision{Outcome: policy.Allow, Rule: "grant:" + g.GrantID, Role: g.Role,
+		// g.Role pins the agent's session role; the executor assumes the
+		// role of the rule that held the call.
+		dec = policy.Decision{Outcome: policy.Allow, Rule: "grant:" + g.GrantID, Role: d.grantRole(g.RequestID),
 			Reason: fmt.Sprintf("grant %s approved by %s, until %s", g.GrantID, strings.Join(g.ApprovedBy, ", "), g.Expires.UTC().Format(time.RFC3339))}
 		grantID = g.GrantID
 	} else if dec, err = pol.Evaluate(in); err != nil {
@@ -171,6 +173,12 @@ func (d *Decider) Handle(_ context.Context, m bus.Message) (bus.Result, error) {
 	d.log.Info("decision", "request_id", m.Envelope.RequestID, "call", req.Service+"."+req.Operation,
 		"principal", req.Principal.Subject, "outcome", dec.Outcome, "rule", dec.Rule)
 	return d.outputs(m.Envelope.RequestID, out)
+}
+
+// grantRole is the executor role of the rule whose hold opened a grant.
+func (d *Decider) grantRole(holdID string) string {
+	h, _ := d.holds.Hold(holdID)
+	return h.ExecRole
 }
 
 func (d *Decider) outputs(requestID string, dec *schemas.DecisionMade) (bus.Result, error) {
@@ -198,7 +206,7 @@ func (d *Decider) outputs(requestID string, dec *schemas.DecisionMade) (bus.Resu
 			Error:   &schemas.APIError{Status: http.StatusForbidden, Code: "AccessDenied", Message: denyMessage(dec, requestID)},
 		}, dec.Request.ReplyTo)
 	case schemas.Hold:
-		err = add(schemas.TopicHolds, &schemas.HoldOpened{Request: dec.Request, Rule: dec.Rule, Reason: dec.Reason, Terms: *dec.Hold, Body: dec.Body}, "")
+		err = add(schemas.TopicHolds, &schemas.HoldOpened{Request: dec.Request, Rule: dec.Rule, Reason: dec.Reason, Terms: *dec.Hold, Body: dec.Body, Role: dec.Role}, "")
 	}
 	return res, err
 }

@@ -2,7 +2,6 @@ package decider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -16,7 +15,7 @@ import (
 
 // errNotYetApplied makes the stage loop retry an event until this decider's
 // view of the holds log has caught up with it.
-var errNotYetApplied = errors.New("decider: holds view has not applied this event yet")
+var errNotYetApplied = fmt.Errorf("decider: holds view has not applied this event yet: %w", bus.ErrNotReady)
 
 // followHolds rebuilds the holds and grants view from Kafka and keeps it
 // current. The returned channel closes once the log written before start
@@ -108,6 +107,7 @@ func (d *Decider) approved(h holds.Hold, eventID string, now time.Time) (bus.Res
 		Rule:       h.Rule,
 		Reason:     "approved by " + strings.Join(names, ", "),
 		PolicyHash: d.Policy().Hash(),
+		Role:       h.ExecRole,
 		Request:    h.Request,
 		Body:       h.Body,
 	}

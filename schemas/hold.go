@@ -11,6 +11,9 @@ type HoldOpened struct {
 	// Body locates the request.received record when the body is chunked,
 	// so an approved call can still be executed with its body.
 	Body *RecordRef `json:"body,omitempty"`
+	// Role is the AWS role the rule has the executor assume for this call
+	// and for calls through the grant an approval opens.
+	Role string `json:"role,omitempty"`
 }
 
 // EventType implements Payload.

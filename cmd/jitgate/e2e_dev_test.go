@@ -323,3 +323,8 @@ func sdkConfig(t *testing.T, env []string) aws.Config {
 		HTTPClient: httpClient,
 	}
 }
+
+func (d *devGateway) stop(t *testing.T) {
+	t.Helper()
+	d.proc.stop()
+}

@@ -73,6 +73,13 @@ func (p *proc) output() string {
 // PID and waits, killing it if it does not stop.
 func startJitgate(t *testing.T, name string, env []string, args ...string) *proc {
 	t.Helper()
+	return startJitgateFor(t, t, name, env, args...)
+}
+
+// startJitgateFor is startJitgate with the process stopped when owner ends
+// (a subtest that starts a process its siblings use).
+func startJitgateFor(t *testing.T, owner *testing.T, name string, env []string, args ...string) *proc {
+	t.Helper()
 	cmd := exec.Command(jitgateBin(t), args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -96,7 +103,7 @@ func startJitgate(t *testing.T, name string, env []string, args ...string) *proc
 		cmd.Wait()
 		close(p.done)
 	}()
-	t.Cleanup(func() {
+	owner.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-p.done:
@@ -104,8 +111,8 @@ func startJitgate(t *testing.T, name string, env []string, args ...string) *proc
 			cmd.Process.Kill()
 			<-p.done
 		}
-		if t.Failed() {
-			t.Logf("--- %s output ---\n%s", name, lastLines(p.output(), 60))
+		if owner.Failed() {
+			owner.Logf("--- %s output ---\n%s", name, lastLines(p.output(), 60))
 		}
 	})
 	return p
@@ -211,4 +218,15 @@ func awsHTTPClientWithCA(t *testing.T, caPEM []byte) *http.Client {
 		t.Fatal("AWS_CA_BUNDLE holds no certificate")
 	}
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+}
+
+// stop ends a process now (SIGTERM, then SIGKILL) and waits for it.
+func (p *proc) stop() {
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
 }

@@ -16,7 +16,8 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := app().RunContext(ctx, os.Args); err != nil {
+	a := app()
+	if err := a.RunContext(ctx, interspersed(a, os.Args)); err != nil {
 		fmt.Fprintln(os.Stderr, "jitgate:", err)
 		os.Exit(1)
 	}

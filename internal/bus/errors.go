@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/jitgate/jitgate/schemas"
@@ -30,3 +31,8 @@ func (e *DecodeError) Error() string {
 }
 
 func (e *DecodeError) Unwrap() error { return e.Err }
+
+// ErrNotReady is returned by a handler (wrapped) when it must wait for
+// something outside the event, such as a state view catching up: the loop
+// retries the batch soon without a warning.
+var ErrNotReady = errors.New("bus: not ready; will retry")

@@ -99,7 +99,11 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			s.log.Warn("batch not committed; will retry", "err", err)
+			if errors.Is(err, ErrNotReady) {
+				s.log.Debug("batch waits", "err", err)
+			} else {
+				s.log.Warn("batch not committed; will retry", "err", err)
+			}
 			select {
 			case <-ctx.Done():
 				return nil

@@ -44,7 +44,10 @@ type Hold struct {
 	Terms     schemas.HoldTerms
 	// Body locates the request.received record when the body is chunked
 	// (HoldOpened.Body), so the approved call can run with its body.
-	Body     *schemas.RecordRef
+	Body *schemas.RecordRef
+	// ExecRole is the AWS role the rule has the executor assume for the
+	// call and its grant (HoldOpened.Role); "" for the gateway's own.
+	ExecRole string
 	OpenedAt time.Time
 	// Justification is the latest valid hold.justified, nil without one.
 	Justification *Justification

@@ -136,6 +136,7 @@ func (s *Store) applyOpened(env schemas.Envelope, p *schemas.HoldOpened) {
 			Reason:    p.Reason,
 			Terms:     p.Terms,
 			Body:      p.Body,
+			ExecRole:  p.Role,
 			OpenedAt:  env.Time,
 			State:     StatePending,
 		},
