@@ -191,8 +191,28 @@ func (g *Ingress) publishHoldEvent(w http.ResponseWriter, r *http.Request, id, t
 		return
 	}
 	g.awaitApplied(r.Context(), env.ID)
+	if _, ok := p.(*schemas.ApprovalGiven); ok {
+		g.awaitGrant(r.Context(), id)
+	}
 	h, _ := g.holds.Hold(id)
 	writeJSON(w, http.StatusOK, holdView(h, g.deps.Now(), true))
+}
+
+// awaitGrant waits (briefly) after the approval that completes a hold until
+// the decider's grant is in view, so `jitgate approve` followed by
+// `jitgate grants` shows it.
+func (g *Ingress) awaitGrant(ctx context.Context, id string) {
+	deadline := time.Now().Add(applyWait)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		h, ok := g.holds.Hold(id)
+		if !ok || h.State != holds.StateApproved || h.Terms.Grant == nil {
+			return
+		}
+		if _, ok := g.holds.Grant(h.GrantID); ok {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func (g *Ingress) publish(ctx context.Context, topic, key, requestID string, p schemas.Payload) (schemas.Envelope, error) {

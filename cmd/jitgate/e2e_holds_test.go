@@ -51,7 +51,10 @@ rules:
     reason: sandbox agents may work
 `
 
-var heldID = regexp.MustCompile(`request ([0-9a-f-]{36}) is awaiting`)
+var (
+	heldID    = regexp.MustCompile(`request ([0-9a-f-]{36}) is awaiting`)
+	requestID = regexp.MustCompile(`request id ([0-9a-f-]{36})`)
+)
 
 // startHoldsGateway runs a dev gateway with the holds policy and an 8s
 // agent wait.
@@ -247,9 +250,14 @@ func TestHoldWorkflow(t *testing.T) {
 		}
 		refused("approve a denied hold", "dave", "approvers", "denied", "approve", id)
 
-		tagID := heldCall(t, env, "s3api", "put-bucket-tagging", "--bucket", "held", "--tagging", "TagSet=[{Key=k,Value=v}]")
-		time.Sleep(3 * time.Second) // the rule's wait is 2s
-		refused("approve an expired hold", "alice", "approvers", "expired", "approve", tagID)
+		// The rule's hold lives 2s, less than the agent's 8s wait: the agent
+		// learns that it expired.
+		_, errOut, ok := awsCLI(t, env, "s3api", "put-bucket-tagging", "--bucket", "held", "--tagging", "TagSet=[{Key=k,Value=v}]")
+		m := requestID.FindStringSubmatch(errOut)
+		if ok || m == nil || !strings.Contains(errOut, "expired") {
+			t.Fatalf("put-bucket-tagging: ok=%v %s", ok, errOut)
+		}
+		refused("approve an expired hold", "alice", "approvers", "expired", "approve", m[1])
 
 		verID := heldCall(t, env, "s3api", "put-bucket-versioning", "--bucket", "held", "--versioning-configuration", "Status=Enabled")
 		refused("approve before the required justification", "alice", "approvers", "justif", "approve", verID)
@@ -267,11 +275,13 @@ func TestHoldWorkflow(t *testing.T) {
 	})
 
 	t.Run("restart keeps pending holds and active grants", func(t *testing.T) {
-		// An open hold and an active grant.
-		heldCall(t, env, "s3api", "delete-object", "--bucket", "critical", "--key", "a")
-		id := heldCall(t, env, "s3api", "delete-object", "--bucket", "held", "--key", "c")
-		if _, e, ok := d.cli(t, "alice", "approvers", "approve", id); !ok {
-			t.Fatal(e)
+		// An open hold and an active grant (two-person rule, one minute).
+		heldCall(t, env, "s3api", "delete-object", "--bucket", "held", "--key", "c")
+		id := heldCall(t, env, "s3api", "delete-object", "--bucket", "critical", "--key", "a")
+		for _, approver := range []string{"alice", "carol"} {
+			if _, e, ok := d.cli(t, approver, "approvers", "approve", id); !ok {
+				t.Fatal(e)
+			}
 		}
 		before := d.pending(t)
 		grantsBefore, _, _ := d.cli(t, "alice", "approvers", "grants", "--json")
@@ -285,7 +295,12 @@ func TestHoldWorkflow(t *testing.T) {
 		if grantsAfter != grantsBefore {
 			t.Fatalf("grants changed across the restart:\nbefore %s\nafter %s", grantsBefore, grantsAfter)
 		}
-		if o, e, ok := awsCLI(t, env, "s3api", "delete-object", "--bucket", "held", "--key", "c"); !ok {
+		// The in-process emulator keeps no state across restarts; the
+		// gateway's log does.
+		if o, e, ok := awsCLI(t, env, "s3", "mb", "s3://critical"); !ok {
+			t.Fatalf("mb after restart: %s %s", o, e)
+		}
+		if o, e, ok := awsCLI(t, env, "s3api", "delete-object", "--bucket", "critical", "--key", "a"); !ok {
 			t.Fatalf("the grant did not survive the restart: %s %s", o, e)
 		}
 	})
