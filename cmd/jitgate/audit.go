@@ -114,6 +114,9 @@ func detail(e audit.Event) string {
 	if e.Outcome != "" {
 		parts = append(parts, "outcome="+e.Outcome)
 	}
+	if e.Approver != "" {
+		parts = append(parts, "by="+e.Approver)
+	}
 	if e.Rule != "" {
 		parts = append(parts, "rule="+e.Rule)
 	}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -40,8 +41,9 @@ func Open(ctx context.Context, addr, database, user, pass string) (*Client, erro
 		user = "default"
 	}
 	conn, err := clickhouse.Open(&clickhouse.Options{
-		Addr:        []string{addr},
-		Auth:        clickhouse.Auth{Username: user, Password: pass},
+		Addr: []string{addr},
+		// Unqualified names in ad-hoc queries mean the recorder's tables.
+		Auth:        clickhouse.Auth{Database: database, Username: user, Password: pass},
 		DialTimeout: 10 * time.Second,
 		ReadTimeout: DefaultTimeout,
 	})
@@ -53,10 +55,17 @@ func Open(ctx context.Context, addr, database, user, pass string) (*Client, erro
 	defer cancel()
 	if err := conn.Ping(ctx); err != nil {
 		conn.Close()
+		var ex *clickhouse.Exception
+		if errors.As(err, &ex) && ex.Code == unknownDatabase {
+			return nil, fmt.Errorf("audit: ClickHouse at %s has no database %q: has the recorder run (jitgate recorder --clickhouse %s)?", addr, database, addr)
+		}
 		return nil, fmt.Errorf("audit: ClickHouse at %s does not answer (is it running, and is this the native port, usually 9000?): %w", addr, err)
 	}
 	return c, nil
 }
+
+// unknownDatabase is ClickHouse's UNKNOWN_DATABASE error code.
+const unknownDatabase = 81
 
 // Close releases the connections.
 func (c *Client) Close() error { return c.conn.Close() }

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/jitgate/jitgate/internal/testenv"
@@ -13,11 +14,17 @@ func TestClientOnClickHouse(t *testing.T) {
 	if _, err := Open(ctx, addr, "bad;name", "", ""); !errors.Is(err, ErrBadDatabase) {
 		t.Errorf("Open with a bad database name: %v", err)
 	}
-	c, err := Open(ctx, addr, "", "", "")
+	if _, err := Open(ctx, addr, "", "", ""); err == nil || !strings.Contains(err.Error(), "has the recorder run") {
+		t.Errorf("Open before the recorder made its database: %v", err)
+	}
+	c, err := Open(ctx, addr, "system", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	if _, rows, err := c.Query(ctx, "SELECT count() FROM one"); err != nil || len(rows) != 1 {
+		t.Errorf("unqualified names must resolve in the client's database: %v %v", rows, err)
+	}
 
 	cols, rows, err := c.Query(ctx, "SELECT name, value FROM system.settings WHERE name = 'readonly'")
 	if err != nil {
