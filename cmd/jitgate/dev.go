@@ -72,7 +72,7 @@ func devCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "dev",
 		Usage: "run every role in one process on an embedded Kafka-protocol broker, with a dev OIDC issuer and an AWS emulator",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			devDirFlag(),
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8080", Usage: "plain-HTTP address of the ingress", EnvVars: []string{"JITGATE_LISTEN"}},
 			&cli.StringFlag{Name: "tls-listen", Value: "127.0.0.1:8443", Usage: "HTTPS address of the ingress (dev certificate; empty disables)", EnvVars: []string{"JITGATE_TLS_LISTEN"}},
@@ -82,7 +82,7 @@ func devCommand() *cli.Command {
 			&cli.StringFlag{Name: "upstream", Value: "emulator", Usage: "emulator (in-process AWS emulator), aws (real AWS, default credential chain), or a base URL", EnvVars: []string{"JITGATE_DEV_UPSTREAM"}},
 			&cli.DurationFlag{Name: "wait", Value: 30 * time.Second, Usage: "how long an agent's call waits for its outcome", EnvVars: []string{"JITGATE_WAIT"}},
 			&cli.StringFlag{Name: "clickhouse", Usage: "ClickHouse native address for the recorder (none: events stay in Kafka only)", EnvVars: []string{"JITGATE_CLICKHOUSE"}},
-		},
+		}, webhookFlags()...),
 		Action: runDev,
 		Subcommands: []*cli.Command{
 			{
@@ -195,7 +195,11 @@ func runDev(c *cli.Context) error {
 		return err
 	}
 	defer pub.Close()
-	d, dpub, err := buildDecider(ctx, decider.Config{Bus: bcfg, Instance: "dev-decider", PolicyFile: c.String("policy"), DecisionKey: decisionKey}, log)
+	hook, err := webhookConfig(c)
+	if err != nil {
+		return err
+	}
+	d, dpub, err := buildDecider(ctx, decider.Config{Bus: bcfg, Instance: "dev-decider", PolicyFile: c.String("policy"), DecisionKey: decisionKey, Webhook: hook}, log)
 	if err != nil {
 		return err
 	}

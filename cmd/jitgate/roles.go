@@ -116,10 +116,16 @@ func buildIngress(ctx context.Context, s ingressSetup) (*ingress.Ingress, *bus.P
 }
 
 func deciderFlags() []cli.Flag {
-	return []cli.Flag{
+	flags := []cli.Flag{
 		instanceFlag("decider"), decisionKeyFlag(),
 		&cli.StringFlag{Name: "policy", Usage: "policy file (YAML, see docs/policy.md)", EnvVars: []string{"JITGATE_POLICY"}},
 		&cli.DurationFlag{Name: "reload-every", Value: 2 * time.Second, Usage: "how often the policy file is checked for changes", EnvVars: []string{"JITGATE_RELOAD_EVERY"}},
+	}
+	return append(flags, webhookFlags()...)
+}
+
+func webhookFlags() []cli.Flag {
+	return []cli.Flag{
 		&cli.StringFlag{Name: "webhook-url", Usage: "POST a notification here when a hold opens or ends", EnvVars: []string{"JITGATE_WEBHOOK_URL"}},
 		&cli.StringFlag{Name: "webhook-secret", Usage: "HMAC key signing webhook deliveries (X-Jitgate-Signature); or @FILE", EnvVars: []string{"JITGATE_WEBHOOK_SECRET"}},
 		&cli.StringFlag{Name: "webhook-format", Value: "json", Usage: "json, or slack (Slack incoming-webhook body)", EnvVars: []string{"JITGATE_WEBHOOK_FORMAT"}},
