@@ -118,7 +118,3 @@ var stripHeaders = map[string]bool{
 	"connection": true, "keep-alive": true, "proxy-authorization": true, "te": true,
 	"trailer": true, "transfer-encoding": true, "upgrade": true, "expect": true,
 }
-
-// presignParams are the query parameters of a presigned request.
-var presignParams = []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
-	"X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token"}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -53,30 +52,13 @@ func (g *Ingress) requestEvent(c *call, sess session.Session, v *sigv4.Result, o
 		HTTP: schemas.HTTPRequest{
 			Method:        c.r.Method,
 			Path:          op.Path,
-			RawQuery:      withoutPresign(c.r.URL.RawQuery),
+			RawQuery:      sigv4.StripPresign(c.r.URL.RawQuery),
 			Headers:       headers,
 			SignedHeaders: signedHeaders,
 			BodySize:      int64(len(v.Payload)),
 		},
 		Deadline: now.Add(g.cfg.Wait),
 	}, nil
-}
-
-// withoutPresign drops presign parameters, keeping the rest as sent.
-func withoutPresign(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	parts := strings.Split(raw, "&")
-	kept := parts[:0]
-	for _, p := range parts {
-		name, _, _ := strings.Cut(p, "=")
-		if n, err := url.QueryUnescape(name); err == nil && slices.Contains(presignParams, n) {
-			continue
-		}
-		kept = append(kept, p)
-	}
-	return strings.Join(kept, "&")
 }
 
 func clientIP(r *http.Request) string {

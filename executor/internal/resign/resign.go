@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/jitgate/jitgate/internal/sigv4"
 	"github.com/jitgate/jitgate/schemas"
 )
 
@@ -140,7 +141,7 @@ func upstreamURL(base *url.URL, escapedPath, rawQuery string) (*url.URL, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%w: path: %v", ErrBadRequest, err)
 	}
-	u := &url.URL{Scheme: base.Scheme, Host: base.Host, Path: p, RawPath: full, RawQuery: stripPresign(rawQuery)}
+	u := &url.URL{Scheme: base.Scheme, Host: base.Host, Path: p, RawPath: full, RawQuery: sigv4.StripPresign(rawQuery)}
 	if u.EscapedPath() != full {
 		// RawPath is used only when it is a valid encoding of Path.
 		return nil, fmt.Errorf("%w: path %q is not a canonical escaping", ErrBadRequest, escapedPath)

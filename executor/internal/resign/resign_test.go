@@ -322,17 +322,3 @@ func TestSignatureVerifiesUpstream(t *testing.T) {
 		})
 	}
 }
-
-func FuzzStripPresign(f *testing.F) {
-	f.Add("a=1&X-Amz-Signature=x&b=%41")
-	f.Add("X-Amz-Credential=%zz&&=")
-	f.Fuzz(func(t *testing.T, raw string) {
-		out := stripPresign(raw)
-		q, _ := url.ParseQuery(out)
-		for k := range q {
-			if presignParams[strings.ToLower(k)] {
-				t.Fatalf("%q kept presign parameter %q", raw, k)
-			}
-		}
-	})
-}
