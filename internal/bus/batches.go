@@ -53,10 +53,7 @@ func RunBatches(ctx context.Context, cfg BatchConfig, h BatchHandler) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	topics := make([]string, len(cfg.Topics))
-	for i, t := range cfg.Topics {
-		topics[i] = cfg.Bus.Topic(t)
-	}
+	topics := cfg.Bus.topics(cfg.Topics)
 	cl, err := kgo.NewClient(cfg.Bus.clientOpts(
 		kgo.ConsumerGroup(cfg.Group),
 		kgo.ConsumeTopics(topics...),

@@ -74,6 +74,15 @@ func (c Config) Topic(suffix string) string {
 	return p + suffix
 }
 
+// topics returns the full names of topic suffixes.
+func (c Config) topics(suffixes []string) []string {
+	out := make([]string, len(suffixes))
+	for i, t := range suffixes {
+		out[i] = c.Topic(t)
+	}
+	return out
+}
+
 // Suffix strips the prefix from a full topic name.
 func (c Config) Suffix(topic string) string {
 	p := c.Prefix

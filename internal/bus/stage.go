@@ -68,10 +68,7 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	topics := make([]string, len(cfg.Topics))
-	for i, t := range cfg.Topics {
-		topics[i] = cfg.Bus.Topic(t)
-	}
+	topics := cfg.Bus.topics(cfg.Topics)
 	sess, err := kgo.NewGroupTransactSession(cfg.Bus.clientOpts(
 		kgo.ConsumerGroup(cfg.Group),
 		kgo.ConsumeTopics(topics...),

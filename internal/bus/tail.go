@@ -46,10 +46,7 @@ func NewTail(ctx context.Context, cfg Config, from TailFrom, log *slog.Logger, t
 	if log == nil {
 		log = slog.Default()
 	}
-	full := make([]string, len(topics))
-	for i, t := range topics {
-		full[i] = cfg.Topic(t)
-	}
+	full := cfg.topics(topics)
 	admCl, err := kgo.NewClient(cfg.clientOpts()...)
 	if err != nil {
 		return nil, fmt.Errorf("bus: tail: %w", err)
