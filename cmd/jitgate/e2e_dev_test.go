@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -127,6 +128,20 @@ func TestEndToEndDev(t *testing.T) {
 		out, errOut, ok := awsCLI(t, env, "dynamodb", "list-tables")
 		if !ok || !strings.Contains(out, "TableNames") {
 			t.Fatalf("dynamodb list-tables: ok=%v out=%s err=%s", ok, out, errOut)
+		}
+	})
+
+	t.Run("query, ec2 and rest-json protocols reach the upstream", func(t *testing.T) {
+		for _, call := range [][]string{
+			{"iam", "list-users"},          // query
+			{"ec2", "describe-instances"},  // ec2
+			{"lambda", "list-functions"},   // rest-json
+			{"sts", "get-caller-identity"}, // answered by the gateway
+		} {
+			out, errOut, ok := awsCLI(t, env, call...)
+			if !ok || !strings.HasPrefix(strings.TrimSpace(out), "{") {
+				t.Errorf("aws %v: ok=%v out=%s err=%s", call, ok, out, errOut)
+			}
 		}
 	})
 
@@ -327,4 +342,38 @@ func sdkConfig(t *testing.T, env []string) aws.Config {
 func (d *devGateway) stop(t *testing.T) {
 	t.Helper()
 	d.proc.stop()
+}
+
+// TestMintedCredentialsAreMasked allows sts:AssumeRole by policy and checks
+// that the credentials AWS returns never reach the agent.
+func TestMintedCredentialsAreMasked(t *testing.T) {
+	policyFile := filepath.Join(t.TempDir(), "policy.yaml")
+	os.WriteFile(policyFile, []byte(`version: 1
+allow_credential_minting: true
+rules:
+  - name: sandbox-may-assume
+    when: '"sandbox" in principal.groups && operation == "AssumeRole"'
+    then: allow
+    reason: this test lets the agent assume a role
+`), 0o600)
+	dir := t.TempDir()
+	listen := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	p := startJitgate(t, "jitgate dev", nil, "dev", "--data-dir", dir, "--listen", listen, "--tls-listen", "", "--policy", policyFile)
+	waitReady(t, p, "http://"+listen+"/readyz")
+	d := &devGateway{dir: dir, endpoint: "http://" + listen, proc: p}
+	env := d.agentEnv(t, "bot-1", "sandbox", false)
+	out, errOut, ok := awsCLI(t, env, "sts", "assume-role", "--role-arn", "arn:aws:iam::000000000000:role/target", "--role-session-name", "s1")
+	if !ok {
+		t.Fatalf("assume-role: %s", errOut)
+	}
+	var got struct {
+		Credentials struct{ AccessKeyId, SecretAccessKey, SessionToken string }
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("the CLI could not parse the masked answer: %v\n%s", err, out)
+	}
+	c := got.Credentials
+	if c.AccessKeyId == "" || !strings.Contains(c.SecretAccessKey, "REDACTED") || !strings.Contains(c.SessionToken, "REDACTED") {
+		t.Fatalf("credentials reached the agent: %+v", c)
+	}
 }
