@@ -23,7 +23,7 @@ rules:
     reason: deleting objects needs a human
     approvers: [approvers]
     wait: 1m
-    grant: {for: 6s, scope: call}
+    grant: {for: 15s, scope: call}
   - name: two-person-rule
     when: service == "s3" && operation == "DeleteObject" && resources.bucket == "critical"
     then: hold
@@ -181,7 +181,21 @@ func TestHoldWorkflow(t *testing.T) {
 		if out, e, ok := d.cli(t, "alice", "approvers", "approve", id); !ok {
 			t.Fatalf("approve: %s %s", out, e)
 		}
-		if exists("held", "b") == false {
+		out, e, ok := d.cli(t, "alice", "approvers", "grants", "--json")
+		var gs []api.Grant
+		if !ok || json.Unmarshal([]byte(out), &gs) != nil {
+			t.Fatalf("grants: %s %s", out, e)
+		}
+		var grant *api.Grant
+		for i := range gs {
+			if gs[i].RequestID == id {
+				grant = &gs[i]
+			}
+		}
+		if grant == nil || grant.Agent != "bot-1" || grant.Scope != "call" {
+			t.Fatalf("grants does not list the grant of %s: %s", id, out)
+		}
+		if !exists("held", "b") {
 			t.Fatal("an approval after the wait must not run the call by itself")
 		}
 		if o, e, ok := awsCLI(t, env, "s3api", "delete-object", "--bucket", "held", "--key", "b"); !ok {
@@ -190,11 +204,7 @@ func TestHoldWorkflow(t *testing.T) {
 		if exists("held", "b") {
 			t.Fatal("object still exists after the retry")
 		}
-		out, _, _ := d.cli(t, "alice", "approvers", "grants")
-		if !strings.Contains(out, "bot-1") {
-			t.Fatalf("grants does not list the grant:\n%s", out)
-		}
-		time.Sleep(7 * time.Second) // the rule grants 6s
+		time.Sleep(time.Until(grant.Expires) + time.Second)
 		heldCall(t, env, "s3api", "delete-object", "--bucket", "held", "--key", "b")
 	})
 
