@@ -28,14 +28,22 @@ func (c *call) fail(e apiError) { writeError(c.w, c.protocol, c.id, e) }
 // serveAWS handles every AWS API call: verify, identify, publish, wait,
 // answer.
 func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
-	c := &call{id: ids.New(), protocol: guessProtocol(r), w: w, r: r}
+	c := &call{id: ids.New(), protocol: g.hints.guessProtocol(r), w: w, r: r}
+	// Every answer names jitgate's request id, the one in the audit log.
+	w.Header().Set("X-Jitgate-Request-Id", c.id)
 	now := g.deps.Now()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.cfg.MaxBody))
+	limit := g.cfg.MaxBody
+	if !signed(r) {
+		// The one unsigned call is a small STS form: strangers cannot make
+		// the gateway buffer large bodies before any signature check.
+		limit = min(limit, maxUnsignedBody)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			c.fail(apiError{http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
-				fmt.Sprintf("request body exceeds the gateway's %d-byte limit", g.cfg.MaxBody)})
+				fmt.Sprintf("request body exceeds the gateway's %d-byte limit", limit)})
 			return
 		}
 		c.fail(apiError{http.StatusBadRequest, "IncompleteBody", "could not read the request body: " + err.Error()})
@@ -83,6 +91,10 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 	}
 	g.dispatch(c, ev, verified.Payload)
 }
+
+// maxUnsignedBody bounds the body of an unsigned request
+// (AssumeRoleWithWebIdentity: a form with a JWT).
+const maxUnsignedBody = 64 << 10
 
 // signed reports whether r carries a SigV4 signature in either form.
 func signed(r *http.Request) bool {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"sync/atomic"
 	"time"
 
@@ -55,6 +56,8 @@ type Ingress struct {
 	// holdsReady closes once it has read the log written before start.
 	holds      *holds.Store
 	holdsReady chan struct{}
+	// hints shape the errors of requests that were not identified.
+	hints protocolHints
 }
 
 // New builds an Ingress. Run starts serving.
@@ -73,7 +76,7 @@ func New(cfg Config, deps Deps) (*Ingress, error) {
 		deps.Now = time.Now
 	}
 	g := &Ingress{cfg: cfg, deps: deps, log: deps.Logger.With("role", "ingress", "replica", cfg.Replica), replies: newReplies(),
-		holds: holds.NewStore(), holdsReady: make(chan struct{})}
+		holds: holds.NewStore(), holdsReady: make(chan struct{}), hints: newProtocolHints(deps.Models)}
 	g.mux = http.NewServeMux()
 	g.routeAPI()
 	// Health probes are unsigned; a signed GET /healthz is an S3 call on a
@@ -88,7 +91,27 @@ func New(cfg Config, deps Deps) (*Ingress, error) {
 }
 
 // ServeHTTP makes the Ingress an http.Handler (for tests and embedding).
-func (g *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
+// A path that is not clean ("a//b", "./", "../" are legal in S3 keys) is
+// an AWS call: http.ServeMux would answer it with a redirect.
+func (g *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != cleanPath(r.URL.Path) {
+		g.serveAWS(w, r)
+		return
+	}
+	g.mux.ServeHTTP(w, r)
+}
+
+// cleanPath is the path http.ServeMux routes by; it redirects any other.
+func cleanPath(p string) string {
+	if p == "" || p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
+}
 
 func (g *Ingress) unsignedOnly(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

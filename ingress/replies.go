@@ -14,25 +14,33 @@ import (
 // replica).
 type replies struct {
 	mu      sync.Mutex
-	waiting map[string]chan bus.Message
+	waiting map[string]waiter
+}
+
+// waiter is one agent connection waiting; gone closes when it stops, so a
+// delivery blocked on its full buffer gives up instead of stalling the tail.
+type waiter struct {
+	ch   chan bus.Message
+	gone chan struct{}
 }
 
 func newReplies() *replies {
-	return &replies{waiting: map[string]chan bus.Message{}}
+	return &replies{waiting: map[string]waiter{}}
 }
 
 // wait registers interest in requestID's reply. Register before publishing
 // the request, so that a fast reply is never missed. The channel is
 // buffered: a response.ready and its body chunks queue up in order.
 func (r *replies) wait(requestID string) (<-chan bus.Message, func()) {
-	ch := make(chan bus.Message, 64)
+	w := waiter{ch: make(chan bus.Message, 64), gone: make(chan struct{})}
 	r.mu.Lock()
-	r.waiting[requestID] = ch
+	r.waiting[requestID] = w
 	r.mu.Unlock()
-	return ch, func() {
+	return w.ch, func() {
 		r.mu.Lock()
 		delete(r.waiting, requestID)
 		r.mu.Unlock()
+		close(w.gone)
 	}
 }
 
@@ -40,13 +48,14 @@ func (r *replies) wait(requestID string) (<-chan bus.Message, func()) {
 // agent gave up) is dropped: the recorder still has it.
 func (r *replies) deliver(ctx context.Context, m bus.Message) {
 	r.mu.Lock()
-	ch := r.waiting[m.Envelope.RequestID]
+	w, ok := r.waiting[m.Envelope.RequestID]
 	r.mu.Unlock()
-	if ch == nil {
+	if !ok {
 		return
 	}
 	select {
-	case ch <- m:
+	case w.ch <- m:
+	case <-w.gone:
 	case <-ctx.Done():
 	}
 }

@@ -1,0 +1,199 @@
+package ingress
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/internal/ids"
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// The reply path through a real (embedded) broker: the gateway publishes
+// request.received, a scripted pipeline answers on the responses topic
+// addressed by the reply-to header, and the agent's SDK reads the answer.
+
+const fastReplica = "ingress-fast"
+
+// chunkedBody is what the "chunked" scenario streams.
+var chunkedBody = bytes.Repeat([]byte("0123456789abcdef"), 3*1024)
+
+// script answers by the S3 key the agent asked for.
+func script(requestID string, ev *schemas.RequestReceived) []bus.Output {
+	var params struct{ Key string }
+	json.Unmarshal(ev.Params, &params)
+	now := time.Now()
+	reply := func(replyTo string, p schemas.Payload) bus.Output {
+		env, err := schemas.NewEnvelope(ids.New(), requestID, "test", now, p)
+		if err != nil {
+			panic(err)
+		}
+		return bus.Output{Topic: schemas.TopicResponses, ReplyTo: replyTo, Envelope: env}
+	}
+	executed := func(status int, body string, headers ...schemas.Header) *schemas.ResponseReady {
+		return &schemas.ResponseReady{ReplyTo: ev.ReplyTo, Outcome: schemas.OutcomeExecuted, Response: &schemas.HTTPResponse{
+			Status: status, Headers: headers, Body: []byte(body), BodySize: int64(len(body)),
+		}}
+	}
+	chunks := func(order ...int) []bus.Output {
+		parts := [][]byte{chunkedBody[:10000], chunkedBody[10000:30000], chunkedBody[30000:]}
+		ready := &schemas.ResponseReady{ReplyTo: ev.ReplyTo, Outcome: schemas.OutcomeExecuted, Response: &schemas.HTTPResponse{
+			Status: http.StatusOK, BodySize: int64(len(chunkedBody)), BodyChunks: len(parts),
+			Headers: []schemas.Header{{Name: "Content-Type", Value: "application/octet-stream"}},
+		}}
+		outs := []bus.Output{reply(ev.ReplyTo, ready)}
+		for _, i := range order {
+			outs = append(outs, reply(ev.ReplyTo, &schemas.ResponseBodyChunk{ReplyTo: ev.ReplyTo, Seq: i, Data: parts[i], Last: i == len(parts)-1}))
+		}
+		return outs
+	}
+	switch params.Key {
+	case "plain":
+		return []bus.Output{reply(ev.ReplyTo, executed(http.StatusPartialContent, "hello world",
+			schemas.Header{Name: "Content-Type", Value: "text/plain"},
+			schemas.Header{Name: "Content-Range", Value: "bytes 0-10/100"},
+			schemas.Header{Name: "ETag", Value: `"abc"`},
+			schemas.Header{Name: "X-Amz-Meta-Team", Value: "a"},
+			schemas.Header{Name: "X-Amz-Request-Id", Value: "UPSTREAM123"},
+			schemas.Header{Name: "Keep-Alive", Value: "timeout=5"},
+			schemas.Header{Name: "Upgrade", Value: "h2c"},
+			schemas.Header{Name: "Trailer", Value: "X-Checksum"},
+			schemas.Header{Name: "Transfer-Encoding", Value: "chunked"},
+			schemas.Header{Name: "Content-Length", Value: "999"},
+		))}
+	case "head":
+		return []bus.Output{reply(ev.ReplyTo, executed(http.StatusOK, "",
+			schemas.Header{Name: "Content-Length", Value: "12345"},
+			schemas.Header{Name: "Content-Type", Value: "image/png"},
+		))}
+	case "chunked":
+		return chunks(0, 1, 2)
+	case "chunks out of order":
+		return chunks(1, 0, 2)
+	case "stray chunk first":
+		stray := reply(ev.ReplyTo, &schemas.ResponseBodyChunk{ReplyTo: ev.ReplyTo, Seq: 0, Data: []byte("stale")})
+		return []bus.Output{stray, reply(ev.ReplyTo, executed(http.StatusOK, "fresh"))}
+	case "other replica first":
+		// Same key, same partition: the misaddressed reply is consumed first.
+		wrong := executed(http.StatusOK, "wrong")
+		wrong.ReplyTo = "someone-else"
+		return []bus.Output{reply("someone-else", wrong), reply(ev.ReplyTo, executed(http.StatusOK, "right"))}
+	case "denied":
+		return []bus.Output{reply(ev.ReplyTo, &schemas.ResponseReady{ReplyTo: ev.ReplyTo, Outcome: schemas.OutcomeDenied,
+			Error: &schemas.APIError{Status: http.StatusForbidden, Code: "AccessDenied", Message: "denied by rule no-prod"}})}
+	case "only for another replica":
+		return []bus.Output{reply("someone-else", executed(http.StatusOK, "not yours"))}
+	}
+	return nil // no answer: the agent's wait runs out
+}
+
+func TestAnswersThroughBroker(t *testing.T) {
+	cfg := startBus(t)
+	respondFromBus(t, cfg, script)
+	main := newEnv(t, envOpts{bus: &cfg, wait: 20 * time.Second})
+	fast := newEnv(t, envOpts{bus: &cfg, wait: 500 * time.Millisecond, replica: fastReplica})
+	for _, e := range []*env{main, fast} {
+		eventually(t, "readiness", func() bool { s, _ := get(t, e.url+"/readyz"); return s == http.StatusOK })
+	}
+	ctx := context.Background()
+	mainS3 := main.s3(static(main.agentCreds("agent-1")))
+	fastS3 := fast.s3(static(fast.agentCreds("agent-1")))
+	getObject := func(t *testing.T, c *s3.Client, key string) (*s3.GetObjectOutput, []byte, error) {
+		t.Helper()
+		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("logs"), Key: aws.String(key)})
+		if err != nil {
+			return nil, nil, err
+		}
+		defer out.Body.Close()
+		body, err := io.ReadAll(out.Body)
+		return out, body, err
+	}
+
+	t.Run("response with status, headers and body", func(t *testing.T) {
+		out, body, err := getObject(t, mainS3, "plain")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, status, hdr := main.rec.last()
+		if status != http.StatusPartialContent || string(body) != "hello world" || aws.ToInt64(out.ContentLength) != 11 {
+			t.Errorf("status %d body %q length %d", status, body, aws.ToInt64(out.ContentLength))
+		}
+		if aws.ToString(out.ContentType) != "text/plain" || aws.ToString(out.ETag) != `"abc"` || out.Metadata["team"] != "a" ||
+			aws.ToString(out.ContentRange) != "bytes 0-10/100" || hdr.Get("X-Amz-Request-Id") != "UPSTREAM123" {
+			t.Errorf("headers %v", hdr)
+		}
+		for _, h := range []string{"Keep-Alive", "Upgrade", "Trailer", "Transfer-Encoding"} {
+			if v := hdr.Get(h); v != "" {
+				t.Errorf("hop-by-hop header %s: %s forwarded", h, v)
+			}
+		}
+	})
+
+	t.Run("HEAD keeps the upstream Content-Length", func(t *testing.T) {
+		out, err := mainS3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("logs"), Key: aws.String("head")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToInt64(out.ContentLength) != 12345 || aws.ToString(out.ContentType) != "image/png" {
+			t.Errorf("length %d type %q", aws.ToInt64(out.ContentLength), aws.ToString(out.ContentType))
+		}
+	})
+
+	t.Run("chunked body streams in order", func(t *testing.T) {
+		out, body, err := getObject(t, mainS3, "chunked")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(body, chunkedBody) || aws.ToInt64(out.ContentLength) != int64(len(chunkedBody)) {
+			t.Errorf("got %d bytes (length %d), want %d", len(body), aws.ToInt64(out.ContentLength), len(chunkedBody))
+		}
+	})
+
+	t.Run("chunks out of order end the body short", func(t *testing.T) {
+		_, body, err := getObject(t, mainS3, "chunks out of order")
+		if err == nil || bytes.Equal(body, chunkedBody) {
+			t.Errorf("read %d bytes without error; a body missing its order must not look complete", len(body))
+		}
+	})
+
+	t.Run("stray chunk before the answer is skipped", func(t *testing.T) {
+		_, body, err := getObject(t, mainS3, "stray chunk first")
+		if err != nil || string(body) != "fresh" {
+			t.Errorf("body %q err %v", body, err)
+		}
+	})
+
+	t.Run("reply addressed to another replica is ignored", func(t *testing.T) {
+		_, body, err := getObject(t, mainS3, "other replica first")
+		if err != nil || string(body) != "right" {
+			t.Errorf("body %q err %v", body, err)
+		}
+	})
+
+	t.Run("error answer", func(t *testing.T) {
+		_, _, err := getObject(t, mainS3, "denied")
+		checkAPIError(t, main, err, http.StatusForbidden, "AccessDenied", "denied by rule no-prod")
+	})
+
+	for _, key := range []string{"no answer", "only for another replica"} {
+		t.Run("wait runs out: "+key, func(t *testing.T) {
+			_, _, err := getObject(t, fastS3, key)
+			id := checkAPIError(t, fast, err, http.StatusForbidden, "AccessDenied", "awaiting a decision or an approval")
+			var apiErr interface{ ErrorMessage() string }
+			if !errors.As(err, &apiErr) || !strings.Contains(apiErr.ErrorMessage(), "request "+id) ||
+				!strings.Contains(apiErr.ErrorMessage(), "Retry after it is approved") {
+				t.Errorf("message does not name request %s or say to retry: %v", id, err)
+			}
+		})
+	}
+}
