@@ -154,6 +154,14 @@ func (d *Decider) Handle(_ context.Context, m bus.Message) (bus.Result, error) {
 	} else if dec, err = pol.Evaluate(in); err != nil {
 		d.log.Warn("policy error; denied", "request_id", m.Envelope.RequestID, "err", err)
 	}
+	if dec.Outcome == policy.Allow && now.After(req.Deadline) {
+		// The ingress already told the agent the call was not run (a
+		// decider catching up on a backlog): running it now would make that
+		// untrue, and the agent's retry would run it twice.
+		dec = policy.Decision{Outcome: policy.Deny, Reason: fmt.Sprintf("rule %q allowed the call, but the agent stopped waiting at %s; it was not run, retry it",
+			dec.Rule, req.Deadline.UTC().Format(time.RFC3339))}
+		grantID = ""
+	}
 	out := &schemas.DecisionMade{
 		Outcome:    schemas.Outcome(dec.Outcome),
 		Rule:       dec.Rule,

@@ -8,9 +8,12 @@
 // a policy version comes into force).
 //
 // Rules are evaluated in order, first match wins, default deny; a policy
-// error at run time denies (fail closed). The policy file is compiled at
-// start (a bad file stops the decider with the rule named) and reloaded on
-// change or SIGHUP; a bad reload keeps the policy in force.
+// error at run time denies (fail closed). A call that would be allowed but
+// is decided after its agent stopped waiting (RequestReceived.Deadline) is
+// denied instead: the ingress has told the agent it was not run. The
+// policy file is compiled at start (a bad file stops the decider with the
+// rule named) and reloaded on change or SIGHUP; a bad reload keeps the
+// policy in force.
 //
 // Delivery: each request's outputs and its input offset commit in one Kafka
 // transaction, so a request gets exactly one decision even when a decider

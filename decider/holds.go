@@ -2,6 +2,7 @@ package decider
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"strings"
@@ -56,26 +57,51 @@ func (d *Decider) handleHoldEvent(m bus.Message) (bus.Result, error) {
 	case schemas.TypeApprovalGiven:
 		return d.approved(h, m.Envelope.ID, now)
 	case schemas.TypeHoldDenied:
-		if h.State != holds.StateDenied || now.After(h.Request.Deadline) {
+		if !endedBy(h, holds.StateDenied, m.Envelope) || now.After(h.Request.Deadline) {
 			return bus.Result{}, nil
 		}
 		msg := fmt.Sprintf("jitgate: %s:%s was denied by %s: %s (request id %s)", h.Request.Service, h.Request.Operation, h.ResolvedBy, h.ResolvedReason, id)
 		return d.answerWaiting(h, msg)
 	default: // hold.expired
-		if now.After(h.Request.Deadline) {
+		if !endedBy(h, holds.StateExpired, m.Envelope) || now.After(h.Request.Deadline) {
 			return bus.Result{}, nil
 		}
 		return d.answerWaiting(h, fmt.Sprintf("jitgate: the hold on %s:%s expired without a decision (request id %s)", h.Request.Service, h.Request.Operation, id))
 	}
 }
 
+// endedBy reports whether env, a hold.denied or hold.expired event, is the
+// one that ended h as st: a later denial or expiry (another approver, a
+// second decider replica's expiry) was ignored by the view and must not
+// answer the agent again. The view records when a hold ended, not which
+// event ended it, so the event's time stands for it.
+func endedBy(h holds.Hold, st holds.State, env schemas.Envelope) bool {
+	return h.State == st && h.ResolvedAt.Equal(env.Time)
+}
+
+// answerID names the event the decider writes in answer to the event
+// eventID: the same on every replay, so a view that applied the answer
+// once recognises (Seen) and ignores it.
+func answerID(kind, eventID string) string {
+	b := sha256.Sum256([]byte("jitgate/decider/" + kind + "/" + eventID))
+	b[6] = b[6]&0x0f | 0x50 // name-based UUID layout
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
 // approved completes a hold when eventID is exactly the approval that
 // reaches the rule's count (so replays and concurrent approvals complete it
-// once).
+// once). The hold.approved and grant ids derive from eventID: a redelivered
+// approval whose hold.approved is already in view does nothing, and one
+// that races it opens the same grant rather than a second one.
 func (d *Decider) approved(h holds.Hold, eventID string, now time.Time) (bus.Result, error) {
 	crossed, approvals, err := d.holds.Crossing(h.RequestID, eventID)
 	if err != nil || !crossed {
 		return bus.Result{}, nil // invalid or not decisive: the ingress already told the caller
+	}
+	approvedID := answerID(string(schemas.TypeHoldApproved), eventID)
+	if d.holds.Seen(approvedID) {
+		return bus.Result{}, nil // a replay: this approval was acted on already
 	}
 	names := make([]string, len(approvals))
 	for i, a := range approvals {
@@ -84,14 +110,14 @@ func (d *Decider) approved(h holds.Hold, eventID string, now time.Time) (bus.Res
 	var res bus.Result
 	approvedEv := &schemas.HoldApproved{Approvers: names}
 	// The window starts at the deciding approval, so a replay opens the same one.
-	grant, err := holds.NewGrant(h, approvals, ids.New(), approvals[len(approvals)-1].At)
+	grant, err := holds.NewGrant(h, approvals, answerID(string(schemas.TypeGrantOpened), eventID), approvals[len(approvals)-1].At)
 	if err != nil {
 		d.log.Error("approved hold opens no grant", "request_id", h.RequestID, "err", err)
 	}
 	if grant != nil {
 		approvedEv.GrantID = grant.GrantID
 	}
-	if err := d.add(&res, schemas.TopicHolds, h.RequestID, h.RequestID, approvedEv); err != nil {
+	if err := d.addAs(&res, approvedID, schemas.TopicHolds, h.RequestID, h.RequestID, approvedEv); err != nil {
 		return bus.Result{}, err
 	}
 	if grant != nil {
@@ -137,7 +163,11 @@ func (d *Decider) answerWaiting(h holds.Hold, msg string) (bus.Result, error) {
 }
 
 func (d *Decider) add(res *bus.Result, topic, key, requestID string, p schemas.Payload) error {
-	env, err := schemas.NewEnvelope(ids.New(), requestID, d.cfg.Instance, d.deps.Now(), p)
+	return d.addAs(res, ids.New(), topic, key, requestID, p)
+}
+
+func (d *Decider) addAs(res *bus.Result, eventID, topic, key, requestID string, p schemas.Payload) error {
+	env, err := schemas.NewEnvelope(eventID, requestID, d.cfg.Instance, d.deps.Now(), p)
 	if err != nil {
 		return err
 	}

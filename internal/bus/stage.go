@@ -151,7 +151,7 @@ func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) error {
 		}
 	})
 	commit := kgo.TransactionEndTry(failed == nil)
-	committed, err := s.sess.End(ctx, commit)
+	committed, err := s.end(ctx, commit)
 	switch {
 	case failed != nil:
 		return failed
@@ -164,6 +164,15 @@ func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) error {
 		return nil
 	}
 	return s.runAfters(ctx, afters)
+}
+
+// end finishes the open transaction even when ctx is already cancelled: a
+// transaction left open on shutdown would stall the next group member
+// until the broker's transaction timeout.
+func (s *stage) end(ctx context.Context, commit kgo.TransactionEndTry) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return s.sess.End(ctx, commit)
 }
 
 // handle runs the handler, turning a panic into an error.
@@ -231,7 +240,7 @@ func (s *stage) publishAlone(ctx context.Context, outs []Output) error {
 		return err
 	}
 	perr := s.produce(ctx, outs)
-	committed, err := s.sess.End(ctx, kgo.TransactionEndTry(perr == nil))
+	committed, err := s.end(ctx, kgo.TransactionEndTry(perr == nil))
 	switch {
 	case perr != nil:
 		return perr
