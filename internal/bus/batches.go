@@ -49,15 +49,8 @@ func RunBatches(ctx context.Context, cfg BatchConfig, h BatchHandler) error {
 	if cfg.RetryPause <= 0 {
 		cfg.RetryPause = time.Second
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	topics := cfg.Bus.topics(cfg.Topics)
-	cl, err := kgo.NewClient(cfg.Bus.clientOpts(
-		kgo.ConsumerGroup(cfg.Group),
-		kgo.ConsumeTopics(topics...),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+	log := logger(cfg.Logger)
+	cl, err := kgo.NewClient(cfg.Bus.groupOpts(cfg.Group, cfg.Topics,
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
 	)...)

@@ -1,6 +1,8 @@
 package bus
 
 import (
+	"log/slog"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -15,4 +17,22 @@ func (cfg Config) clientOpts(extra ...kgo.Opt) []kgo.Opt {
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
 	}
 	return append(opts, extra...)
+}
+
+// groupOpts are the options of a consumer-group member of group reading
+// topic suffixes, from the start when the group has committed nothing.
+func (cfg Config) groupOpts(group string, suffixes []string, extra ...kgo.Opt) []kgo.Opt {
+	return cfg.clientOpts(append([]kgo.Opt{
+		kgo.ConsumerGroup(group),
+		kgo.ConsumeTopics(cfg.topics(suffixes)...),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+	}, extra...)...)
+}
+
+// logger returns l, or the default logger.
+func logger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.Default()
+	}
+	return l
 }

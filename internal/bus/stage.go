@@ -64,16 +64,9 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 	if cfg.RetryPause <= 0 {
 		cfg.RetryPause = time.Second
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	topics := cfg.Bus.topics(cfg.Topics)
-	sess, err := kgo.NewGroupTransactSession(cfg.Bus.clientOpts(
-		kgo.ConsumerGroup(cfg.Group),
-		kgo.ConsumeTopics(topics...),
+	log := logger(cfg.Logger)
+	sess, err := kgo.NewGroupTransactSession(cfg.Bus.groupOpts(cfg.Group, cfg.Topics,
 		kgo.TransactionalID(cfg.Group+"/"+cfg.Instance),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.RequireStableFetchOffsets(),
 	)...)
 	if err != nil {

@@ -43,9 +43,7 @@ func NewTail(ctx context.Context, cfg Config, from TailFrom, log *slog.Logger, t
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if log == nil {
-		log = slog.Default()
-	}
+	log = logger(log)
 	full := cfg.topics(topics)
 	admCl, err := kgo.NewClient(cfg.clientOpts()...)
 	if err != nil {
