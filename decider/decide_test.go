@@ -342,3 +342,13 @@ func TestLateRequestIsNotRun(t *testing.T) {
 		})
 	}
 }
+
+// A call the ingress answered itself is published only for the record.
+func TestAnsweredCallsAreNotDecided(t *testing.T) {
+	u := newUnit(t, allowAllPolicy)
+	r := request(call{who: bot, service: "sts", operation: "GetCallerIdentity"}, t0.Add(30*time.Second))
+	r.Answered = true
+	if outs := u.handle(t, schemas.TopicRequests, envelope(t, "answered-1", t0, r)); len(outs) != 0 {
+		t.Fatalf("an answered call produced %s", shape(outs))
+	}
+}

@@ -132,6 +132,9 @@ func (d *Decider) Handle(_ context.Context, m bus.Message) (bus.Result, error) {
 		return bus.Result{}, nil
 	}
 	req, err := schemas.DecodeAs[*schemas.RequestReceived](m.Envelope)
+	if err == nil && req.Answered {
+		return bus.Result{}, nil // answered by the ingress; published for the record
+	}
 	if err != nil {
 		return bus.Result{}, nil // unreachable: the loop decoded it already
 	}

@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 
 	"github.com/jitgate/jitgate/internal/awsmodel"
+	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/internal/ids"
 	"github.com/jitgate/jitgate/internal/session"
 	"github.com/jitgate/jitgate/internal/sigv4"
 	"github.com/jitgate/jitgate/internal/sts"
+	"github.com/jitgate/jitgate/schemas"
 )
 
 // call is one agent request on its way through the ingress.
@@ -80,16 +83,55 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.protocol = op.Protocol
-	if op.Service == "sts" && op.Name == "GetCallerIdentity" {
-		sts.WriteCallerIdentity(w, sess, c.id)
-		return
-	}
 	ev, err := g.requestEvent(c, sess, verified, op, now)
 	if err != nil {
 		c.fail(apiError{http.StatusBadRequest, "InvalidRequest", err.Error()})
 		return
 	}
+	if op.Service == "sts" && op.Name == "GetCallerIdentity" {
+		g.answerCallerIdentity(c, ev, sess)
+		return
+	}
 	g.dispatch(c, ev, verified.Payload)
+}
+
+// answerCallerIdentity answers sts:GetCallerIdentity with the agent's own
+// jitgate identity (the gateway's AWS identity is none of its business) and
+// records the call and its answer like any other.
+func (g *Ingress) answerCallerIdentity(c *call, ev *schemas.RequestReceived, sess session.Session) {
+	rec := httptest.NewRecorder()
+	sts.WriteCallerIdentity(rec, sess, c.id)
+	ev.Answered, ev.ReplyTo = true, ""
+	resp := &schemas.HTTPResponse{Status: rec.Code, Body: rec.Body.Bytes(), BodySize: int64(rec.Body.Len())}
+	for name, vals := range rec.Header() {
+		for _, v := range vals {
+			resp.Headers = append(resp.Headers, schemas.Header{Name: name, Value: v})
+		}
+	}
+	var outs []bus.Output
+	for _, p := range []schemas.Payload{ev, &schemas.ResponseReady{Outcome: schemas.OutcomeExecuted, Response: resp}} {
+		env, err := schemas.NewEnvelope(ids.New(), c.id, g.cfg.Replica, g.deps.Now(), p)
+		if err != nil {
+			c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
+			return
+		}
+		topic := schemas.TopicRequests
+		if p.EventType() == schemas.TypeResponseReady {
+			topic = schemas.TopicResponses
+		}
+		outs = append(outs, bus.Output{Topic: topic, Envelope: env})
+	}
+	if err := g.deps.Publisher.Publish(c.r.Context(), outs...); err != nil {
+		g.log.Error("could not record a caller-identity call", "request_id", c.id, "err", err)
+		c.fail(apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
+			fmt.Sprintf("jitgate could not record the call (request id %s); retry later", c.id)})
+		return
+	}
+	for name, vals := range rec.Header() {
+		c.w.Header()[name] = vals
+	}
+	c.w.WriteHeader(rec.Code)
+	c.w.Write(rec.Body.Bytes())
 }
 
 // maxUnsignedBody bounds the body of an unsigned request

@@ -12,6 +12,7 @@ import (
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/jitgate/jitgate/internal/session"
+	"github.com/jitgate/jitgate/schemas"
 )
 
 func TestGetCallerIdentityAnsweredByGateway(t *testing.T) {
@@ -27,8 +28,18 @@ func TestGetCallerIdentityAnsweredByGateway(t *testing.T) {
 	if aws.ToString(out.Account) != "123456789012" || !strings.HasSuffix(aws.ToString(out.UserId), ":test-agent-1") {
 		t.Errorf("Account %q UserId %q", aws.ToString(out.Account), aws.ToString(out.UserId))
 	}
-	if n := len(e.pub.published()); n != 0 {
-		t.Errorf("%d events published for GetCallerIdentity", n)
+	// Recorded like any call, marked answered so that no stage acts on it.
+	outs := e.pub.published()
+	if len(outs) != 2 || outs[0].Topic != schemas.TopicRequests || outs[1].Topic != schemas.TopicResponses {
+		t.Fatalf("published %d events for GetCallerIdentity, want request.received and response.ready", len(outs))
+	}
+	req, err := schemas.DecodeAs[*schemas.RequestReceived](outs[0].Envelope)
+	if err != nil || !req.Answered || req.ReplyTo != "" || req.Operation != "GetCallerIdentity" || req.Principal.Subject != "agent-1" {
+		t.Fatalf("request.received = %+v (%v)", req, err)
+	}
+	ready, err := schemas.DecodeAs[*schemas.ResponseReady](outs[1].Envelope)
+	if err != nil || ready.Outcome != schemas.OutcomeExecuted || ready.Response.Status != http.StatusOK || outs[1].Envelope.RequestID != outs[0].Envelope.RequestID {
+		t.Fatalf("response.ready = %+v (%v)", ready, err)
 	}
 }
 

@@ -60,6 +60,11 @@ type RequestReceived struct {
 	HTTP   HTTPRequest     `json:"http"`
 	// Deadline is when the ingress stops waiting and answers the agent.
 	Deadline time.Time `json:"deadline"`
+	// Answered marks a call the ingress answered itself
+	// (sts:GetCallerIdentity, with the agent's own identity); it is
+	// published only for the record, with its response.ready, and the
+	// decider skips it.
+	Answered bool `json:"answered,omitempty"`
 }
 
 // EventType implements Payload.

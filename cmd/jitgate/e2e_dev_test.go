@@ -311,6 +311,11 @@ except botocore.exceptions.ClientError as e:
 		if got := strings.Join(types, ","); got != "request.received,decision.made,response.ready" {
 			t.Fatalf("timeline of %s = %s", denied.RequestID, got)
 		}
+		// Calls the gateway answers itself are recorded too.
+		ident, err := cl.Recent(context.Background(), audit.Filter{Principal: "bot-1", Operation: "GetCallerIdentity", Limit: 5})
+		if err != nil || len(ident) == 0 || ident[0].Outcome != "executed" {
+			t.Errorf("GetCallerIdentity is not in the audit log as executed: %+v %v", ident, err)
+		}
 		// And through the CLI, the way an auditor asks.
 		out, errOut, ok := run(t, nil, jitgateBin(t), "audit", "--clickhouse", d.clickhouse, "timeline", denied.RequestID)
 		if !ok || !strings.Contains(out, "decision.made") {
