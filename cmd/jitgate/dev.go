@@ -239,7 +239,7 @@ func runDev(c *cli.Context) error {
 	if st.HTTPSEndpoint != "" {
 		fmt.Fprintf(c.App.ErrWriter, " and %s", st.HTTPSEndpoint)
 	}
-	fmt.Fprintf(c.App.ErrWriter, "\nIn another shell:  eval \"$(jitgate dev env --agent bot-1 --groups sandbox)\"  then  aws s3 ls\n\n")
+	fmt.Fprintf(c.App.ErrWriter, "\nIn another shell:  eval \"$(%s dev env --agent bot-1 --groups sandbox)\"  then  aws s3 ls\n\n", os.Args[0])
 	return runAll(ctx, cancel, log, roles)
 }
 
