@@ -19,18 +19,11 @@ func identifyCBOR(dm cbor.DecMode, cands []*service, path string, body []byte) (
 	if !ok || !ok2 || svcName == "" || opName == "" || strings.Contains(opName, "/") {
 		return nil, fmt.Errorf("%w: rpc-v2-cbor path %q is not /service/<service>/operation/<operation>", ErrUnknownOperation, path)
 	}
-	var found []*operation
-	for _, s := range cands {
-		if !s.speaks("smithy-rpc-v2-cbor") || s.info.TargetPrefix != svcName {
-			continue
-		}
-		o, ok, err := s.op(opName)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			found = append(found, o)
-		}
+	found, _, err := lookup(cands, opName, func(s *service) bool {
+		return s.speaks("smithy-rpc-v2-cbor") && s.info.TargetPrefix == svcName
+	})
+	if err != nil {
+		return nil, err
 	}
 	switch len(found) {
 	case 0:

@@ -16,20 +16,11 @@ func identifyJSON(cands []*service, target string, body []byte) (*Operation, err
 		return nil, fmt.Errorf("%w: X-Amz-Target %q is not <prefix>.<operation>", ErrUnknownOperation, target)
 	}
 	prefix, name := target[:i], target[i+1:]
-	var found []*operation
-	prefixKnown := false
-	for _, s := range cands {
-		if s.info.TargetPrefix != prefix || !s.speaks("json") {
-			continue
-		}
-		prefixKnown = true
-		o, ok, err := s.op(name)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			found = append(found, o)
-		}
+	found, prefixKnown, err := lookup(cands, name, func(s *service) bool {
+		return s.info.TargetPrefix == prefix && s.speaks("json")
+	})
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case len(found) == 0 && !prefixKnown:
@@ -62,6 +53,26 @@ func decodeJSONObject(body []byte) (map[string]any, error) {
 }
 
 // ambiguous reports operations of several services matching one request.
+// lookup finds operation name in the candidate services that accepts
+// keeps. accepted reports whether any service was kept, so callers can tell
+// an unknown service from an unknown operation.
+func lookup(cands []*service, name string, accepts func(*service) bool) (found []*operation, accepted bool, err error) {
+	for _, s := range cands {
+		if !accepts(s) {
+			continue
+		}
+		accepted = true
+		o, ok, err := s.op(name)
+		if err != nil {
+			return nil, accepted, err
+		}
+		if ok {
+			found = append(found, o)
+		}
+	}
+	return found, accepted, nil
+}
+
 func ambiguous(name string, found []*operation) error {
 	ids := make([]string, 0, len(found))
 	for _, o := range found {

@@ -21,18 +21,9 @@ func isPresignParam(k string) bool {
 
 func identifyQuery(cands []*service, form url.Values) (*Operation, error) {
 	name := form.Get("Action")
-	var found []*operation
-	for _, s := range cands {
-		if !s.speaks("query") && !s.speaks("ec2") {
-			continue
-		}
-		o, ok, err := s.op(name)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			found = append(found, o)
-		}
+	found, _, err := lookup(cands, name, func(s *service) bool { return s.speaks("query") || s.speaks("ec2") })
+	if err != nil {
+		return nil, err
 	}
 	switch len(found) {
 	case 0:
