@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jitgate/jitgate/internal/bus"
@@ -30,19 +28,8 @@ func readResponse(resp *http.Response, method string, max int64) (schemas.HTTPRe
 	if int64(len(body)) > max {
 		return schemas.HTTPResponse{}, nil, fmt.Errorf("%w (%d bytes)", ErrResponseTooLarge, max)
 	}
-	names := make([]string, 0, len(resp.Header))
-	for k := range resp.Header {
-		if !hopByHop[k] {
-			names = append(names, k)
-		}
-	}
-	slices.Sort(names)
-	hr := schemas.HTTPResponse{Status: resp.StatusCode, BodySize: int64(len(body))}
-	for _, k := range names {
-		for _, v := range resp.Header[k] {
-			hr.Headers = append(hr.Headers, schemas.Header{Name: k, Value: v})
-		}
-	}
+	hr := schemas.HTTPResponse{Status: resp.StatusCode, BodySize: int64(len(body)),
+		Headers: schemas.HeadersFrom(resp.Header, func(name string) bool { return hopByHop[name] })}
 	if method == http.MethodHead && resp.Header.Get("Content-Length") == "" && resp.ContentLength >= 0 {
 		// A HEAD answer's Content-Length describes the object: keep it.
 		hr.Headers = append(hr.Headers, schemas.Header{Name: "Content-Length", Value: strconv.FormatInt(resp.ContentLength, 10)})
@@ -74,7 +61,7 @@ func (e *Executor) finished(id string, d *schemas.DecisionMade, hr schemas.HTTPR
 	outs := []bus.Output{fin}
 	// The masker reads a maskable body whole and must not also pass its raw
 	// chunks on: mark them.
-	maskable := len(chunks) > 0 && redact.Maskable(headerValue(hr.Headers, "Content-Type"), d.Request.Service, d.Request.Operation)
+	maskable := len(chunks) > 0 && redact.Maskable(schemas.HTTPHeader(hr.Headers).Get("Content-Type"), d.Request.Service, d.Request.Operation)
 	for i, data := range chunks {
 		o, err := e.event(id, i, &schemas.ResponseBodyChunk{
 			ReplyTo: d.Request.ReplyTo, Seq: i, Data: data, Last: i == len(chunks)-1, Maskable: maskable,
@@ -85,13 +72,4 @@ func (e *Executor) finished(id string, d *schemas.DecisionMade, hr schemas.HTTPR
 		outs = append(outs, o)
 	}
 	return outs, nil
-}
-
-func headerValue(hs []schemas.Header, name string) string {
-	for _, h := range hs {
-		if strings.EqualFold(h.Name, name) {
-			return h.Value
-		}
-	}
-	return ""
 }

@@ -102,12 +102,8 @@ func (g *Ingress) answerCallerIdentity(c *call, ev *schemas.RequestReceived, ses
 	rec := httptest.NewRecorder()
 	sts.WriteCallerIdentity(rec, sess, c.id)
 	ev.Answered, ev.ReplyTo = true, ""
-	resp := &schemas.HTTPResponse{Status: rec.Code, Body: rec.Body.Bytes(), BodySize: int64(rec.Body.Len())}
-	for name, vals := range rec.Header() {
-		for _, v := range vals {
-			resp.Headers = append(resp.Headers, schemas.Header{Name: name, Value: v})
-		}
-	}
+	resp := &schemas.HTTPResponse{Status: rec.Code, Body: rec.Body.Bytes(), BodySize: int64(rec.Body.Len()),
+		Headers: schemas.HeadersFrom(rec.Header(), nil)}
 	var outs []bus.Output
 	for _, p := range []schemas.Payload{ev, &schemas.ResponseReady{Outcome: schemas.OutcomeExecuted, Response: resp}} {
 		env, err := schemas.NewEnvelope(ids.New(), c.id, g.cfg.Replica, g.deps.Now(), p)

@@ -25,16 +25,7 @@ func (g *Ingress) requestEvent(c *call, sess session.Session, v *sigv4.Result, o
 	if err != nil {
 		return nil, fmt.Errorf("parameters of %s.%s are not representable: %w", op.Service, op.Name, err)
 	}
-	var headers []schemas.Header
-	for name, vals := range c.r.Header {
-		if stripHeaders[strings.ToLower(name)] {
-			continue
-		}
-		for _, val := range vals {
-			headers = append(headers, schemas.Header{Name: name, Value: val})
-		}
-	}
-	slices.SortStableFunc(headers, func(a, b schemas.Header) int { return strings.Compare(a.Name, b.Name) })
+	headers := schemas.HeadersFrom(c.r.Header, func(name string) bool { return stripHeaders[strings.ToLower(name)] })
 	signedHeaders := slices.DeleteFunc(slices.Clone(v.SignedHeaders), func(h string) bool { return stripHeaders[h] })
 	return &schemas.RequestReceived{
 		ReplyTo:     g.cfg.Replica,

@@ -96,7 +96,7 @@ func (k *Masker) finished(ctx context.Context, m bus.Message, fin *schemas.Execu
 		return fail(http.StatusServiceUnavailable, "ServiceUnavailable", "jitgate could not complete the call upstream: "+fin.Error)
 	}
 	resp := fin.Response
-	headers := toHTTPHeader(resp.Headers)
+	headers := schemas.HTTPHeader(resp.Headers)
 	ct := headers.Get("Content-Type")
 	ready.Outcome = schemas.OutcomeExecuted
 	if resp.BodyChunks > 0 && !redact.Maskable(ct, fin.Service, fin.Operation) {
@@ -122,7 +122,7 @@ func (k *Masker) finished(ctx context.Context, m bus.Message, fin *schemas.Execu
 		redact.FixHeaders(headers, masked.Body)
 		ready.Masked = masked.Fields
 	}
-	out := schemas.HTTPResponse{Status: resp.Status, Headers: fromHTTPHeader(headers), BodySize: int64(len(masked.Body))}
+	out := schemas.HTTPResponse{Status: resp.Status, Headers: schemas.HeadersFrom(headers, nil), BodySize: int64(len(masked.Body))}
 	var chunks []*schemas.ResponseBodyChunk
 	if len(masked.Body) > bus.ChunkSize {
 		parts := bus.Chunks(masked.Body)
@@ -169,22 +169,4 @@ func (k *Masker) result(requestID, replyTo string, ready *schemas.ResponseReady,
 		}
 	}
 	return res, nil
-}
-
-func toHTTPHeader(hs []schemas.Header) http.Header {
-	h := http.Header{}
-	for _, x := range hs {
-		h.Add(x.Name, x.Value)
-	}
-	return h
-}
-
-func fromHTTPHeader(h http.Header) []schemas.Header {
-	var out []schemas.Header
-	for name, vals := range h {
-		for _, v := range vals {
-			out = append(out, schemas.Header{Name: name, Value: v})
-		}
-	}
-	return out
 }
