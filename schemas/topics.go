@@ -26,10 +26,13 @@ const (
 	TopicResponses = "responses"
 	// TopicPolicy carries policy.loaded, keyed by policy hash.
 	TopicPolicy = "policy"
+	// TopicSecurity carries security.refused: requests and events a stage
+	// refused as possible attacks, keyed by request id (or event id).
+	TopicSecurity = "security"
 )
 
 // AllTopics lists every topic suffix, in data-path order.
-var AllTopics = []string{TopicRequests, TopicDecisions, TopicHolds, TopicGrants, TopicExecutions, TopicResponses, TopicPolicy}
+var AllTopics = []string{TopicRequests, TopicDecisions, TopicHolds, TopicGrants, TopicExecutions, TopicResponses, TopicPolicy, TopicSecurity}
 
 // Kafka record header names carrying envelope fields, so tools can route a
 // record without decoding its value.

@@ -21,6 +21,7 @@ const (
 	TypeResponseReady     Type = "response.ready"
 	TypeResponseBodyChunk Type = "response.body_chunk"
 	TypePolicyLoaded      Type = "policy.loaded"
+	TypeSecurityRefused   Type = "security.refused"
 )
 
 // registry maps each known type to a constructor of its payload.
@@ -41,6 +42,7 @@ var registry = map[Type]func() Payload{
 	TypeResponseReady:     func() Payload { return new(ResponseReady) },
 	TypeResponseBodyChunk: func() Payload { return new(ResponseBodyChunk) },
 	TypePolicyLoaded:      func() Payload { return new(PolicyLoaded) },
+	TypeSecurityRefused:   func() Payload { return new(SecurityRefused) },
 }
 
 // Types lists every known event type.
