@@ -33,8 +33,11 @@
 //
 // Delivery: execution.started is published in the same Kafka transaction
 // that commits the decision's offset; the AWS call runs only after that
-// transaction committed (bus.Result.After), and execution.finished plus its
-// chunks are published in a transaction of their own. A decision is
+// transaction committed (bus.Result.After), in the background, so a slow
+// call never holds up the calls behind it (at most Config.Parallel run at
+// once). execution.finished plus its chunks are then published by an
+// idempotent producer outside any transaction: the call already happened,
+// so a transaction would add nothing but its cost. A decision is
 // therefore never called twice. If the process dies after execution.started
 // committed and before execution.finished did, the call may or may not have
 // reached AWS and no finished event is ever written for it: resolving such

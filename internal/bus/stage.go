@@ -24,10 +24,15 @@ type Handler func(ctx context.Context, m Message) (Result, error)
 type Result struct {
 	// Out is published in the same transaction that commits the input.
 	Out []Output
-	// After, if set, runs once Out and the input offset are committed. Its
-	// outputs are published in a transaction of their own. The executor uses
-	// it to call AWS only after execution.started is durable, so that a call
-	// is never made twice.
+	// After, if set, runs once Out and the input offset are committed. The
+	// executor uses it to call AWS only after execution.started is durable,
+	// so that a call is never made twice. After runs in the background
+	// (at most StageConfig.Parallel at once), so one slow call does not
+	// hold up the next batch; it gets a context that shutdown does not
+	// cancel, so bound its work itself. Its outputs are published outside
+	// any transaction by an idempotent producer: the side effect already
+	// happened, so a transaction would buy nothing, and franz-go holds an
+	// offset-less transaction's commit lock for 500 ms.
 	After func(ctx context.Context) []Output
 }
 
@@ -41,7 +46,8 @@ type StageConfig struct {
 	// Instance distinguishes this process in the group; it makes the
 	// transactional id unique. Required.
 	Instance string
-	// Parallel bounds how many After functions run at once. Default 16.
+	// Parallel bounds how many After functions run at once; the loop stops
+	// polling while that many are in flight. Default 16.
 	Parallel int
 	// RetryPause is the wait after a failed batch. Default 1s.
 	RetryPause time.Duration
@@ -73,7 +79,16 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 		return fmt.Errorf("bus: %s: %w", cfg.Group, err)
 	}
 	defer sess.Close()
-	s := &stage{cfg: cfg, sess: sess, h: h, log: log.With("group", cfg.Group)}
+	follow, err := kgo.NewClient(cfg.Bus.clientOpts()...)
+	if err != nil {
+		return fmt.Errorf("bus: %s: follow-up producer: %w", cfg.Group, err)
+	}
+	defer follow.Close()
+	s := &stage{cfg: cfg, sess: sess, follow: follow, h: h, log: log.With("group", cfg.Group),
+		slots: make(chan struct{}, cfg.Parallel)}
+	// Calls in flight finish and publish their outcome before the stage
+	// stops: an abandoned call would end as "outcome unknown".
+	defer s.afters.Wait()
 	for {
 		fetches := sess.PollFetches(ctx)
 		if ctx.Err() != nil {
@@ -104,10 +119,13 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 }
 
 type stage struct {
-	cfg  StageConfig
-	sess *kgo.GroupTransactSession
-	h    Handler
-	log  *slog.Logger
+	cfg    StageConfig
+	sess   *kgo.GroupTransactSession
+	follow *kgo.Client // publishes After outputs, outside any transaction
+	h      Handler
+	log    *slog.Logger
+	slots  chan struct{} // one per After in flight
+	afters sync.WaitGroup
 }
 
 // batch handles one poll's records in one transaction.
@@ -116,8 +134,9 @@ func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) error {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	var (
-		afters []func(context.Context) []Output
-		failed error
+		afters   []func(context.Context) []Output
+		failed   error
+		produced produceErr
 	)
 	fetches.EachRecord(func(r *kgo.Record) {
 		if failed != nil {
@@ -135,7 +154,7 @@ func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) error {
 			failed = fmt.Errorf("%s %s: %w", m.Envelope.Type, m.Envelope.RequestID, err)
 			return
 		}
-		if err := s.produce(ctx, res.Out); err != nil {
+		if err := s.produce(ctx, res.Out, &produced); err != nil {
 			failed = err
 			return
 		}
@@ -143,6 +162,14 @@ func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) error {
 			afters = append(afters, res.After)
 		}
 	})
+	if failed == nil {
+		// End flushes too, but would commit records that failed.
+		if err := s.sess.Client().Flush(ctx); err != nil {
+			failed = fmt.Errorf("flush: %w", err)
+		} else if err := produced.get(); err != nil {
+			failed = err
+		}
+	}
 	commit := kgo.TransactionEndTry(failed == nil)
 	committed, err := s.end(ctx, commit)
 	switch {
@@ -153,10 +180,10 @@ func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) error {
 	case !committed:
 		return errors.New("transaction aborted by a rebalance")
 	}
-	if len(afters) == 0 {
-		return nil
+	for _, f := range afters {
+		s.startAfter(ctx, f)
 	}
-	return s.runAfters(ctx, afters)
+	return nil
 }
 
 // end finishes the open transaction even when ctx is already cancelled: a
@@ -178,69 +205,106 @@ func (s *stage) handle(ctx context.Context, m Message) (res Result, err error) {
 	return s.h(ctx, m)
 }
 
-func (s *stage) produce(ctx context.Context, outs []Output) error {
+// produce buffers outs in the open transaction; End flushes them, and
+// batch checks the outcome with produced.
+func (s *stage) produce(ctx context.Context, outs []Output, produced *produceErr) error {
 	for _, o := range outs {
 		rec, err := s.cfg.Bus.record(o)
 		if err != nil {
 			return err
 		}
-		if err := s.sess.ProduceSync(ctx, rec).FirstErr(); err != nil {
-			return fmt.Errorf("produce %s: %w", o.Envelope.Type, err)
-		}
+		s.sess.Produce(ctx, rec, func(r *kgo.Record, err error) {
+			if err != nil {
+				produced.set(fmt.Errorf("produce %s: %w", o.Envelope.Type, err))
+			}
+		})
 	}
 	return nil
 }
 
-// runAfters runs the committed batch's follow-up work concurrently and
-// publishes what it returns in one transaction. The inputs are already
-// committed, so a failure here is retried until it lands or ctx ends.
-func (s *stage) runAfters(ctx context.Context, afters []func(context.Context) []Output) error {
-	var (
-		mu   sync.Mutex
-		outs []Output
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, s.cfg.Parallel)
-	)
-	for _, f := range afters {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			o := f(ctx)
-			mu.Lock()
-			outs = append(outs, o...)
-			mu.Unlock()
-		}()
+// produceErr keeps the first failure of a batch's asynchronous produces.
+type produceErr struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (p *produceErr) set(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err == nil {
+		p.err = err
 	}
-	wg.Wait()
+}
+
+func (p *produceErr) get() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// startAfter runs f in the background once a slot is free, then publishes
+// its outputs. The input is already committed, so publishing is retried
+// until it lands; shutdown waits for it (RunStage).
+func (s *stage) startAfter(ctx context.Context, f func(context.Context) []Output) {
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		// Shutting down: still run it, the call was promised by the
+		// committed execution.started.
+		s.slots <- struct{}{}
+	}
+	s.afters.Add(1)
+	go func() {
+		defer s.afters.Done()
+		defer func() { <-s.slots }()
+		outs := s.runAfter(context.WithoutCancel(ctx), f)
+		s.publishFollowUps(ctx, outs)
+	}()
+}
+
+// runAfter runs f, turning a panic into no outputs (and a loud log).
+func (s *stage) runAfter(ctx context.Context, f func(context.Context) []Output) (outs []Output) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("follow-up panicked; its outcome is not published", "panic", p, "stack", string(debug.Stack()))
+			outs = nil
+		}
+	}()
+	return f(ctx)
+}
+
+// followUpGrace bounds how long publishing follow-up events may retry once
+// the stage is shutting down.
+const followUpGrace = 30 * time.Second
+
+func (s *stage) publishFollowUps(ctx context.Context, outs []Output) {
+	if len(outs) == 0 {
+		return
+	}
+	recs := make([]*kgo.Record, 0, len(outs))
+	for _, o := range outs {
+		rec, err := s.cfg.Bus.record(o)
+		if err != nil {
+			s.log.Error("follow-up event cannot be encoded; dropped", "type", o.Envelope.Type, "request_id", o.Envelope.RequestID, "err", err)
+			continue
+		}
+		recs = append(recs, rec)
+	}
 	for {
-		err := s.publishAlone(ctx, outs)
-		if err == nil || ctx.Err() != nil {
-			return err
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), followUpGrace)
+		err := s.follow.ProduceSync(pctx, recs...).FirstErr()
+		cancel()
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil {
+			s.log.Error("follow-up events not published before shutdown", "events", len(recs), "err", err)
+			return
 		}
 		s.log.Warn("publishing follow-up events failed; retrying", "err", err)
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
 		case <-time.After(s.cfg.RetryPause):
 		}
 	}
-}
-
-func (s *stage) publishAlone(ctx context.Context, outs []Output) error {
-	if err := s.sess.Begin(); err != nil {
-		return err
-	}
-	perr := s.produce(ctx, outs)
-	committed, err := s.end(ctx, kgo.TransactionEndTry(perr == nil))
-	switch {
-	case perr != nil:
-		return perr
-	case err != nil:
-		return err
-	case !committed:
-		return errors.New("follow-up transaction aborted")
-	}
-	return nil
 }
