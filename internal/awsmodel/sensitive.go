@@ -44,3 +44,19 @@ func (ix *Index) lookup(service, op string) *operation {
 	}
 	return o
 }
+
+// handSensitiveInput are input members that carry secrets botocore does not
+// mark sensitive: MFA codes (s3 x-amz-mfa, sts TokenCode, iam
+// AuthenticationCode1/2) and, though marked today, SSE-C keys, kept here so
+// a model change cannot unmask them.
+var handSensitiveInput = []string{
+	"AuthenticationCode1", "AuthenticationCode2", // iam EnableMFADevice, ResyncMFADevice
+	"CopySourceSSECustomerKey", "SSECustomerKey", // s3 SSE-C keys
+	"MFA",       // s3 x-amz-mfa: device serial and code
+	"TokenCode", // sts AssumeRole, GetSessionToken: MFA code
+}
+
+// HandSensitiveInput returns the input member names to mask in every
+// operation in addition to SensitiveInput: the secrets the sensitive trait
+// misses (MFA codes) and SSE-C keys.
+func HandSensitiveInput() []string { return slices.Clone(handSensitiveInput) }
