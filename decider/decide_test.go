@@ -88,7 +88,10 @@ func TestHandleDecidesRequests(t *testing.T) {
 			if dec.GrantID != "" || dec.Body != nil {
 				t.Errorf("grant %q body %+v on a plain request", dec.GrantID, dec.Body)
 			}
-			if want, _ := schemas.DecodeAs[*schemas.RequestReceived](in); !reflect.DeepEqual(&dec.Request, want) {
+			want, _ := schemas.DecodeAs[*schemas.RequestReceived](in)
+			model, _ := testModel()
+			want.Effects, _ = model.Effects(tc.call.service, tc.call.operation)
+			if !reflect.DeepEqual(&dec.Request, want) {
 				t.Errorf("decision carries request %+v, want %+v", dec.Request, want)
 			}
 			if (dec.Hold != nil) != (tc.outcome == schemas.Hold) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jitgate/jitgate/internal/awsmodel"
 	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/internal/holds"
 	"github.com/jitgate/jitgate/internal/ids"
@@ -29,6 +30,9 @@ type Deps struct {
 	Logger    *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Model is the AWS operation index the decider classifies calls with
+	// (call.effects). Default: awsmodel.Load(), the embedded index.
+	Model *awsmodel.Index
 }
 
 // Decider is the decider stage.
@@ -56,6 +60,13 @@ func New(cfg Config, deps Deps) (*Decider, error) {
 	}
 	if deps.Publisher == nil {
 		return nil, errors.New("decider: a publisher is required")
+	}
+	if deps.Model == nil {
+		m, err := awsmodel.Load()
+		if err != nil {
+			return nil, fmt.Errorf("decider: %w", err)
+		}
+		deps.Model = m
 	}
 	d := &Decider{cfg: cfg, deps: deps, log: deps.Logger.With("role", "decider", "instance", cfg.Instance), holds: holds.NewStore()}
 	w, err := policy.NewWatcher(cfg.PolicyFile, cfg.ReloadEvery, d.policyChanged, func(err error) {
@@ -140,6 +151,10 @@ func (d *Decider) Handle(_ context.Context, m bus.Message) (bus.Result, error) {
 	}
 	pol := d.Policy()
 	now := d.deps.Now()
+	// Effects come from the decider's own model, never from the event: the
+	// grants matcher, the decision and the hold carry these.
+	effects, known := d.deps.Model.Effects(req.Service, req.Operation)
+	req.Effects = effects
 	in, err := input(req, now)
 	var (
 		dec     policy.Decision
@@ -147,6 +162,12 @@ func (d *Decider) Handle(_ context.Context, m bus.Message) (bus.Result, error) {
 	)
 	if err != nil {
 		dec = policy.Decision{Outcome: policy.Deny, Reason: "request parameters are unreadable: " + err.Error()}
+	} else if !known {
+		// Unreachable through the ingress, which identifies calls with the
+		// same model; a rule written by effect cannot judge a call
+		// without effects, so it is not judged at all.
+		dec = policy.Decision{Outcome: policy.Deny, Reason: fmt.Sprintf("%s:%s is not in the gateway's AWS model (%s), so what it does is unknown",
+			req.Service, req.Operation, d.deps.Model.Source())}
 	} else if g, ok, gerr := d.holds.MatchGrant(req, now); gerr == nil && ok {
 		// Active grants come before the rules.
 		// g.Role pins the agent's session role; the executor assumes the
@@ -248,6 +269,7 @@ func input(req *schemas.RequestReceived, now time.Time) (policy.Input, error) {
 		Source:    req.Source,
 		Time:      now,
 		Role:      req.Role,
+		Effects:   req.Effects,
 	}, nil
 }
 

@@ -8,7 +8,12 @@
 // a policy version comes into force).
 //
 // Rules are evaluated in order, first match wins, default deny; a policy
-// error at run time denies (fail closed). A call that would be allowed but
+// error at run time denies (fail closed). Rules see the call's effect
+// classes (call.effects) from the decider's own operation index
+// (Deps.Model), never from the event: the decider overwrites
+// RequestReceived.Effects before it matches grants and decides, so
+// decisions and holds carry its classification, and it denies an operation
+// the index does not know. A call that would be allowed but
 // is decided after its agent stopped waiting (RequestReceived.Deadline) is
 // denied instead: the ingress has told the agent it was not run. The
 // policy file is compiled at start (a bad file stops the decider with the

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jitgate/jitgate/internal/awsmodel"
 	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/internal/ids"
 	"github.com/jitgate/jitgate/schemas"
@@ -44,7 +45,7 @@ var (
 const testPolicy = `version: 1
 rules:
   - name: no-deletes
-    when: 'glob(operation, "Delete*")'
+    when: '"delete" in call.effects'
     then: deny
     reason: deletes are forbidden
   - name: big-invokes
@@ -152,6 +153,9 @@ func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
+// testModel is the embedded AWS model, loaded once for every unit.
+var testModel = sync.OnceValues(awsmodel.Load)
+
 // unitBus is a bus configuration for handler tests that never connect.
 var unitBus = bus.Config{Brokers: []string{"127.0.0.1:1"}, Prefix: "unit."}
 
@@ -165,8 +169,12 @@ type unit struct {
 func newUnit(t *testing.T, policySrc string) *unit {
 	t.Helper()
 	u := &unit{clk: &clock{t: t0}, pub: &fakePublisher{}}
+	model, err := testModel()
+	if err != nil {
+		t.Fatal(err)
+	}
 	d, err := New(Config{Bus: unitBus, Instance: "decider-1", PolicyFile: writePolicy(t, policySrc), DecisionKey: key},
-		Deps{Publisher: u.pub, Logger: testLogger(t), Now: u.clk.Now})
+		Deps{Publisher: u.pub, Logger: testLogger(t), Now: u.clk.Now, Model: model})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,7 @@ func (g *Ingress) apiPending(w http.ResponseWriter, _ *http.Request, _ schemas.P
 	now := g.deps.Now()
 	out := api.Holds{Holds: []api.Hold{}}
 	for _, h := range g.holds.Pending(now) {
-		out.Holds = append(out.Holds, holdView(h, now, false))
+		out.Holds = append(out.Holds, holdView(h, now, false, g.deps.Models))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -94,7 +94,7 @@ func (g *Ingress) apiHold(w http.ResponseWriter, r *http.Request, _ schemas.Prin
 		apiFail(w, http.StatusNotFound, "NotFound", fmt.Sprintf("no hold %s (`jitgate pending` lists the open ones)", r.PathValue("id")))
 		return
 	}
-	writeJSON(w, http.StatusOK, holdView(h, g.deps.Now(), true))
+	writeJSON(w, http.StatusOK, holdView(h, g.deps.Now(), true, g.deps.Models))
 }
 
 func (g *Ingress) apiApprove(w http.ResponseWriter, r *http.Request, who schemas.Principal) {
@@ -156,7 +156,7 @@ func (g *Ingress) apiJustify(w http.ResponseWriter, r *http.Request, who schemas
 func (g *Ingress) apiGrants(w http.ResponseWriter, _ *http.Request, _ schemas.Principal) {
 	out := api.Grants{Grants: []api.Grant{}}
 	for _, gr := range g.holds.Grants(g.deps.Now()) {
-		out.Grants = append(out.Grants, grantView(gr))
+		out.Grants = append(out.Grants, grantView(gr, g.deps.Models))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -179,7 +179,7 @@ func (g *Ingress) apiRevoke(w http.ResponseWriter, r *http.Request, who schemas.
 	}
 	g.awaitApplied(r.Context(), env.ID)
 	gr, _ = g.holds.Grant(id)
-	writeJSON(w, http.StatusOK, grantView(gr))
+	writeJSON(w, http.StatusOK, grantView(gr, g.deps.Models))
 }
 
 // publishHoldEvent records p for hold id, waits until this replica's view
@@ -195,7 +195,7 @@ func (g *Ingress) publishHoldEvent(w http.ResponseWriter, r *http.Request, id, t
 		g.awaitGrant(r.Context(), id)
 	}
 	h, _ := g.holds.Hold(id)
-	writeJSON(w, http.StatusOK, holdView(h, g.deps.Now(), true))
+	writeJSON(w, http.StatusOK, holdView(h, g.deps.Now(), true, g.deps.Models))
 }
 
 // awaitGrant waits (briefly) after the approval that completes a hold until

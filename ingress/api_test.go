@@ -28,7 +28,7 @@ func holdFixture(t *testing.T, e *env, id string, expires time.Time, terms func(
 	req := schemas.RequestReceived{
 		ReplyTo: testReplica, Principal: e.principal("agent-1", "agents"), SessionID: "JGIAAAAAAAAAAAAAAAAA", Role: testRole,
 		Service: "s3", Operation: "DeleteObject", Protocol: "rest-xml", SigningName: "s3", Region: testRegion,
-		Params: json.RawMessage(`{"Bucket":"prod-data","Key":"report.csv"}`),
+		Params: json.RawMessage(`{"Bucket":"prod-data","Key":"report.csv","MFA":"arn:aws:iam::123456789012:mfa/root 123456"}`),
 		HTTP:   schemas.HTTPRequest{Method: http.MethodDelete, Path: "/prod-data/report.csv"},
 	}
 	return output(t, schemas.TopicHolds, id, id, "", time.Now().Add(-time.Minute),
@@ -136,7 +136,7 @@ func TestApproverAPI(t *testing.T) {
 			t.Fatal(err)
 		}
 		if h.State != "pending" || h.Agent != "agent-1" || h.Needed != 2 || h.GrantFor != "15m0s" || h.Resources["bucket"] != "prod-data" ||
-			string(h.Params) != `{"Bucket":"prod-data","Key":"report.csv"}` || h.Method != http.MethodDelete ||
+			string(h.Params) != `{"Bucket":"prod-data","Key":"report.csv","MFA":"*** (sensitive)"}` || h.Method != http.MethodDelete ||
 			len(h.Timeline) != 1 || h.Timeline[0].What != "held" {
 			t.Errorf("hold %+v", h)
 		}

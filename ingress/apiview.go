@@ -5,20 +5,24 @@ import (
 	"time"
 
 	"github.com/jitgate/jitgate/internal/api"
+	"github.com/jitgate/jitgate/internal/awsmodel"
 	"github.com/jitgate/jitgate/internal/holds"
 	"github.com/jitgate/jitgate/internal/policy"
 )
 
 // holdView renders a hold for approvers. Parameters are shown in full only
 // with detail (jitgate show): they are the agent's request, which approvers
-// must see to decide, but lists stay short.
-func holdView(h holds.Hold, now time.Time, detail bool) api.Hold {
+// must see to decide, but lists stay short. Secret parameters (members
+// botocore marks sensitive, SSE-C keys, MFA codes) are masked in every view
+// (maskParams), and resources are read from the masked parameters.
+func holdView(h holds.Hold, now time.Time, detail bool, ix *awsmodel.Index) api.Hold {
 	req := h.Request
+	params := maskParams(ix, req.Service, req.Operation, req.Params)
 	v := api.Hold{
 		ID: h.RequestID, State: string(h.StateAt(now)), OpenedAt: h.OpenedAt, Expires: h.Terms.Expires,
 		Agent: req.Principal.Subject, Issuer: req.Principal.Issuer, Groups: req.Principal.Groups,
 		Service: req.Service, Operation: req.Operation, Region: req.Region,
-		Resources: resources(req.Params), Rule: h.Rule, Reason: h.Reason,
+		Resources: resources(params), Rule: h.Rule, Reason: h.Reason,
 		Approvers: h.Terms.Approvers, Needed: h.Terms.Approvals, RequireJustification: h.Terms.RequireJustification,
 		ResolvedBy: h.ResolvedBy, ResolvedReason: h.ResolvedReason, GrantID: h.GrantID,
 	}
@@ -38,7 +42,7 @@ func holdView(h holds.Hold, now time.Time, detail bool) api.Hold {
 	if !detail {
 		return v
 	}
-	v.Params, v.Method, v.Path, v.Source = req.Params, req.HTTP.Method, req.HTTP.Path, req.Source
+	v.Params, v.Method, v.Path, v.Source = params, req.HTTP.Method, req.HTTP.Path, req.Source
 	v.Timeline = append(v.Timeline, api.Event{At: h.OpenedAt, What: "held", By: "rule " + h.Rule, Detail: h.Reason})
 	if h.Justification != nil {
 		v.Timeline = append(v.Timeline, api.Event{At: h.Justification.At, What: "justified", By: v.JustifiedBy, Detail: h.Justification.Text})
@@ -60,10 +64,12 @@ func holdView(h holds.Hold, now time.Time, detail bool) api.Hold {
 	return v
 }
 
-func grantView(g holds.Grant) api.Grant {
+// grantView renders a grant; its pinned parameters are masked like a
+// hold's.
+func grantView(g holds.Grant, ix *awsmodel.Index) api.Grant {
 	return api.Grant{
 		ID: g.GrantID, RequestID: g.RequestID, Agent: g.Principal.Subject, Scope: g.Scope,
-		Service: g.Service, Operation: g.Operation, Params: g.Params, Match: g.Match,
+		Service: g.Service, Operation: g.Operation, Params: maskParams(ix, g.Service, g.Operation, g.Params), Match: g.Match,
 		Expires: g.Expires, ApprovedBy: g.ApprovedBy, Revoked: g.Revoked, RevokedBy: g.RevokedBy,
 	}
 }

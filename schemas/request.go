@@ -55,6 +55,12 @@ type RequestReceived struct {
 	SigningName string `json:"signing_name"`
 	Region      string `json:"region"`
 	ReadOnly    bool   `json:"read_only"`
+	// Effects are the operation's effect classes ("read", "delete",
+	// "credentials", ...). The decider sets them from its own AWS model
+	// before it decides and replaces whatever a request.received carries
+	// (the ingress leaves them empty); decision.made and hold.opened carry
+	// the decider's.
+	Effects []string `json:"effects,omitempty"`
 	// Params are the identified input parameters as a JSON object.
 	Params json.RawMessage `json:"params,omitempty"`
 	HTTP   HTTPRequest     `json:"http"`

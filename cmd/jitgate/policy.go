@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/jitgate/jitgate/internal/awsmodel"
 	"github.com/jitgate/jitgate/internal/policy"
 )
 
@@ -57,6 +58,9 @@ type explainRequest struct {
 	Params    map[string]any `json:"params"`
 	Source    string         `json:"source"`
 	Role      string         `json:"role"`
+	// Effects default to the operation's effects in the embedded model,
+	// as the decider computes them.
+	Effects []string `json:"effects"`
 }
 
 func explainAction(c *cli.Context) error {
@@ -84,7 +88,14 @@ func explainAction(c *cli.Context) error {
 	in := policy.Input{
 		Principal: policy.Principal{Sub: req.Principal.Sub, Issuer: req.Principal.Issuer, Groups: req.Principal.Groups, Claims: req.Principal.Claims},
 		Service:   req.Service, Operation: req.Operation, Region: req.Region, ReadOnly: req.ReadOnly,
-		Params: req.Params, Source: req.Source, Role: req.Role,
+		Params: req.Params, Source: req.Source, Role: req.Role, Effects: req.Effects,
+	}
+	if in.Effects == nil {
+		ix, err := awsmodel.Load()
+		if err != nil {
+			return err
+		}
+		in.Effects, _ = ix.Effects(in.Service, in.Operation)
 	}
 	d, traces := p.Explain(in)
 	tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)

@@ -47,6 +47,24 @@
 // checked against the partitions so that a client-chosen region can never
 // steer the host.
 //
+// # Effects and sensitive members
+//
+// Every operation has one or more effect classes (EffectRead, EffectList,
+// EffectWrite, EffectDelete, EffectPermissions, EffectCredentials,
+// EffectExecute): Index.Effects, OperationInfo.Effects and
+// Operation.Effects. The generator derives them from the operation's verb,
+// HTTP method and sensitive outputs, then applies the curated table
+// gen/effects.txt (effects the model cannot show, such as dynamodb
+// BatchWriteItem deleting or ssm StartSession handing out a session; one
+// line per operation with its reason). Policy rules see them as
+// call.effects.
+//
+// Index.SensitiveInput and Index.SensitiveOutput name the members, at any
+// depth, whose shape botocore marks "sensitive": true; HandSensitiveInput
+// adds what the trait misses (MFA codes) and SSE-C keys. The masker
+// redacts SensitiveOutput fields; approver views mask SensitiveInput and
+// HandSensitiveInput parameters.
+//
 // # Files
 //
 //   - index.go: Load, Index, ServiceInfo, OperationInfo; lazy per-service decoding.
@@ -54,8 +72,10 @@
 //   - jsonrpc.go, cbor.go, query.go, rest.go: one protocol family each.
 //   - template.go: requestUri templates and their matching.
 //   - endpoint.go: Endpoint resolution from the partitions table.
+//   - effects.go, sensitive.go: effect classes and sensitive members.
 //   - svcpath.go: SplitServicePath.
-//   - gen/: the generator; internal/modelfile: the index file format.
+//   - gen/: the generator (effects.go, effects.txt, sensitive.go for the
+//     above); internal/modelfile: the index file format.
 //   - testdata/botocore: capture.py and the requests it captured.
 package awsmodel
 

@@ -31,6 +31,8 @@ type Operation struct {
 	Protocol    string // protocol of this request: "query", "ec2", "json", "rest-json", "rest-xml" or "smithy-rpc-v2-cbor"
 	SigningName string // the service's SigV4 signing name
 	ReadOnly    bool   // see OperationInfo.ReadOnly
+	// Effects are the operation's effect classes (see Index.Effects).
+	Effects []string
 	// Path is the escaped request path with any /svc/<id> prefix removed:
 	// the path to send to the real endpoint.
 	Path string
@@ -131,6 +133,7 @@ func newOperation(o *operation, protocol string, params map[string]any) (*Operat
 		Protocol:    protocol,
 		SigningName: o.svc.info.SigningName,
 		ReadOnly:    o.ReadOnly,
+		Effects:     effectNames(o.Effects),
 		HostPrefix:  hp,
 		Params:      params,
 	}, nil

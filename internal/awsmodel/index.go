@@ -55,6 +55,8 @@ type OperationInfo struct {
 	// InputMembers are the top-level input member names, sorted (rest-xml
 	// body members are not listed).
 	InputMembers []string
+	// Effects are the operation's effect classes (see Index.Effects).
+	Effects []string
 }
 
 type service struct {
@@ -189,6 +191,7 @@ func (ix *Index) Operation(id, name string) (OperationInfo, bool) {
 		ReadOnly:   op.ReadOnly,
 		Deprecated: op.Deprecated,
 		HostPrefix: op.HostPrefix,
+		Effects:    effectNames(op.Effects),
 	}
 	if info.Method == "" {
 		info.Method, info.RequestURI = "POST", "/"

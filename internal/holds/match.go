@@ -128,7 +128,7 @@ func (c *candidate) covers(g *grantEntry) (bool, error) {
 		}
 		return bytes.Equal(*pin, g.pin), nil
 	case policy.ScopeExpr:
-		if policy.IsCredentialMinting(c.req.Service, c.req.Operation) &&
+		if policy.CredentialCall(c.req.Service, c.req.Operation, c.req.Effects) &&
 			(g.Service != c.req.Service || g.Operation != c.req.Operation) {
 			return false, nil
 		}
@@ -173,6 +173,7 @@ func (c *candidate) policyInput() (*policy.Input, error) {
 		Source:    c.req.Source,
 		Time:      c.now,
 		Role:      c.req.Role,
+		Effects:   c.req.Effects, // set by the decider from its model
 	}
 	return c.input, nil
 }

@@ -9,10 +9,19 @@
 // expression's own line:column. [Policy.Evaluate] then runs the compiled
 // programs; it never compiles.
 //
+// Rules see what a call does, not only its name: call.effects lists the
+// operation's effect classes from the gateway's AWS model ("read", "list",
+// "write", "delete", "permissions", "credentials", "execute"), so
+// `"delete" in call.effects` catches dynamodb BatchWriteItem, sqs
+// PurgeQueue and ec2 TerminateInstances as well as Delete*. The caller
+// fills [Input.Effects] from its own model.
+//
 // Safety: unless the file sets allow_credential_minting: true, a built-in
-// rule ([BuiltinRuleName]) runs before every user rule and denies the
-// operations listed by [CredentialMintingOperations] (sts AssumeRole,
-// GetSessionToken, iam CreateAccessKey, ...). With the opt-in, such an
+// rule ([BuiltinRuleName]) runs before every user rule and denies every
+// call with the "credentials" effect (sts AssumeRole*, GetSessionToken,
+// iam CreateAccessKey, ec2 CreateKeyPair, ssm StartSession,
+// secretsmanager GetSecretValue, kms Decrypt, ...) and, should effects be
+// missing, the operations listed by [CredentialMintingOperations]. With the opt-in, such an
 // operation is only allowed or held by a rule whose `when` names the
 // operation as a string literal; a broader rule that happens to match is
 // turned into a deny.

@@ -22,6 +22,17 @@ type Env struct {
 	Time      time.Time      `expr:"time"`
 	Role      string         `expr:"role"`
 	Account   string         `expr:"account"` // account ID from Role, "" without one
+	Call      Call           `expr:"call"`
+}
+
+// Call is what the call does, as rules see it under `call`.
+type Call struct {
+	// Effects are the operation's effect classes from the gateway's AWS
+	// model: "read", "list", "write", "delete", "permissions",
+	// "credentials", "execute" (several at once for many operations), so
+	// that `"delete" in call.effects` catches every operation that deletes,
+	// not only those named Delete*.
+	Effects []string `expr:"effects"`
 }
 
 // newEnv builds the expression environment for one input: resources are
@@ -43,7 +54,17 @@ func newEnv(in Input) Env {
 		Time:      t.UTC(),
 		Role:      in.Role,
 		Account:   arnAccount(in.Role),
+		Call:      Call{Effects: effects(in.Effects)},
 	}
+}
+
+// effects is never nil, so `x in call.effects` and `len(call.effects)`
+// behave the same for a call without effects.
+func effects(e []string) []string {
+	if e == nil {
+		return []string{}
+	}
+	return e
 }
 
 // arnAccount returns the account field of an ARN, "" if s is not an ARN.

@@ -43,7 +43,7 @@ func (p *Policy) evaluate(in Input, explain bool) (Decision, error, []RuleTrace)
 		d       = Decision{Outcome: Deny, Reason: DefaultReason}
 		derr    error
 	)
-	minting := IsCredentialMinting(in.Service, in.Operation)
+	minting := CredentialCall(in.Service, in.Operation, in.Effects)
 	if !p.allowMinting {
 		b := builtinRule()
 		if minting {

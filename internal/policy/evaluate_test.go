@@ -11,16 +11,16 @@ import (
 // examplePolicy is the policy from the language reference.
 const examplePolicy = `version: 1
 rules:
-  - name: deny-credential-minting
-    when: operation in ["AssumeRole", "GetSessionToken", "GetFederationToken"] || (service == "iam" && operation == "CreateAccessKey")
+  - name: no-permission-changes
+    when: '"permissions" in call.effects'
     then: deny
-    reason: credential-minting calls would let the agent bypass the gateway
+    reason: permissions change only through the infrastructure repository
   - name: sandbox-no-delete
-    when: '"sandbox" in principal.groups && glob(operation, "Delete*")'
+    when: '"sandbox" in principal.groups && "delete" in call.effects'
     then: deny
     reason: sandbox agents may not delete
   - name: prod-writes-need-approval
-    when: service == "dynamodb" && !readOnly
+    when: 'service == "dynamodb" && any(call.effects, # in ["write", "delete"])'
     then: hold
     reason: writes need a human
     approvers: [approvers]
@@ -33,7 +33,7 @@ rules:
       match: 'service == "dynamodb" && resources.table == "orders"'
     role: arn:aws:iam::123456789012:role/writer
   - name: office-network-reads
-    when: readOnly && cidr(source, "10.0.0.0/8")
+    when: 'all(call.effects, # in ["read", "list"]) && cidr(source, "10.0.0.0/8")'
     then: allow
   - name: failing
     when: (params.Size ?? 0) > 10
@@ -72,15 +72,18 @@ func TestEvaluate(t *testing.T) {
 		{"builtin denies iam CreateAccessKey", Input{Principal: sandbox, Service: "iam", Operation: "CreateAccessKey"}, Deny, BuiltinRuleName, "iam:CreateAccessKey", false},
 		{"builtin denies ecr token", Input{Principal: sandbox, Service: "ecr", Operation: "GetAuthorizationToken", ReadOnly: true, Source: "10.0.0.1"}, Deny, BuiltinRuleName, "", false},
 		{"builtin denies sso creds whatever the service says", Input{Principal: sandbox, Service: "", Operation: "GetRoleCredentials"}, Deny, BuiltinRuleName, "", false},
-		{"sandbox delete denied", Input{Principal: sandbox, Service: "s3", Operation: "DeleteObject"}, Deny, "sandbox-no-delete", "may not delete", false},
-		{"sandbox delete bucket denied", Input{Principal: sandbox, Service: "s3", Operation: "DeleteBucket"}, Deny, "sandbox-no-delete", "may not delete", false},
-		{"non-sandbox delete falls to default deny", Input{Principal: nobody, Service: "s3", Operation: "DeleteObject"}, Deny, "", DefaultReason, false},
-		{"dynamodb write held", Input{Principal: sandbox, Service: "dynamodb", Operation: "PutItem"}, Hold, "prod-writes-need-approval", "writes need a human", false},
-		{"dynamodb read from office allowed", Input{Principal: nobody, Service: "dynamodb", Operation: "GetItem", ReadOnly: true, Source: "10.2.3.4"}, Allow, "office-network-reads", `matched rule "office-network-reads"`, false},
-		{"read from outside not allowed", Input{Principal: nobody, Service: "dynamodb", Operation: "GetItem", ReadOnly: true, Source: "8.8.8.8"}, Deny, "", DefaultReason, false},
-		{"runtime error fails closed", Input{Principal: sandbox, Service: "s3", Operation: "PutObject", Params: map[string]any{"Size": "big"}}, Deny, "failing", `rule "failing" failed`, true},
-		{"sandbox create allowed", Input{Principal: sandbox, Service: "s3", Operation: "CreateBucket", Params: map[string]any{"Bucket": "b"}}, Allow, "sandbox-allow", "", false},
-		{"no groups default deny", Input{Service: "s3", Operation: "ListBuckets", ReadOnly: true}, Deny, "", DefaultReason, false},
+		{"sandbox delete denied", Input{Principal: sandbox, Service: "s3", Operation: "DeleteObject", Effects: []string{"delete"}}, Deny, "sandbox-no-delete", "may not delete", false},
+		{"sandbox delete bucket denied", Input{Principal: sandbox, Service: "s3", Operation: "DeleteBucket", Effects: []string{"delete"}}, Deny, "sandbox-no-delete", "may not delete", false},
+		{"non-sandbox delete falls to default deny", Input{Principal: nobody, Service: "s3", Operation: "DeleteObject", Effects: []string{"delete"}}, Deny, "", DefaultReason, false},
+		{"sandbox batch write deletes too", Input{Principal: sandbox, Service: "dynamodb", Operation: "BatchWriteItem", Effects: []string{"write", "delete"}}, Deny, "sandbox-no-delete", "may not delete", false},
+		{"permission change denied for everyone", Input{Principal: nobody, Service: "s3", Operation: "PutBucketPolicy", Effects: []string{"write", "permissions"}}, Deny, "no-permission-changes", "infrastructure repository", false},
+		{"builtin denies by effect", Input{Principal: sandbox, Service: "secretsmanager", Operation: "GetSecretValue", Effects: []string{"read", "credentials"}}, Deny, BuiltinRuleName, "secretsmanager:GetSecretValue", false},
+		{"dynamodb write held", Input{Principal: sandbox, Service: "dynamodb", Operation: "PutItem", Effects: []string{"write"}}, Hold, "prod-writes-need-approval", "writes need a human", false},
+		{"dynamodb read from office allowed", Input{Principal: nobody, Service: "dynamodb", Operation: "GetItem", ReadOnly: true, Source: "10.2.3.4", Effects: []string{"read"}}, Allow, "office-network-reads", `matched rule "office-network-reads"`, false},
+		{"read from outside not allowed", Input{Principal: nobody, Service: "dynamodb", Operation: "GetItem", ReadOnly: true, Source: "8.8.8.8", Effects: []string{"read"}}, Deny, "", DefaultReason, false},
+		{"runtime error fails closed", Input{Principal: sandbox, Service: "s3", Operation: "PutObject", Params: map[string]any{"Size": "big"}, Effects: []string{"write"}}, Deny, "failing", `rule "failing" failed`, true},
+		{"sandbox create allowed", Input{Principal: sandbox, Service: "s3", Operation: "CreateBucket", Params: map[string]any{"Bucket": "b"}, Effects: []string{"write"}}, Allow, "sandbox-allow", "", false},
+		{"no groups default deny", Input{Service: "s3", Operation: "ListBuckets", ReadOnly: true, Effects: []string{"list"}}, Deny, "", DefaultReason, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,7 +112,7 @@ func TestEvaluate(t *testing.T) {
 
 func TestEvaluateHoldAndRole(t *testing.T) {
 	p := mustParse(t, examplePolicy)
-	d, err := p.Evaluate(Input{Principal: sandbox, Service: "dynamodb", Operation: "UpdateItem"})
+	d, err := p.Evaluate(Input{Principal: sandbox, Service: "dynamodb", Operation: "UpdateItem", Effects: []string{"write"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +128,7 @@ func TestEvaluateHoldAndRole(t *testing.T) {
 	}
 	// The decision's HoldSpec is a copy: changing it leaves the policy alone.
 	d.Hold.Approvers[0] = "mallory"
-	d2, _ := p.Evaluate(Input{Principal: sandbox, Service: "dynamodb", Operation: "UpdateItem"})
+	d2, _ := p.Evaluate(Input{Principal: sandbox, Service: "dynamodb", Operation: "UpdateItem", Effects: []string{"write"}})
 	if d2.Hold.Approvers[0] != "approvers" {
 		t.Errorf("policy was mutated through a decision: %v", d2.Hold.Approvers)
 	}
@@ -220,7 +223,7 @@ func TestIsCredentialMinting(t *testing.T) {
 
 func TestExplain(t *testing.T) {
 	p := mustParse(t, examplePolicy)
-	in := Input{Principal: sandbox, Service: "dynamodb", Operation: "DeleteItem", Params: map[string]any{"Size": "x"}}
+	in := Input{Principal: sandbox, Service: "dynamodb", Operation: "DeleteItem", Params: map[string]any{"Size": "x"}, Effects: []string{"delete"}}
 	d, traces := p.Explain(in)
 	want, _ := p.Evaluate(in)
 	if !reflect.DeepEqual(d, want) {
@@ -233,7 +236,7 @@ func TestExplain(t *testing.T) {
 	}
 	wantRows := []row{
 		{BuiltinRuleName, false, false, false},
-		{"deny-credential-minting", false, false, false},
+		{"no-permission-changes", false, false, false},
 		{"sandbox-no-delete", true, true, false},
 		{"prod-writes-need-approval", true, false, false},
 		{"office-network-reads", false, false, false},
@@ -261,7 +264,7 @@ func TestRulesListing(t *testing.T) {
 	if len(rules) != 7 || !rules[0].Builtin || rules[0].Name != BuiltinRuleName {
 		t.Fatalf("Rules()[0] = %+v (len %d), want the built-in rule first of 7", rules[0], len(rules))
 	}
-	if rules[1].Name != "deny-credential-minting" || rules[1].Line != 3 || rules[1].Then != Deny {
+	if rules[1].Name != "no-permission-changes" || rules[1].Line != 3 || rules[1].Then != Deny {
 		t.Errorf("Rules()[1] = %+v", rules[1])
 	}
 	if len(p.Hash()) != 64 || p.Name() != "test.yaml" {

@@ -62,6 +62,11 @@ type Input struct {
 	Source    string // client IP address
 	Time      time.Time
 	Role      string // role ARN the session assumed, if any
+	// Effects are the operation's effect classes (awsmodel.Index.Effects),
+	// seen by rules as call.effects. The caller fills them from its own
+	// model; an operation with the "credentials" effect is denied by the
+	// built-in rule.
+	Effects []string
 }
 
 // Decision is the result of evaluating a policy. Rule is "" for the

@@ -66,6 +66,13 @@ func run(dir, out string) error {
 		}
 	}
 	sort.Slice(f.Services, func(i, j int) bool { return f.Services[i].ID < f.Services[j].ID })
+	overrides, err := parseOverrides(effectOverrides)
+	if err != nil {
+		return err
+	}
+	if err := applyOverrides(f.Services, overrides); err != nil {
+		return err
+	}
 
 	if f.Partitions, err = readEndpoints(filepath.Join(data, "endpoints.json")); err != nil {
 		return fmt.Errorf("endpoints.json: %w", err)

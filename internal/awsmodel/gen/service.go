@@ -31,6 +31,7 @@ type model struct {
 			RequestURI string `json:"requestUri"`
 		} `json:"http"`
 		Input      *struct{ Shape string } `json:"input"`
+		Output     *struct{ Shape string } `json:"output"`
 		Deprecated bool                    `json:"deprecated"`
 		Endpoint   *struct {
 			HostPrefix string `json:"hostPrefix"`
@@ -48,6 +49,16 @@ type shape struct {
 		Location     string `json:"location"`
 		LocationName string `json:"locationName"`
 	} `json:"members"`
+	// Sensitive is botocore's trait for values that must not be logged or
+	// shown (passwords, keys, tokens, personal data).
+	Sensitive bool      `json:"sensitive"`
+	Member    *shapeRef `json:"member"` // list element
+	Key       *shapeRef `json:"key"`    // map key
+	Value     *shapeRef `json:"value"`  // map value
+}
+
+type shapeRef struct {
+	Shape string `json:"shape"`
 }
 
 // readPrefixes are operation-name prefixes that mark an operation read-only.
@@ -164,6 +175,13 @@ func convert(id string, m *model) modelfile.Service {
 			sort.Strings(op.Body)
 			sort.Slice(op.Bound, func(i, j int) bool { return op.Bound[i].Name < op.Bound[j].Name })
 		}
+		if o.Input != nil {
+			op.SensitiveIn = sensitiveMembers(m.Shapes, o.Input.Shape)
+		}
+		if o.Output != nil {
+			op.SensitiveOut = sensitiveMembers(m.Shapes, o.Output.Shape)
+		}
+		op.Effects = classify(id, name, method, op.SensitiveOut).String()
 		s.Ops = append(s.Ops, op)
 	}
 	sort.Slice(s.Ops, func(i, j int) bool { return s.Ops[i].Name < s.Ops[j].Name })

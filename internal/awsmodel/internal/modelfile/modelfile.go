@@ -7,7 +7,7 @@ package modelfile
 import "github.com/go-json-experiment/json/jsontext"
 
 // Version is the format version the generator writes and Load accepts.
-const Version = 1
+const Version = 2
 
 // File is the whole generated index.
 type File struct {
@@ -65,6 +65,30 @@ type Op struct {
 	// PayloadStruct reports whether Payload is a structure (decodable body)
 	// rather than a blob or string.
 	PayloadStruct bool `json:"ps,omitempty"`
+	// Effects are the operation's effect classes, one letter each (see
+	// EffectLetters), e.g. "wd" for write and delete. Never empty.
+	Effects string `json:"e"`
+	// SensitiveIn and SensitiveOut are the names of input and output
+	// members, at any depth, whose shape botocore marks "sensitive": true
+	// (sorted, deduplicated). A sensitive structure, list or map is named
+	// once; its own members are not listed.
+	SensitiveIn  []string `json:"si,omitempty"`
+	SensitiveOut []string `json:"so,omitempty"`
+}
+
+// EffectLetters maps the one-letter effect codes of Op.Effects to effect
+// names, in the order the letters are written.
+var EffectLetters = []struct {
+	Letter byte
+	Name   string
+}{
+	{'r', "read"},
+	{'l', "list"},
+	{'w', "write"},
+	{'d', "delete"},
+	{'p', "permissions"},
+	{'c', "credentials"},
+	{'x', "execute"},
 }
 
 // Location values of Member.Loc.
