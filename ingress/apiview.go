@@ -9,16 +9,16 @@ import (
 	"github.com/jitgate/jitgate/internal/policy"
 )
 
-// holdView renders a hold for approvers. Parameters are shown in full only
-// with detail (jitgate show): they are the agent's request, which approvers
-// must see to decide, but lists stay short.
+// holdView renders a hold for approvers. Parameters are in every view, since
+// approvers must see what they approve and what a grant will pin; the
+// method, path, pin and timeline only with detail (jitgate show).
 func holdView(h holds.Hold, now time.Time, detail bool) api.Hold {
 	req := h.Request
 	v := api.Hold{
 		ID: h.RequestID, State: string(h.StateAt(now)), OpenedAt: h.OpenedAt, Expires: h.Terms.Expires,
 		Agent: req.Principal.Subject, Issuer: req.Principal.Issuer, Groups: req.Principal.Groups,
 		Service: req.Service, Operation: req.Operation, Region: req.Region,
-		Resources: resources(req.Params), Rule: h.Rule, Reason: h.Reason,
+		Resources: resources(req.Params), Params: req.Params, Rule: h.Rule, Reason: h.Reason,
 		Approvers: h.Terms.Approvers, Needed: h.Terms.Approvals, RequireJustification: h.Terms.RequireJustification,
 		ResolvedBy: h.ResolvedBy, ResolvedReason: h.ResolvedReason, GrantID: h.GrantID,
 	}
@@ -38,7 +38,14 @@ func holdView(h holds.Hold, now time.Time, detail bool) api.Hold {
 	if !detail {
 		return v
 	}
-	v.Params, v.Method, v.Path, v.Source = req.Params, req.HTTP.Method, req.HTTP.Path, req.Source
+	v.Method, v.Path, v.Source = req.HTTP.Method, req.HTTP.Path, req.Source
+	if pin, err := holds.Pin(h); err == nil {
+		v.GrantPin = pin
+	} else if h.Terms.Grant != nil {
+		// Say so rather than show nothing: approving still runs the held
+		// call once, but opens no grant.
+		v.GrantPin, _ = json.Marshal(map[string]string{"error": "no grant can pin this call: " + err.Error()})
+	}
 	v.Timeline = append(v.Timeline, api.Event{At: h.OpenedAt, What: "held", By: "rule " + h.Rule, Detail: h.Reason})
 	if h.Justification != nil {
 		v.Timeline = append(v.Timeline, api.Event{At: h.Justification.At, What: "justified", By: v.JustifiedBy, Detail: h.Justification.Text})
