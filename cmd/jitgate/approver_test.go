@@ -16,7 +16,7 @@ func TestPrintHoldShowsPinnedParams(t *testing.T) {
 	h := api.Hold{ID: "r1", State: "pending", Service: "s3", Operation: "DeleteObjects", Expires: time.Now(),
 		Params:     json.RawMessage(`{"Bucket":"logs","Delete":{"Object":[{"Key":"a"},{"Key":"b"}]}}`),
 		GrantScope: "call", GrantFor: "15m0s",
-		GrantPin:   json.RawMessage(`{"body":{"sha256":"ab12","size":46},"params":{"Bucket":"logs"},"region":"eu-west-1"}`)}
+		GrantPin: json.RawMessage(`{"body":{"sha256":"ab12","size":46},"params":{"Bucket":"logs"},"region":"eu-west-1"}`)}
 	var b bytes.Buffer
 	if err := printHold(&b, h); err != nil {
 		t.Fatal(err)
