@@ -67,7 +67,7 @@ func TestApprovalCompletesHoldOnce(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			u := newUnit(t, testPolicy)
-			in := received(t, call{who: bot, service: "dynamodb", operation: "PutItem", params: `{"TableName":"orders"}`, chunks: 4})
+			in := received(t, call{who: bot, service: "dynamodb", operation: "PutItem", params: `{"TableName":"orders"}`})
 			hold := u.handle(t, schemas.TopicRequests, in)
 			u.applyOuts(t, hold)
 			u.clk.Set(t0.Add(tc.now))
@@ -109,9 +109,6 @@ func TestApprovalCompletesHoldOnce(t *testing.T) {
 				if !reflect.DeepEqual(dec.Request, orig.Request) {
 					t.Errorf("decision request %+v, want the held one %+v", dec.Request, orig.Request)
 				}
-				if dec.Body == nil || orig.Body == nil || *dec.Body != *orig.Body {
-					t.Errorf("decision body %+v, want the held request's %+v", dec.Body, orig.Body)
-				}
 				mustContain(t, "reason", dec.Reason, "approved by", names[0], names[1])
 			}
 
@@ -129,6 +126,29 @@ func TestApprovalCompletesHoldOnce(t *testing.T) {
 				t.Errorf("late approval produced %s", shape(outs))
 			}
 		})
+	}
+}
+
+// A call whose body travels in chunks cannot be pinned by a call grant:
+// approving it runs the held call once (its decision still locates the
+// body) and opens no grant that a different body could use.
+func TestApprovedChunkedCallRunsOnceWithoutGrant(t *testing.T) {
+	u := newUnit(t, testPolicy)
+	in := received(t, call{who: bot, service: "dynamodb", operation: "PutItem", params: `{"TableName":"orders"}`, chunks: 4})
+	hold := u.handle(t, schemas.TopicRequests, in)
+	u.applyOuts(t, hold)
+	u.clk.Set(t0.Add(10 * time.Second))
+	if outs := u.handle(t, schemas.TopicHolds, u.event(t, in.RequestID, t0.Add(5*time.Second), approval(alice))); len(outs) != 0 {
+		t.Fatalf("first approval produced %s", shape(outs))
+	}
+	outs := u.handle(t, schemas.TopicHolds, u.event(t, in.RequestID, t0.Add(6*time.Second), approval(bob)))
+	wantShape(t, outs, "holds:hold.approved", "decisions:decision.made")
+	dec, orig := sealed(t, outs), sealed(t, hold)
+	if dec.Outcome != schemas.Allow || dec.GrantID != "" {
+		t.Errorf("decision %s grant %q, want allow without a grant", dec.Outcome, dec.GrantID)
+	}
+	if dec.Body == nil || orig.Body == nil || *dec.Body != *orig.Body {
+		t.Errorf("decision body %+v, want the held request's %+v", dec.Body, orig.Body)
 	}
 }
 

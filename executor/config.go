@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/internal/rolelist"
 )
 
 // Defaults.
@@ -46,8 +47,18 @@ type Config struct {
 	AllowedSuffixes []string
 	// AssumeSessionRole makes the executor assume the role the agent named
 	// for its session (Request.Role) when the decision names none. Default
-	// false: such calls use Deps.Credentials.
+	// false: such calls use Deps.Credentials. Requires AllowedRoles.
 	AssumeSessionRole bool
+	// AllowedRoles are the only roles the executor ever assumes, whether a
+	// decision's Role (from a policy rule) or the session's (with
+	// AssumeSessionRole): ARN globs; GROUP= qualifiers are accepted (so one
+	// list serves the ingress and the executor) and ignored here. A call
+	// naming any other role fails without reaching AWS. The zero List allows
+	// none: the executor then only uses Deps.Credentials.
+	//
+	// This repeats the ingress's check on purpose: the executor does not
+	// trust the role an event carries to have been vetted upstream.
+	AllowedRoles rolelist.List
 	// STSRegion is where the default AssumeRole client signs. Default
 	// "us-east-1".
 	STSRegion string
@@ -103,6 +114,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: MaxInlineBody must be between 1 and %d", ErrConfig, bus.ChunkSize)
 	case c.MaxResponseBody < 0:
 		return fmt.Errorf("%w: MaxResponseBody must not be negative", ErrConfig)
+	case c.AssumeSessionRole && c.AllowedRoles.Empty():
+		return fmt.Errorf("%w: AssumeSessionRole needs AllowedRoles (--allowed-roles): the roles agents may have the executor assume", ErrConfig)
 	}
 	if c.Upstream != "" {
 		if _, err := parseUpstream(c.Upstream); err != nil {

@@ -29,7 +29,10 @@
 // Credentials, in order of precedence: the decision's Role (assumed with
 // STS, cached per role until expiry); else, when Config.AssumeSessionRole is
 // set, the role the agent named when it assumed its jitgate session
-// (Request.Role); else Deps.Credentials.
+// (Request.Role); else Deps.Credentials. Every role is checked against
+// Config.AllowedRoles first: a role outside it fails the call before any STS
+// request (the ingress checks the session's role too; the executor does not
+// rely on that).
 //
 // Delivery: execution.started is published in the same Kafka transaction
 // that commits the decision's offset; the AWS call runs only after that

@@ -11,6 +11,8 @@ var (
 	ErrTarget = errors.New("executor: no trusted endpoint")
 	// ErrRole reports a role that is not an IAM role ARN.
 	ErrRole = errors.New("executor: invalid role ARN")
+	// ErrRoleNotAllowed reports a role outside Config.AllowedRoles.
+	ErrRoleNotAllowed = errors.New("executor: role not on the executor's allow-list")
 	// ErrResponseTooLarge reports an upstream answer over MaxResponseBody.
 	ErrResponseTooLarge = errors.New("executor: upstream response body exceeds the configured cap")
 	// ErrNoBodyRef reports a decision whose request body is chunked but

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jitgate/jitgate/internal/awsemu"
 	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/internal/rolelist"
 	"github.com/jitgate/jitgate/schemas"
 )
 
@@ -33,6 +34,10 @@ func TestConfigValidate(t *testing.T) {
 		{"upstream with query", func(c *Config) { c.Upstream = "http://127.0.0.1:1/?x=1" }, false},
 		{"upstream not http", func(c *Config) { c.Upstream = "file:///etc" }, false},
 		{"emulator upstream", func(c *Config) { c.Upstream = "http://127.0.0.1:4566" }, true},
+		{"session role without an allow-list", func(c *Config) { c.AssumeSessionRole = true }, false},
+		{"session role with an allow-list", func(c *Config) {
+			c.AssumeSessionRole, c.AllowedRoles = true, rolelist.MustParse("arn:aws:iam::123456789012:role/*")
+		}, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -285,25 +290,34 @@ func TestRoles(t *testing.T) {
 		role:        {AccessKeyID: "ASIAROLE", SecretAccessKey: "s", SessionToken: "t", CanExpire: true, Expires: time.Now().Add(time.Hour)},
 		sessionRole: {AccessKeyID: "ASIASESSION", SecretAccessKey: "s", SessionToken: "t", CanExpire: true, Expires: time.Now().Add(time.Hour)},
 	}
+	const unlisted = "arn:aws:iam::210987654321:role/elsewhere"
+	allowed := rolelist.MustParse("arn:aws:iam::123456789012:role/*", "ops=arn:aws:iam::123456789012:role/target")
 	cases := []struct {
 		name          string
 		decisionRole  string
 		sessionRole   string
 		assumeSession bool
+		allowed       rolelist.List
 		wantKey       string // "" = refused
+		wantErr       string // in the refusal
 	}{
-		{"gateway credentials by default", "", "", false, gatewayCreds.AccessKeyID},
-		{"decision role", role, "", false, "ASIAROLE"},
-		{"session role ignored unless configured", "", sessionRole, false, gatewayCreds.AccessKeyID},
-		{"session role when configured", "", sessionRole, true, "ASIASESSION"},
-		{"decision role wins over session role", role, sessionRole, true, "ASIAROLE"},
-		{"not a role ARN", "arn:aws:iam::123456789012:user/bob", "", false, ""},
+		{"gateway credentials by default", "", "", false, allowed, gatewayCreds.AccessKeyID, ""},
+		{"decision role", role, "", false, allowed, "ASIAROLE", ""},
+		{"session role ignored unless configured", "", sessionRole, false, allowed, gatewayCreds.AccessKeyID, ""},
+		{"session role when configured", "", sessionRole, true, allowed, "ASIASESSION", ""},
+		{"decision role wins over session role", role, sessionRole, true, allowed, "ASIAROLE", ""},
+		{"not a role ARN", "arn:aws:iam::123456789012:user/bob", "", false, allowed, "", "role"},
+		{"unlisted session role", "", unlisted, true, allowed, "", "--allowed-roles"},
+		{"unlisted decision role", unlisted, "", false, allowed, "", "--allowed-roles"},
+		{"decision role with no allow-list", role, "", false, rolelist.List{}, "", "--allowed-roles"},
+		{"no allow-list, no role: gateway credentials", "", sessionRole, false, rolelist.List{}, gatewayCreds.AccessKeyID, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var assumed []string
 			cfg := unitConfig()
 			cfg.AssumeSessionRole = c.assumeSession
+			cfg.AllowedRoles = c.allowed
 			e, f, _ := newUnit(t, cfg, Deps{AssumeRole: func(_ context.Context, arn string) aws.CredentialsProvider {
 				assumed = append(assumed, arn)
 				return staticCreds(roleCreds[arn])
@@ -313,8 +327,8 @@ func TestRoles(t *testing.T) {
 			for i := range 2 {
 				o := run(t, e, message(t, "req", sealed(t, schemas.Allow, req, func(d *schemas.DecisionMade) { d.Role = c.decisionRole })))
 				if c.wantKey == "" {
-					if !strings.Contains(o.finished[0].Error, "role") || len(f.reqs) != 0 {
-						t.Fatalf("finished %+v, %d calls", o.finished[0], len(f.reqs))
+					if !strings.Contains(o.finished[0].Error, c.wantErr) || len(f.reqs) != 0 || len(assumed) != 0 {
+						t.Fatalf("finished %+v, %d calls, assumed %v", o.finished[0], len(f.reqs), assumed)
 					}
 					return
 				}
@@ -345,6 +359,7 @@ func TestDefaultAssumeRole(t *testing.T) {
 	defer emu.Close()
 	cfg := unitConfig()
 	cfg.Upstream = emu.URL
+	cfg.AllowedRoles = rolelist.MustParse("arn:aws:iam::123456789012:role/target")
 	e, _, _ := newUnit(t, cfg, Deps{HTTPClient: &http.Client{}})
 	d := sealed(t, schemas.Allow, s3Request("GET", "/"), func(d *schemas.DecisionMade) { d.Role = "arn:aws:iam::123456789012:role/target" })
 	o := run(t, e, message(t, "req-1", d))

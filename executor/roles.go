@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/jitgate/jitgate/internal/rolelist"
 	"github.com/jitgate/jitgate/schemas"
 )
 
@@ -20,11 +22,13 @@ var roleARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1
 // sessionName names the executor's STS sessions in CloudTrail.
 const sessionName = "jitgate-executor"
 
-// roles hands out one cached credentials provider per role.
+// roles hands out one cached credentials provider per allowed role.
 type roles struct {
-	assume func(ctx context.Context, roleARN string) aws.CredentialsProvider
-	mu     sync.Mutex
-	cache  map[string]aws.CredentialsProvider
+	assume  func(ctx context.Context, roleARN string) aws.CredentialsProvider
+	allowed rolelist.List
+	log     *slog.Logger
+	mu      sync.Mutex
+	cache   map[string]aws.CredentialsProvider
 }
 
 func newRoles(cfg Config, deps Deps, client *http.Client) *roles {
@@ -41,13 +45,25 @@ func newRoles(cfg Config, deps Deps, client *http.Client) *roles {
 			})
 		}
 	}
-	return &roles{assume: assume, cache: map[string]aws.CredentialsProvider{}}
+	log := deps.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &roles{assume: assume, allowed: cfg.AllowedRoles, log: log, cache: map[string]aws.CredentialsProvider{}}
 }
 
 // provider returns the cached provider for arn, creating it on first use.
+// A role outside Config.AllowedRoles is refused before any STS call, so a
+// decision naming it never runs: an event is not proof that the role was
+// vetted.
 func (r *roles) provider(ctx context.Context, arn string) (aws.CredentialsProvider, error) {
 	if !roleARN.MatchString(arn) {
 		return nil, fmt.Errorf("%w: %q", ErrRole, arn)
+	}
+	if !r.allowed.AllowsARN(arn) {
+		r.log.WarnContext(ctx, "security: refused to assume a role outside --allowed-roles", "role", arn)
+		return nil, fmt.Errorf("%w: %q; add it (or a glob matching it) to the executor's --allowed-roles (JITGATE_ALLOWED_ROLES) if calls may run as this role",
+			ErrRoleNotAllowed, arn)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -79,19 +79,23 @@ func (g *Ingress) apiWhoami(w http.ResponseWriter, _ *http.Request, who schemas.
 	writeJSON(w, http.StatusOK, api.Whoami{Subject: who.Subject, Issuer: who.Issuer, Groups: who.Groups})
 }
 
-func (g *Ingress) apiPending(w http.ResponseWriter, _ *http.Request, _ schemas.Principal) {
+// Read paths show a principal only the holds and grants it may see (the
+// requester, the rule's approvers; see holds.Hold.VisibleTo). A hold it
+// may not see answers exactly as one that does not exist.
+
+func (g *Ingress) apiPending(w http.ResponseWriter, _ *http.Request, who schemas.Principal) {
 	now := g.deps.Now()
 	out := api.Holds{Holds: []api.Hold{}}
-	for _, h := range g.holds.Pending(now) {
+	for _, h := range g.holds.PendingFor(who, now) {
 		out.Holds = append(out.Holds, holdView(h, now, false, g.deps.Models))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (g *Ingress) apiHold(w http.ResponseWriter, r *http.Request, _ schemas.Principal) {
-	h, ok := g.holds.Hold(r.PathValue("id"))
+func (g *Ingress) apiHold(w http.ResponseWriter, r *http.Request, who schemas.Principal) {
+	h, ok := g.holds.HoldFor(r.PathValue("id"), who)
 	if !ok {
-		apiFail(w, http.StatusNotFound, "NotFound", fmt.Sprintf("no hold %s (`jitgate pending` lists the open ones)", r.PathValue("id")))
+		apiFail(w, http.StatusNotFound, "NotFound", fmt.Sprintf("no hold %s (`jitgate pending` lists the open ones you may see)", r.PathValue("id")))
 		return
 	}
 	writeJSON(w, http.StatusOK, holdView(h, g.deps.Now(), true, g.deps.Models))
@@ -153,9 +157,9 @@ func (g *Ingress) apiJustify(w http.ResponseWriter, r *http.Request, who schemas
 	g.publishHoldEvent(w, r, id, schemas.TopicHolds, id, &schemas.HoldJustified{By: who, Text: in.Text})
 }
 
-func (g *Ingress) apiGrants(w http.ResponseWriter, _ *http.Request, _ schemas.Principal) {
+func (g *Ingress) apiGrants(w http.ResponseWriter, _ *http.Request, who schemas.Principal) {
 	out := api.Grants{Grants: []api.Grant{}}
-	for _, gr := range g.holds.Grants(g.deps.Now()) {
+	for _, gr := range g.holds.GrantsFor(who, g.deps.Now()) {
 		out.Grants = append(out.Grants, grantView(gr, g.deps.Models))
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -131,7 +131,7 @@ func TestApproverAPI(t *testing.T) {
 	})
 
 	t.Run("show", func(t *testing.T) {
-		h, err := bob.Hold(ctx, "req-two")
+		h, err := alice.Hold(ctx, "req-two")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,7 +213,7 @@ func TestApproverAPI(t *testing.T) {
 				t.Errorf("hold %+v", h)
 			}
 		})},
-		{name: "grants", do: func() (any, error) { return bob.Grants(ctx) }, check: func(t *testing.T, out any) {
+		{name: "grants", do: func() (any, error) { return carol.Grants(ctx) }, check: func(t *testing.T, out any) {
 			gs := out.([]api.Grant)
 			if len(gs) != 2 || gs[0].Agent != "agent-1" || !gs[0].Expires.Equal(grantExpires) {
 				t.Errorf("grants %+v", gs)

@@ -10,11 +10,12 @@ import (
 	"github.com/jitgate/jitgate/internal/policy"
 )
 
-// holdView renders a hold for approvers. Parameters are shown in full only
-// with detail (jitgate show): they are the agent's request, which approvers
-// must see to decide, but lists stay short. Secret parameters (members
-// botocore marks sensitive, SSE-C keys, MFA codes) are masked in every view
-// (maskParams), and resources are read from the masked parameters.
+// holdView renders a hold for approvers. Parameters are in every view, since
+// approvers must see what they approve and what a grant will pin; the
+// method, path, pin and timeline only with detail (jitgate show). Secret
+// parameters (members botocore marks sensitive, SSE-C keys, MFA codes) are
+// masked in every view, the pin included (maskParams), and resources are
+// read from the masked parameters.
 func holdView(h holds.Hold, now time.Time, detail bool, ix *awsmodel.Index) api.Hold {
 	req := h.Request
 	params := maskParams(ix, req.Service, req.Operation, req.Params)
@@ -22,7 +23,7 @@ func holdView(h holds.Hold, now time.Time, detail bool, ix *awsmodel.Index) api.
 		ID: h.RequestID, State: string(h.StateAt(now)), OpenedAt: h.OpenedAt, Expires: h.Terms.Expires,
 		Agent: req.Principal.Subject, Issuer: req.Principal.Issuer, Groups: req.Principal.Groups,
 		Service: req.Service, Operation: req.Operation, Region: req.Region,
-		Resources: resources(params), Rule: h.Rule, Reason: h.Reason,
+		Resources: resources(params), Params: params, Rule: h.Rule, Reason: h.Reason,
 		Approvers: h.Terms.Approvers, Needed: h.Terms.Approvals, RequireJustification: h.Terms.RequireJustification,
 		ResolvedBy: h.ResolvedBy, ResolvedReason: h.ResolvedReason, GrantID: h.GrantID,
 	}
@@ -42,7 +43,14 @@ func holdView(h holds.Hold, now time.Time, detail bool, ix *awsmodel.Index) api.
 	if !detail {
 		return v
 	}
-	v.Params, v.Method, v.Path, v.Source = params, req.HTTP.Method, req.HTTP.Path, req.Source
+	v.Method, v.Path, v.Source = req.HTTP.Method, req.HTTP.Path, req.Source
+	if pin, err := holds.Pin(h); err == nil {
+		v.GrantPin = maskParams(ix, req.Service, req.Operation, pin)
+	} else if h.Terms.Grant != nil {
+		// Say so rather than show nothing: approving still runs the held
+		// call once, but opens no grant.
+		v.GrantPin, _ = json.Marshal(map[string]string{"error": "no grant can pin this call: " + err.Error()})
+	}
 	v.Timeline = append(v.Timeline, api.Event{At: h.OpenedAt, What: "held", By: "rule " + h.Rule, Detail: h.Reason})
 	if h.Justification != nil {
 		v.Timeline = append(v.Timeline, api.Event{At: h.Justification.At, What: "justified", By: v.JustifiedBy, Detail: h.Justification.Text})

@@ -28,6 +28,7 @@ import (
 	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/internal/devissuer"
 	"github.com/jitgate/jitgate/internal/ids"
+	"github.com/jitgate/jitgate/internal/rolelist"
 	"github.com/jitgate/jitgate/internal/session"
 	"github.com/jitgate/jitgate/internal/sts"
 	"github.com/jitgate/jitgate/schemas"
@@ -102,8 +103,9 @@ func newEnv(t testing.TB, o envOpts) *env {
 		t.Fatal(err)
 	}
 	e.stsSvc, err = sts.New(context.Background(), sts.Config{
-		Issuers: []sts.IssuerConfig{{URL: e.iss.URL(), Audience: testAudience}},
-		Sealer:  e.sealer,
+		Issuers:      []sts.IssuerConfig{{URL: e.iss.URL(), Audience: testAudience}},
+		Sealer:       e.sealer,
+		AllowedRoles: rolelist.MustParse(testRole),
 	})
 	if err != nil {
 		t.Fatal(err)

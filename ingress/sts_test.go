@@ -116,6 +116,12 @@ func TestAssumeRoleWithWebIdentityRefusals(t *testing.T) {
 			checkAPIError(t, e, err, http.StatusBadRequest, c.code, c.msg)
 		})
 	}
+	t.Run("role not on the allow-list", func(t *testing.T) {
+		_, err := e.sts(aws.AnonymousCredentials{}).AssumeRoleWithWebIdentity(context.Background(), &awssts.AssumeRoleWithWebIdentityInput{
+			RoleArn: aws.String("arn:aws:iam::210987654321:role/admin"), RoleSessionName: aws.String("s1"), WebIdentityToken: aws.String(e.mint("agent-1", "agents")),
+		})
+		checkAPIError(t, e, err, http.StatusForbidden, "AccessDenied", "--allowed-roles")
+	})
 	if n := len(e.pub.published()); n != 0 {
 		t.Errorf("%d events published", n)
 	}

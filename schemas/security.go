@@ -49,4 +49,7 @@ const (
 	// SecurityReplayedEvent: an authentic event acted on before (a decision
 	// for a request id already executed) or past its deadline.
 	SecurityReplayedEvent = "replayed_event"
+	// SecurityRoleNotAllowed: a role outside the operator's allow-list was
+	// named (AssumeRoleWithWebIdentity) or was to be assumed (executor).
+	SecurityRoleNotAllowed = "role_not_allowed"
 )

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -161,11 +162,11 @@ func approverCommands() []*cli.Command {
 				return nil
 			}
 			tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tAGE\tAGENT\tCALL\tRESOURCES\tRULE\tAPPROVALS\tEXPIRES IN\tJUSTIFICATION")
+			fmt.Fprintln(tw, "ID\tAGE\tAGENT\tCALL\tPARAMS\tRULE\tAPPROVALS\tEXPIRES IN\tJUSTIFICATION")
 			now := time.Now()
 			for _, h := range hs {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s:%s\t%s\t%s\t%d/%d\t%s\t%s\n", h.ID, short(now.Sub(h.OpenedAt)), h.Agent, h.Service, h.Operation,
-					kv(h.Resources), h.Rule, len(h.Approvals), h.Needed, short(h.Expires.Sub(now)), justification(h))
+					clip(compactJSON(h.Params), 60), h.Rule, len(h.Approvals), h.Needed, short(h.Expires.Sub(now)), justification(h))
 			}
 			return tw.Flush()
 		}),
@@ -282,7 +283,7 @@ func printHold(w io.Writer, h api.Hold) error {
 	row("call", fmt.Sprintf("%s:%s in %s", h.Service, h.Operation, h.Region))
 	row("http", strings.TrimSpace(h.Method+" "+h.Path))
 	row("resources", kv(h.Resources))
-	row("params", string(h.Params))
+	row("params", indentJSON(h.Params, "\t"))
 	row("source", h.Source)
 	row("rule", h.Rule)
 	row("reason", h.Reason)
@@ -290,6 +291,7 @@ func printHold(w io.Writer, h api.Hold) error {
 	if h.GrantFor != "" {
 		row("grant", fmt.Sprintf("%s scope, up to %s", h.GrantScope, h.GrantFor))
 	}
+	row("grant pins", indentJSON(h.GrantPin, "\t"))
 	row("justification", justification(h))
 	row("expires", h.Expires.Local().Format(time.RFC3339))
 	tw.Flush()
@@ -299,6 +301,34 @@ func printHold(w io.Writer, h api.Hold) error {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", e.At.Local().Format("15:04:05"), e.What, e.By, e.Detail)
 	}
 	return tw.Flush()
+}
+
+// compactJSON renders raw JSON on one line ("" for none).
+func compactJSON(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if len(raw) == 0 || json.Compact(&b, raw) != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+// indentJSON renders raw JSON over several lines, continuation lines
+// prefixed for a tabwriter row, so nested parameters (DeleteObjects keys,
+// batch items) read one per line.
+func indentJSON(raw json.RawMessage, prefix string) string {
+	var b bytes.Buffer
+	if len(raw) == 0 || json.Indent(&b, raw, prefix, "  ") != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+// clip cuts s to n runes for a table cell; `jitgate show` has the rest.
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 func justification(h api.Hold) string {

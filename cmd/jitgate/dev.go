@@ -39,6 +39,9 @@ const (
 	devIssuerPath = "/dev/oidc"
 	devRegion     = "us-east-1"
 	devRoleARN    = "arn:aws:iam::000000000000:role/jitgate-dev-agent"
+	// devAllowedRoles lets dev agents name any role of the emulator's
+	// account (000000000000), and nothing else.
+	devAllowedRoles = "arn:aws:iam::000000000000:role/*"
 )
 
 // devState is what a running `jitgate dev` tells `jitgate dev env|token`
@@ -82,6 +85,7 @@ func devCommand() *cli.Command {
 			&cli.StringFlag{Name: "upstream", Value: "emulator", Usage: "emulator (in-process AWS emulator), aws (real AWS, default credential chain), or a base URL", EnvVars: []string{"JITGATE_DEV_UPSTREAM"}},
 			&cli.DurationFlag{Name: "wait", Value: 30 * time.Second, Usage: "how long an agent's call waits for its outcome", EnvVars: []string{"JITGATE_WAIT"}},
 			&cli.StringFlag{Name: "clickhouse", Usage: "ClickHouse native address for the recorder (none: events stay in Kafka only)", EnvVars: []string{"JITGATE_CLICKHOUSE"}},
+			&cli.StringSliceFlag{Name: "allowed-roles", Value: cli.NewStringSlice(devAllowedRoles), Usage: "roles agents may name and the executor may assume (ARN globs, or GROUP=ARN-GLOB)", EnvVars: []string{"JITGATE_ALLOWED_ROLES"}},
 		}, webhookFlags()...),
 		Action: runDev,
 		Subcommands: []*cli.Command{
@@ -184,10 +188,14 @@ func runDev(c *cli.Context) error {
 		icfg.TLSListen, icfg.TLSCert, icfg.TLSKey = lis.TLS.Addr().String(), certFile, keyFile
 		st.HTTPSEndpoint, st.CABundle = "https://"+lis.TLS.Addr().String(), certFile
 	}
+	allowed, err := allowedRoles(c)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(c.Context)
 	defer cancel()
 	g, pub, err := buildIngress(ctx, ingressSetup{
-		cfg: icfg, sessionKeys: [][]byte{sessionKey}, log: log,
+		cfg: icfg, sessionKeys: [][]byte{sessionKey}, log: log, allowedRoles: allowed,
 		issuers: []sts.IssuerConfig{{URL: issuerURL, Audience: devAudience}},
 		mounts:  map[string]http.Handler{devIssuerPath + "/": http.StripPrefix(devIssuerPath, issuer)},
 	})
@@ -213,7 +221,7 @@ func runDev(c *cli.Context) error {
 		return err
 	}
 	defer closeUpstream()
-	e, err := buildExecutor(ctx, executor.Config{Bus: bcfg, Instance: "dev-executor", DecisionKey: decisionKey, Upstream: upstream}, creds, c)
+	e, err := buildExecutor(ctx, executor.Config{Bus: bcfg, Instance: "dev-executor", DecisionKey: decisionKey, Upstream: upstream, AllowedRoles: allowed}, creds, c)
 	if err != nil {
 		return err
 	}

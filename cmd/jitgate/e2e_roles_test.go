@@ -53,7 +53,7 @@ func TestEndToEndSeparateProcesses(t *testing.T) {
 	with := func(extra ...string) []string { return append(append([]string(nil), common...), extra...) }
 	ingressProc := startJitgate(t, "ingress", with(
 		"JITGATE_SESSION_KEYS="+session.EncodeKey(session.GenerateKey()),
-		"JITGATE_OIDC_ISSUER="+issuer.URL(), "JITGATE_OIDC_AUDIENCE=jitgate-e2e"),
+		"JITGATE_OIDC_ISSUER="+issuer.URL(), "JITGATE_OIDC_AUDIENCE=jitgate-e2e", "JITGATE_ALLOWED_ROLES="+devAllowedRoles),
 		"ingress", "--listen", listen, "--instance", "ingress-1", "--wait", "15s")
 	startJitgate(t, "decider", with(), "decider", "--policy", repoFile(t, "policies/dev.yaml"))
 	startJitgate(t, "executor", with("AWS_ACCESS_KEY_ID="+gatewayCreds.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+gatewayCreds.SecretAccessKey,

@@ -19,7 +19,8 @@ func executorFlags() []cli.Flag {
 		instanceFlag("executor"), decisionKeyFlag(),
 		&cli.StringFlag{Name: "upstream", Usage: "send every call to this base URL (an AWS emulator) instead of the real AWS endpoints", EnvVars: []string{"JITGATE_UPSTREAM"}},
 		&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "per upstream call", EnvVars: []string{"JITGATE_UPSTREAM_TIMEOUT"}},
-		&cli.BoolFlag{Name: "assume-session-role", Usage: "assume the RoleArn the agent named in AssumeRoleWithWebIdentity for its calls", EnvVars: []string{"JITGATE_ASSUME_SESSION_ROLE"}},
+		&cli.BoolFlag{Name: "assume-session-role", Usage: "assume the RoleArn the agent named in AssumeRoleWithWebIdentity for its calls (needs --allowed-roles)", EnvVars: []string{"JITGATE_ASSUME_SESSION_ROLE"}},
+		allowedRolesFlag("the only roles the executor assumes (a rule's role, or the session's with --assume-session-role)"),
 	}
 }
 
@@ -33,12 +34,16 @@ func executorCommand() *cli.Command {
 		if err != nil {
 			return err
 		}
+		roles, err := allowedRoles(c)
+		if err != nil {
+			return err
+		}
 		awsCfg, err := config.LoadDefaultConfig(c.Context)
 		if err != nil {
 			return fmt.Errorf("loading the gateway's AWS credentials (default chain): %w", err)
 		}
 		e, err := buildExecutor(c.Context, executor.Config{Bus: bcfg, Instance: c.String("instance"), DecisionKey: key,
-			Upstream: c.String("upstream"), Timeout: c.Duration("timeout"), AssumeSessionRole: c.Bool("assume-session-role")},
+			Upstream: c.String("upstream"), Timeout: c.Duration("timeout"), AssumeSessionRole: c.Bool("assume-session-role"), AllowedRoles: roles},
 			awsCfg.Credentials, c)
 		if err != nil {
 			return err

@@ -19,10 +19,12 @@ import (
 	"github.com/jitgate/jitgate/internal/awsmodel"
 	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/internal/notify"
+	"github.com/jitgate/jitgate/internal/rolelist"
 	"github.com/jitgate/jitgate/internal/session"
 	"github.com/jitgate/jitgate/internal/sts"
 	"github.com/jitgate/jitgate/masker"
 	"github.com/jitgate/jitgate/recorder"
+	"github.com/jitgate/jitgate/schemas"
 )
 
 func roleCommand(name, usage string, flags []cli.Flag, action cli.ActionFunc) *cli.Command {
@@ -41,8 +43,28 @@ func ingressFlags() []cli.Flag {
 		&cli.StringFlag{Name: "session-keys", Usage: "hex keys sealing agent sessions, first seals, all open (rotation); or @FILE", EnvVars: []string{"JITGATE_SESSION_KEYS"}},
 		&cli.StringSliceFlag{Name: "oidc-issuer", Usage: "trusted OIDC issuer URL (repeatable)", EnvVars: []string{"JITGATE_OIDC_ISSUER"}},
 		&cli.StringFlag{Name: "oidc-audience", Value: "jitgate", Usage: "audience (client id) agent tokens must carry", EnvVars: []string{"JITGATE_OIDC_AUDIENCE"}},
-		&cli.StringFlag{Name: "oidc-groups-claim", Value: "groups", Usage: "claim holding the principal's groups", EnvVars: []string{"JITGATE_OIDC_GROUPS_CLAIM"}},
+		&cli.StringFlag{Name: "oidc-groups-claim", Value: "groups", Usage: "claim holding the principal's groups (a JSON list of strings)", EnvVars: []string{"JITGATE_OIDC_GROUPS_CLAIM"}},
+		&cli.StringFlag{Name: "oidc-groups-separator", Usage: "also accept the groups claim as one string split on this separator (e.g. \",\"); empty refuses string claims", EnvVars: []string{"JITGATE_OIDC_GROUPS_SEPARATOR"}},
+		&cli.BoolFlag{Name: "session-beyond-token", Usage: "let sessions outlive the OIDC token they were exchanged for (up to DurationSeconds); default: a session ends with its token", EnvVars: []string{"JITGATE_SESSION_BEYOND_TOKEN"}},
+		allowedRolesFlag("RoleArns agents may name in AssumeRoleWithWebIdentity"),
 	}
+}
+
+// allowedRolesFlag is --allowed-roles, shared by the ingress and the executor
+// so one JITGATE_ALLOWED_ROLES serves both.
+func allowedRolesFlag(what string) cli.Flag {
+	return &cli.StringSliceFlag{Name: "allowed-roles",
+		Usage:   what + ": IAM role ARN globs (arn:aws:iam::123456789012:role/ci-*), or GROUP=ARN-GLOB for members of an OIDC group; repeatable or comma-separated; none allows no role",
+		EnvVars: []string{"JITGATE_ALLOWED_ROLES"}}
+}
+
+// allowedRoles parses --allowed-roles.
+func allowedRoles(c *cli.Context) (rolelist.List, error) {
+	l, err := rolelist.Parse(c.StringSlice("allowed-roles")...)
+	if err != nil {
+		return l, fmt.Errorf("--allowed-roles: %w", err)
+	}
+	return l, nil
 }
 
 func ingressCommand() *cli.Command {
@@ -60,7 +82,12 @@ func ingressCommand() *cli.Command {
 		}
 		var issuers []sts.IssuerConfig
 		for _, u := range c.StringSlice("oidc-issuer") {
-			issuers = append(issuers, sts.IssuerConfig{URL: u, Audience: c.String("oidc-audience"), GroupsClaim: c.String("oidc-groups-claim")})
+			issuers = append(issuers, sts.IssuerConfig{URL: u, Audience: c.String("oidc-audience"),
+				GroupsClaim: c.String("oidc-groups-claim"), GroupsSeparator: c.String("oidc-groups-separator")})
+		}
+		roles, err := allowedRoles(c)
+		if err != nil {
+			return err
 		}
 		if len(issuers) == 0 {
 			return errors.New("no trusted OIDC issuer: pass --oidc-issuer URL (your IdP, https://token.actions.githubusercontent.com, or a Kubernetes cluster's issuer)")
@@ -69,6 +96,7 @@ func ingressCommand() *cli.Command {
 			cfg: ingress.Config{Bus: bcfg, Listen: c.String("listen"), TLSListen: c.String("tls-listen"), TLSCert: c.String("tls-cert"),
 				TLSKey: c.String("tls-key"), Replica: c.String("instance"), Wait: c.Duration("wait"), MaxBody: c.Int64("max-body")},
 			sessionKeys: keys, issuers: issuers, log: logger(c),
+			allowedRoles: roles, sessionBeyondToken: c.Bool("session-beyond-token"),
 		})
 		if err != nil {
 			return err
@@ -80,19 +108,17 @@ func ingressCommand() *cli.Command {
 
 // ingressSetup is what buildIngress wires; `jitgate dev` fills it itself.
 type ingressSetup struct {
-	cfg         ingress.Config
-	sessionKeys [][]byte
-	issuers     []sts.IssuerConfig
-	mounts      map[string]http.Handler
-	log         *slog.Logger
+	cfg                ingress.Config
+	sessionKeys        [][]byte
+	issuers            []sts.IssuerConfig
+	allowedRoles       rolelist.List
+	sessionBeyondToken bool
+	mounts             map[string]http.Handler
+	log                *slog.Logger
 }
 
 func buildIngress(ctx context.Context, s ingressSetup) (*ingress.Ingress, *bus.Publisher, error) {
 	sealer, err := session.NewSealer(s.sessionKeys...)
-	if err != nil {
-		return nil, nil, err
-	}
-	stsSvc, err := sts.New(ctx, sts.Config{Issuers: s.issuers, Sealer: sealer})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -107,12 +133,40 @@ func buildIngress(ctx context.Context, s ingressSetup) (*ingress.Ingress, *bus.P
 	if err != nil {
 		return nil, nil, err
 	}
+	if s.allowedRoles.Empty() {
+		s.log.Warn("no --allowed-roles: every AssumeRoleWithWebIdentity will be refused until you list the roles agents may name")
+	}
+	stsSvc, err := sts.New(ctx, sts.Config{Issuers: s.issuers, Sealer: sealer, AllowedRoles: s.allowedRoles,
+		SessionBeyondToken: s.sessionBeyondToken, Refused: publishRefusal(pub, "ingress/"+s.cfg.Replica, s.log)})
+	if err != nil {
+		pub.Close()
+		return nil, nil, err
+	}
 	g, err := ingress.New(s.cfg, ingress.Deps{STS: stsSvc, Auth: stsSvc, Sealer: sealer, Models: models, Publisher: pub, Logger: s.log, Mounts: s.mounts})
 	if err != nil {
 		pub.Close()
 		return nil, nil, err
 	}
 	return g, pub, nil
+}
+
+// publishRefusal returns a hook that records a security refusal on the
+// security topic without holding up the caller's answer.
+func publishRefusal(pub *bus.Publisher, producer string, log *slog.Logger) func(context.Context, string, *schemas.SecurityRefused) {
+	return func(_ context.Context, requestID string, r *schemas.SecurityRefused) {
+		out, err := bus.Refusal(producer, requestID, time.Now(), r)
+		if err != nil {
+			log.Error("security: could not build a security.refused event", "kind", r.Kind, "err", err)
+			return
+		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := pub.Publish(ctx, out); err != nil {
+				log.Error("security: could not publish a security.refused event", "kind", r.Kind, "err", err)
+			}
+		}()
+	}
 }
 
 func deciderFlags() []cli.Flag {

@@ -34,10 +34,15 @@ type Hold struct {
 	JustifiedBy          string     `json:"justified_by,omitempty"`
 	GrantFor             string     `json:"grant_for,omitempty"` // longest grant the rule allows, e.g. "15m0s"
 	GrantScope           string     `json:"grant_scope,omitempty"`
-	ResolvedBy           string     `json:"resolved_by,omitempty"`
-	ResolvedReason       string     `json:"resolved_reason,omitempty"`
-	GrantID              string     `json:"grant_id,omitempty"`
-	Timeline             []Event    `json:"timeline,omitempty"`
+	// GrantPin is exactly what an approval's grant will pin (scope call:
+	// every parameter, the region and the body's sha256 and size; scope
+	// operation: the resources): a later call is let through only if it
+	// reproduces it. Empty for expr grants and rules without a grant.
+	GrantPin       json.RawMessage `json:"grant_pin,omitempty"`
+	ResolvedBy     string          `json:"resolved_by,omitempty"`
+	ResolvedReason string          `json:"resolved_reason,omitempty"`
+	GrantID        string          `json:"grant_id,omitempty"`
+	Timeline       []Event         `json:"timeline,omitempty"`
 }
 
 // Approval is one approver's yes.

@@ -35,7 +35,8 @@ func compareGrants(a, b *grantEntry) int {
 // earliest-expiring one (then lowest id) among the grants of req's
 // principal (same subject and issuer) that cover it:
 //   - scope call: same service, operation and role, and the same call pin
-//     (region and parameters as canonical JSON, see pin.go);
+//     (region, every parameter and the body's digest as canonical JSON, see
+//     pin.go); a request whose body travels in chunks matches no call grant;
 //   - scope operation: same service, operation and role, and the same
 //     operation pin (region and resources, see pin.go);
 //   - scope expr: the grant's match expression (compiled once when the
@@ -112,6 +113,9 @@ func (c *candidate) covers(g *grantEntry) (bool, error) {
 		if g.Service != c.req.Service || g.Operation != c.req.Operation || g.Role != c.req.Role {
 			return false, nil
 		}
+		if g.Scope == policy.ScopeCall && c.req.HTTP.BodyChunks > 0 {
+			return false, nil // a body the decider never sees is never pinned
+		}
 		params, err := c.decoded()
 		if err != nil {
 			return false, err
@@ -122,7 +126,7 @@ func (c *candidate) covers(g *grantEntry) (bool, error) {
 			pin, build = &c.op, operationPinOf
 		}
 		if *pin == nil {
-			if *pin, err = build(c.req.Region, params); err != nil {
+			if *pin, err = build(c.req.Region, params, &c.req.HTTP); err != nil {
 				return false, err
 			}
 		}

@@ -2,7 +2,10 @@ package holds
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -15,8 +18,17 @@ import (
 // Canonical JSON: objects with sorted keys, numbers as written, no
 // insignificant space (encoding/json's output for decoded values).
 //
-// Scope call pins {"params": P, "region": R}: the call's parameters P
-// (an absent or null parameter object is {}) and its region.
+// Scope call pins {"body": B, "params": P, "region": R}: every parameter
+// the identifier produced, P (an absent or null parameter object is {}),
+// nested objects and lists compared exactly, never as a subset; the region;
+// and, for a call with a body, B = {"sha256": hex, "size": n} of the body
+// bytes the executor would send. The body digest makes the pin cover what
+// the parameters may not (a REST-XML body the identifier did not decode, a
+// blob payload): a DeleteObjects approved for one key cannot later delete
+// another, whatever the identifier made of the XML. A call whose body is not
+// inline (it travels as chunks, so the decider never sees it) cannot be
+// pinned: it opens no call grant and matches none. Calls without a body
+// have no "body" member, so their pins are unchanged from before it existed.
 //
 // Scope operation pins {"members": M, "region": R, "resources": S}:
 //   - S is policy.ExtractResources of the parameters, keeping the non-empty
@@ -51,11 +63,31 @@ func decodeParams(raw json.RawMessage) (map[string]any, error) {
 	return m, nil
 }
 
-func callPinOf(region string, params map[string]any) (json.RawMessage, error) {
-	return json.Marshal(map[string]any{"params": params, "region": region})
+// errBodyNotInline: the body travels as chunks, so no pin can cover it.
+var errBodyNotInline = errors.New("the request body travels in chunks, so a call grant cannot pin it; use scope operation or expr for large bodies")
+
+// bodyPin is the "body" member of a call pin.
+type bodyPin struct {
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
 }
 
-func operationPinOf(region string, params map[string]any) (json.RawMessage, error) {
+func callPinOf(region string, params map[string]any, h *schemas.HTTPRequest) (json.RawMessage, error) {
+	pin := map[string]any{"params": params, "region": region}
+	if h.BodyChunks > 0 {
+		return nil, errBodyNotInline
+	}
+	if h.BodySize > 0 || len(h.Body) > 0 {
+		if int64(len(h.Body)) != h.BodySize {
+			return nil, fmt.Errorf("request body is %d bytes but body_size says %d", len(h.Body), h.BodySize)
+		}
+		sum := sha256.Sum256(h.Body)
+		pin["body"] = bodyPin{SHA256: hex.EncodeToString(sum[:]), Size: h.BodySize}
+	}
+	return json.Marshal(pin)
+}
+
+func operationPinOf(region string, params map[string]any, _ *schemas.HTTPRequest) (json.RawMessage, error) {
 	members := map[string]any{}
 	for k, v := range params {
 		if isIdentifier(k) {
@@ -112,7 +144,7 @@ func callPin(req *schemas.RequestReceived) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return callPinOf(req.Region, params)
+	return callPinOf(req.Region, params, &req.HTTP)
 }
 
 func operationPin(req *schemas.RequestReceived) (json.RawMessage, error) {
@@ -120,7 +152,23 @@ func operationPin(req *schemas.RequestReceived) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return operationPinOf(req.Region, params)
+	return operationPinOf(req.Region, params, &req.HTTP)
+}
+
+// Pin returns what a grant opened by approving h would pin (its Params):
+// the call pin or the operation pin by the rule's grant scope, nil for an
+// expr grant or none. Approvers see it (jitgate show) before they approve.
+func Pin(h Hold) (json.RawMessage, error) {
+	if h.Terms.Grant == nil || h.Terms.Grant.For <= 0 {
+		return nil, nil
+	}
+	switch h.Terms.Grant.Scope {
+	case policy.ScopeCall, "":
+		return callPin(&h.Request)
+	case policy.ScopeOperation:
+		return operationPin(&h.Request)
+	}
+	return nil, nil
 }
 
 // canonical re-encodes a stored pin so byte comparison ignores how the

@@ -1,12 +1,15 @@
 package sts
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/jitgate/jitgate/internal/rolelist"
 	"github.com/jitgate/jitgate/internal/session"
+	"github.com/jitgate/jitgate/schemas"
 )
 
 // Defaults and limits for session lifetimes.
@@ -34,9 +37,15 @@ type IssuerConfig struct {
 	URL string
 	// Audience is the client id tokens must be issued for (in aud). Required.
 	Audience string
-	// GroupsClaim names the claim holding the principal's groups: a list of
-	// strings, one string, or a comma-separated string. Default "groups".
+	// GroupsClaim names the claim holding the principal's groups. Default
+	// "groups". The claim must be a JSON list of strings; a string value is
+	// refused unless GroupsSeparator is set.
 	GroupsClaim string
+	// GroupsSeparator, when set, lets the groups claim also be one string,
+	// split on this separator (for an IdP that sends "a,b"). Empty (the
+	// default) refuses a string-valued groups claim rather than guessing how
+	// to split it: a group name with a comma in it must never become two.
+	GroupsSeparator string
 	// Claims names string claims copied into session.Principal.Claims (for
 	// example "email", or GitHub's "repository" and "ref"). Claims that are
 	// absent or not strings are skipped. Optional.
@@ -56,10 +65,19 @@ type Config struct {
 	MaxTTL time.Duration
 	// Now is the clock for token expiry and sessions. Default time.Now.
 	Now func() time.Time
-	// RoleAllowed, if set, decides whether p may assume roleARN; an error
-	// answers AccessDenied with the error's text. Nil allows any role: the
-	// decider's policy still judges every call made with the session.
-	RoleAllowed func(p session.Principal, roleARN string) error
+	// AllowedRoles lists the RoleArns agents may name (ARN globs, optionally
+	// per OIDC group; see package rolelist). Any other RoleArn is answered
+	// AccessDenied. The zero List allows none: default deny.
+	AllowedRoles rolelist.List
+	// SessionBeyondToken lets a session outlive the web identity token it was
+	// exchanged for, up to DurationSeconds (or DefaultTTL). Default false:
+	// a session expires no later than the token's exp, so revoking or
+	// expiring the identity at the IdP ends the agent's access on time.
+	SessionBeyondToken bool
+	// Refused, if set, is told about each AssumeRoleWithWebIdentity refused
+	// for a role outside AllowedRoles (the ingress publishes it as a
+	// security.refused event). It must not block.
+	Refused func(ctx context.Context, requestID string, r *schemas.SecurityRefused)
 	// HTTPClient fetches discovery documents and keys. Default: a client with
 	// a DefaultHTTPTimeout timeout.
 	HTTPClient *http.Client

@@ -9,6 +9,12 @@
 // signature from the issuer's JWKS, issuer, audience and expiry. The session
 // is sealed by a session.Sealer, so any ingress replica can verify it later.
 //
+// Before a session is issued, the RoleArn must be on Config.AllowedRoles for
+// the principal's groups (default: no role allowed), and the groups claim
+// must be a list of strings (a string only with IssuerConfig.GroupsSeparator).
+// The session ends no later than the token's exp unless
+// Config.SessionBeyondToken is set.
+//
 // OIDC discovery is lazy: New does no network I/O, and each issuer's
 // discovery document is fetched at its first use and retried at the next
 // request if it failed, so the ingress can start before its issuer (as

@@ -12,12 +12,16 @@ import (
 	"time"
 
 	"github.com/jitgate/jitgate/internal/devissuer"
+	"github.com/jitgate/jitgate/internal/rolelist"
 	"github.com/jitgate/jitgate/internal/session"
 )
 
 const (
 	testAudience = "jitgate"
 	testRole     = "arn:aws:iam::123456789012:role/team/reader"
+	// testRoles is the allow-list newEnv configures: the team's roles for
+	// everyone, the admin role for group admins only.
+	testRoles = "arn:aws:iam::123456789012:role/team/*, admins=arn:aws:iam::123456789012:role/admin"
 )
 
 // serveIssuer mounts a new devissuer under /oidc on a loopback server.
@@ -51,8 +55,9 @@ func newEnv(t *testing.T, mutate func(*Config)) *env {
 		t.Fatal(err)
 	}
 	cfg := Config{
-		Issuers: []IssuerConfig{{URL: e.trusted.URL(), Audience: testAudience, Claims: []string{"email"}}},
-		Sealer:  e.sealer,
+		Issuers:      []IssuerConfig{{URL: e.trusted.URL(), Audience: testAudience, Claims: []string{"email"}}},
+		Sealer:       e.sealer,
+		AllowedRoles: rolelist.MustParse(testRoles),
 	}
 	if mutate != nil {
 		mutate(&cfg)

@@ -8,6 +8,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -81,6 +82,7 @@ func (s *Service) ServeAssumeRoleWithWebIdentity(w http.ResponseWriter, r *http.
 		writeError(w, err, requestID)
 		return
 	}
+	in.RequestID, in.Source = requestID, clientIP(r)
 	out, err := s.AssumeRoleWithWebIdentity(r.Context(), in)
 	if err != nil {
 		writeError(w, err, requestID)
@@ -145,6 +147,15 @@ func writeXML(w http.ResponseWriter, status int, v any, requestID string) {
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(b)
+}
+
+// clientIP is the address of the client that sent r, without its port.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // newRequestID returns a random UUID-shaped request id.

@@ -57,6 +57,9 @@ type AssumeRoleInput struct {
 	WebIdentityToken string
 	// DurationSeconds is the requested lifetime; 0 means Config.DefaultTTL.
 	DurationSeconds int64
+	// RequestID and Source (the client address) identify the call in logs
+	// and security events; optional.
+	RequestID, Source string
 }
 
 // AssumeRoleOutput is a successful exchange.
@@ -74,24 +77,27 @@ type AssumeRoleOutput struct {
 }
 
 // AssumeRoleWithWebIdentity validates in, verifies its token against the
-// trusted issuer it names, asks Config.RoleAllowed, and issues a session.
-// Every error is an *Error.
+// trusted issuer it names, checks the role against Config.AllowedRoles, and
+// issues a session that ends no later than the token (unless
+// Config.SessionBeyondToken). Every error is an *Error.
 func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in AssumeRoleInput) (AssumeRoleOutput, error) {
 	ttl, err := s.validate(in)
 	if err != nil {
 		return AssumeRoleOutput{}, err
 	}
-	p, iss, err := s.authenticate(ctx, in.WebIdentityToken)
+	p, iss, tokenExp, err := s.authenticate(ctx, in.WebIdentityToken)
 	if err != nil {
 		return AssumeRoleOutput{}, err
 	}
-	if s.cfg.RoleAllowed != nil {
-		if err := s.cfg.RoleAllowed(p, in.RoleARN); err != nil {
-			return AssumeRoleOutput{}, newError(ErrAccessDenied,
-				fmt.Sprintf("Not authorized to perform sts:AssumeRoleWithWebIdentity on %s: %v", in.RoleARN, err), err)
-		}
+	if err := s.checkRole(ctx, in, p); err != nil {
+		return AssumeRoleOutput{}, err
 	}
-	sess, token, err := s.cfg.Sealer.Issue(p, in.RoleARN, in.RoleSessionName, ttl, s.cfg.Now())
+	now := s.cfg.Now()
+	ttl, err = s.sessionTTL(ttl, now, tokenExp)
+	if err != nil {
+		return AssumeRoleOutput{}, err
+	}
+	sess, token, err := s.cfg.Sealer.Issue(p, in.RoleARN, in.RoleSessionName, ttl, now)
 	if err != nil {
 		if errors.Is(err, session.ErrTokenTooLarge) {
 			return AssumeRoleOutput{}, newError(ErrValidation, "the token's groups and claims are too large for a session", err)
@@ -111,28 +117,31 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in AssumeRoleIn
 
 // Authenticate verifies an OIDC token from a trusted issuer (issuer,
 // audience, expiry, signature) and returns its principal. The ingress uses it
-// for the approver API, where humans and agents present bearer tokens.
+// for the approver API, where humans and agents present bearer tokens; the
+// groups claim is read exactly as for AssumeRoleWithWebIdentity.
 // Every error is an *Error.
 func (s *Service) Authenticate(ctx context.Context, raw string) (session.Principal, error) {
-	p, _, err := s.authenticate(ctx, raw)
+	p, _, _, err := s.authenticate(ctx, raw)
 	return p, err
 }
 
-func (s *Service) authenticate(ctx context.Context, raw string) (session.Principal, *issuer, error) {
+// authenticate verifies raw and returns its principal, its issuer and its
+// expiry.
+func (s *Service) authenticate(ctx context.Context, raw string) (session.Principal, *issuer, time.Time, error) {
 	peeked, err := peekClaims(raw)
 	if err != nil {
-		return session.Principal{}, nil, newError(ErrInvalidIdentityToken, "the web identity token is not a well-formed JWT", err)
+		return session.Principal{}, nil, time.Time{}, newError(ErrInvalidIdentityToken, "the web identity token is not a well-formed JWT", err)
 	}
 	iss, ok := s.issuers[peeked.Iss]
 	if !ok {
-		return session.Principal{}, nil, newError(ErrInvalidIdentityToken,
+		return session.Principal{}, nil, time.Time{}, newError(ErrInvalidIdentityToken,
 			"No OpenIDConnect provider trusted by this gateway for "+quoteShort(peeked.Iss), nil)
 	}
-	p, err := iss.verify(ctx, raw, peeked)
+	p, exp, err := iss.verify(ctx, raw, peeked)
 	if err != nil {
-		return session.Principal{}, nil, err
+		return session.Principal{}, nil, time.Time{}, err
 	}
-	return p, iss, nil
+	return p, iss, exp, nil
 }
 
 // validate checks the parameters as STS does and returns the session TTL.

@@ -44,38 +44,46 @@ func (i *issuer) getVerifier(ctx context.Context) (*oidc.IDTokenVerifier, error)
 	return i.verifier, nil
 }
 
-// verify checks raw against this issuer and returns the principal.
-func (i *issuer) verify(ctx context.Context, raw string, peeked unverifiedClaims) (session.Principal, error) {
+// verify checks raw against this issuer and returns the principal and the
+// token's expiry.
+func (i *issuer) verify(ctx context.Context, raw string, peeked unverifiedClaims) (session.Principal, time.Time, error) {
+	p, tok, err := i.verifyToken(ctx, raw, peeked)
+	if err != nil {
+		return session.Principal{}, time.Time{}, err
+	}
+	return p, tok.Expiry, nil
+}
+
+func (i *issuer) verifyToken(ctx context.Context, raw string, peeked unverifiedClaims) (session.Principal, *oidc.IDToken, error) {
 	v, err := i.getVerifier(ctx)
 	if err != nil {
-		return session.Principal{}, err
+		return session.Principal{}, nil, err
 	}
 	tok, err := v.Verify(ctx, raw)
 	if err != nil {
 		var expired *oidc.TokenExpiredError
 		switch {
 		case errors.As(err, &expired):
-			return session.Principal{}, newError(ErrExpiredToken,
+			return session.Principal{}, nil, newError(ErrExpiredToken,
 				fmt.Sprintf("Token expired: the web identity token expired at %s; get a new one from %s",
 					expired.Expiry.UTC().Format(time.RFC3339), i.cfg.URL), err)
 		case !slices.Contains(peeked.Aud, i.cfg.Audience):
-			return session.Principal{}, newError(ErrInvalidIdentityToken,
+			return session.Principal{}, nil, newError(ErrInvalidIdentityToken,
 				fmt.Sprintf("Incorrect token audience: the token must be issued for %q", i.cfg.Audience), err)
 		}
-		return session.Principal{}, newError(ErrInvalidIdentityToken,
+		return session.Principal{}, nil, newError(ErrInvalidIdentityToken,
 			"the web identity token did not verify (signature, issuer or not-before time)", err)
 	}
 	if tok.Subject == "" {
-		return session.Principal{}, newError(ErrInvalidIdentityToken, "the web identity token has no sub claim", nil)
+		return session.Principal{}, nil, newError(ErrInvalidIdentityToken, "the web identity token has no sub claim", nil)
 	}
 	var claims map[string]any
 	if err := tok.Claims(&claims); err != nil {
-		return session.Principal{}, newError(ErrInvalidIdentityToken, "the web identity token's claims do not decode", err)
+		return session.Principal{}, nil, newError(ErrInvalidIdentityToken, "the web identity token's claims do not decode", err)
 	}
-	groups, err := groupsClaim(claims[i.cfg.GroupsClaim])
+	groups, err := groupsClaim(claims[i.cfg.GroupsClaim], i.cfg.GroupsSeparator)
 	if err != nil {
-		return session.Principal{}, newError(ErrInvalidIdentityToken,
-			fmt.Sprintf("claim %q must be a list of strings or a comma-separated string", i.cfg.GroupsClaim), err)
+		return session.Principal{}, nil, newError(ErrInvalidIdentityToken, groupsClaimMessage(i.cfg.GroupsClaim, i.cfg.GroupsSeparator, err), err)
 	}
 	p := session.Principal{Subject: tok.Subject, Issuer: tok.Issuer, Groups: groups}
 	for _, name := range i.cfg.Claims {
@@ -86,21 +94,29 @@ func (i *issuer) verify(ctx context.Context, raw string, peeked unverifiedClaims
 			p.Claims[name] = s
 		}
 	}
-	return p, nil
+	return p, tok, nil
 }
 
-// errGroupsType is the cause for a groups claim of the wrong JSON type.
-var errGroupsType = errors.New("unexpected JSON type")
+// Causes for a groups claim jitgate will not read.
+var (
+	errGroupsType   = errors.New("unexpected JSON type")
+	errGroupsString = errors.New("a string, and no separator is configured")
+)
 
-// groupsClaim reads a groups claim: absent or null gives nil; a string is a
-// comma-separated list; an array must hold only strings.
-func groupsClaim(v any) ([]string, error) {
+// groupsClaim reads a groups claim: absent or null gives nil; an array must
+// hold only strings; a string is split on sep, and refused when sep is "".
+// Splitting is never guessed: an IdP whose group names contain commas would
+// otherwise hand a principal groups it is not in.
+func groupsClaim(v any, sep string) ([]string, error) {
 	switch v := v.(type) {
 	case nil:
 		return nil, nil
 	case string:
+		if sep == "" {
+			return nil, errGroupsString
+		}
 		var out []string
-		for g := range strings.SplitSeq(v, ",") {
+		for g := range strings.SplitSeq(v, sep) {
 			if g = strings.TrimSpace(g); g != "" {
 				out = append(out, g)
 			}
@@ -118,6 +134,19 @@ func groupsClaim(v any) ([]string, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("%w: %T", errGroupsType, v)
+}
+
+// groupsClaimMessage tells the client why its groups claim was refused and
+// what the operator can set.
+func groupsClaimMessage(claim, sep string, err error) string {
+	if errors.Is(err, errGroupsString) {
+		return fmt.Sprintf("claim %q is a string, but jitgate reads groups only from a list of strings; "+
+			"if your IdP sends groups as one delimited string, the gateway's operator must set --oidc-groups-separator (for example \",\")", claim)
+	}
+	if sep != "" {
+		return fmt.Sprintf("claim %q must be a list of strings or a string separated by %q", claim, sep)
+	}
+	return fmt.Sprintf("claim %q must be a list of strings", claim)
 }
 
 // unverifiedClaims are read from a token before its signature is checked,
