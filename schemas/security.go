@@ -49,4 +49,8 @@ const (
 	// SecurityReplayedEvent: an authentic event acted on before (a decision
 	// for a request id already executed) or past its deadline.
 	SecurityReplayedEvent = "replayed_event"
+	// SecurityWithheldResponse: an upstream answer the masker could not
+	// check for secrets (it does not parse, or its Content-Encoding cannot
+	// be decoded) and withheld from the agent.
+	SecurityWithheldResponse = "withheld_response"
 )

@@ -58,3 +58,12 @@ func (e *BodyError) Error() string {
 
 // Unwrap returns [ErrInvalidBody] and the parser's error.
 func (e *BodyError) Unwrap() []error { return []error{ErrInvalidBody, e.Err} }
+
+// ErrUnsupportedEncoding reports a Content-Encoding [Decode] cannot read
+// (anything but gzip, deflate and identity). The body cannot be checked
+// for secrets: withhold it.
+var ErrUnsupportedEncoding = errors.New("redact: unsupported content encoding")
+
+// ErrDecodedTooLarge reports a compressed body that decodes to more than
+// the caller's limit (a decompression bomb, or simply too large to mask).
+var ErrDecodedTooLarge = errors.New("redact: decoded body exceeds the limit")
