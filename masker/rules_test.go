@@ -18,7 +18,7 @@ func TestLoadRules(t *testing.T) {
 	}{
 		{
 			name: "fields, scope and base64",
-			src: "version: 1\nrules:\n  - name: tokens\n    fields: [\"*Token\"]\n  - name: blobs\n    service: kms\n    operation: Decrypt\n    fields: [Plaintext]\n    base64: true\n",
+			src:  "version: 1\nrules:\n  - name: tokens\n    fields: [\"*Token\"]\n  - name: blobs\n    service: kms\n    operation: Decrypt\n    fields: [Plaintext]\n    base64: true\n",
 			want: []redact.Rule{{Name: "tokens", Fields: []string{"*Token"}},
 				{Name: "blobs", Service: "kms", Operation: "Decrypt", Fields: []string{"Plaintext"}, Base64: true}},
 		},
