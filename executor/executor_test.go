@@ -249,6 +249,37 @@ func TestResponses(t *testing.T) {
 				t.Fatal("execution.finished does not precede its chunks")
 			}
 		}},
+		{"upstream asked for identity encoding", "GET", nil, func(r *http.Request) (*http.Response, error) {
+			return reply(r, 200, r.Header.Get("Accept-Encoding"), nil), nil
+		}, func(t *testing.T, o outcome, calls int) {
+			if got := string(o.finished[0].Response.Body); got != "identity" {
+				t.Fatalf("upstream saw Accept-Encoding %q", got)
+			}
+		}},
+		{"chunks of an encoded opaque body are marked maskable", "GET", nil, func(r *http.Request) (*http.Response, error) {
+			return reply(r, 200, string(big), http.Header{"Content-Type": {"application/octet-stream"}, "Content-Encoding": {"gzip"}}), nil
+		}, func(t *testing.T, o outcome, calls int) {
+			if len(o.chunks) == 0 {
+				t.Fatal("no chunks")
+			}
+			for _, c := range o.chunks {
+				if !c.Maskable {
+					t.Fatal("a chunk of a compressed body would stream past the masker unread")
+				}
+			}
+		}},
+		{"chunks of a plain opaque body stream through", "GET", nil, func(r *http.Request) (*http.Response, error) {
+			return reply(r, 200, string(big), http.Header{"Content-Type": {"application/octet-stream"}}), nil
+		}, func(t *testing.T, o outcome, calls int) {
+			if len(o.chunks) == 0 {
+				t.Fatal("no chunks")
+			}
+			for _, c := range o.chunks {
+				if c.Maskable {
+					t.Fatal("a binary chunk was marked maskable")
+				}
+			}
+		}},
 		{"body over the cap", "GET", func(c *Config) { c.MaxResponseBody = 10 }, func(r *http.Request) (*http.Response, error) {
 			return reply(r, 200, "01234567890", nil), nil
 		}, func(t *testing.T, o outcome, calls int) {

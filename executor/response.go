@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jitgate/jitgate/internal/bus"
@@ -61,7 +62,8 @@ func (e *Executor) finished(id string, d *schemas.DecisionMade, hr schemas.HTTPR
 	outs := []bus.Output{fin}
 	// The masker reads a maskable body whole and must not also pass its raw
 	// chunks on: mark them.
-	maskable := len(chunks) > 0 && redact.Maskable(schemas.HTTPHeader(hr.Headers).Get("Content-Type"), d.Request.Service, d.Request.Operation)
+	h := schemas.HTTPHeader(hr.Headers)
+	maskable := len(chunks) > 0 && redact.Maskable(h.Get("Content-Type"), strings.Join(h.Values("Content-Encoding"), ","), d.Request.Service, d.Request.Operation)
 	for i, data := range chunks {
 		o, err := e.event(id, i, &schemas.ResponseBodyChunk{
 			ReplyTo: d.Request.ReplyTo, Seq: i, Data: data, Last: i == len(chunks)-1, Maskable: maskable,

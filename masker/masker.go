@@ -2,6 +2,7 @@ package masker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +20,14 @@ type Deps struct {
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Sensitive, when set, names the members of an operation's output that
+	// are masked whatever the masking rules say (in JSON, XML and CBOR
+	// bodies, at any depth): cmd/jitgate passes the model index's
+	// SensitiveOutput, the members whose shapes botocore marks
+	// "sensitive". Service and operation are the request's
+	// (schemas.ExecutionFinished.Service and .Operation). It must be safe
+	// for concurrent use. Nil adds nothing to the built-in and file rules.
+	Sensitive func(service, operation string) []string
 }
 
 // Masker is the masker stage.
@@ -45,7 +54,7 @@ func New(cfg Config, deps Deps) (*Masker, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine, err := redact.New(rules)
+	engine, err := redact.New(rules, redact.WithSensitive(deps.Sensitive))
 	if err != nil {
 		return nil, fmt.Errorf("masker: %w", err)
 	}
@@ -68,11 +77,20 @@ func (k *Masker) Handle(ctx context.Context, m bus.Message) (bus.Result, error) 
 		if err != nil {
 			return bus.Result{}, err
 		}
-		ready, chunks, err := k.finished(ctx, m, fin)
+		ready, chunks, refused, err := k.finished(ctx, m, fin)
 		if err != nil {
 			return bus.Result{}, err
 		}
-		return k.result(m.Envelope.RequestID, fin.ReplyTo, ready, chunks)
+		res, err := k.result(m.Envelope.RequestID, fin.ReplyTo, ready, chunks)
+		if err != nil || refused == nil {
+			return res, err
+		}
+		out, err := bus.Refusal(k.cfg.Instance, m.Envelope.RequestID, k.deps.Now(), refused)
+		if err != nil {
+			return bus.Result{}, err
+		}
+		res.Out = append(res.Out, out)
+		return res, nil
 	case schemas.TypeResponseBodyChunk:
 		c, err := schemas.DecodeAs[*schemas.ResponseBodyChunk](m.Envelope)
 		if err != nil || c.Maskable {
@@ -84,13 +102,15 @@ func (k *Masker) Handle(ctx context.Context, m bus.Message) (bus.Result, error) 
 	return bus.Result{}, nil
 }
 
-// finished turns the upstream's raw answer into the agent's answer.
-func (k *Masker) finished(ctx context.Context, m bus.Message, fin *schemas.ExecutionFinished) (*schemas.ResponseReady, []*schemas.ResponseBodyChunk, error) {
+// finished turns the upstream's raw answer into the agent's answer. A
+// response withheld because it could not be checked for secrets also
+// returns the security.refused record to publish with it.
+func (k *Masker) finished(ctx context.Context, m bus.Message, fin *schemas.ExecutionFinished) (*schemas.ResponseReady, []*schemas.ResponseBodyChunk, *schemas.SecurityRefused, error) {
 	ready := &schemas.ResponseReady{ReplyTo: fin.ReplyTo}
-	fail := func(status int, code, msg string) (*schemas.ResponseReady, []*schemas.ResponseBodyChunk, error) {
+	fail := func(status int, code, msg string) (*schemas.ResponseReady, []*schemas.ResponseBodyChunk, *schemas.SecurityRefused, error) {
 		ready.Outcome = schemas.OutcomeError
 		ready.Error = &schemas.APIError{Status: status, Code: code, Message: fmt.Sprintf("%s (request id %s)", msg, m.Envelope.RequestID)}
-		return ready, nil, nil
+		return ready, nil, nil, nil
 	}
 	if fin.Error != "" {
 		return fail(http.StatusServiceUnavailable, "ServiceUnavailable", "jitgate could not complete the call upstream: "+fin.Error)
@@ -99,9 +119,9 @@ func (k *Masker) finished(ctx context.Context, m bus.Message, fin *schemas.Execu
 	headers := schemas.HTTPHeader(resp.Headers)
 	ct := headers.Get("Content-Type")
 	ready.Outcome = schemas.OutcomeExecuted
-	if resp.BodyChunks > 0 && !redact.Maskable(ct, fin.Service, fin.Operation) {
+	if resp.BodyChunks > 0 && !redact.Maskable(ct, contentEncoding(headers), fin.Service, fin.Operation) {
 		ready.Response = &resp // raw chunks stream through as they come
-		return ready, nil, nil
+		return ready, nil, nil, nil
 	}
 	body := resp.Body
 	if resp.BodyChunks > 0 {
@@ -110,16 +130,21 @@ func (k *Masker) finished(ctx context.Context, m bus.Message, fin *schemas.Execu
 		}
 		var err error
 		if body, err = k.readBody(ctx, m, resp); err != nil {
-			return nil, nil, err // retry: the chunks are in Kafka
+			return nil, nil, nil, err // retry: the chunks are in Kafka
 		}
 	}
-	masked, err := k.engine.Body(ct, fin.Service, fin.Operation, body)
+	masked, err := k.maskBody(headers, fin, body)
 	if err != nil {
-		k.log.Warn("response withheld: it could not be parsed for masking", "request_id", m.Envelope.RequestID, "err", err)
-		return fail(http.StatusBadGateway, "InternalFailure", "jitgate withheld the response because it could not be checked for secrets")
+		// Withheld, never retried: the same bytes would fail again.
+		w := &withheldError{reason: "the response could not be masked", agent: "jitgate withheld the response because it could not be checked for secrets", err: err}
+		errors.As(err, &w)
+		k.log.Warn("security: response withheld, it could not be checked for secrets", "request_id", m.Envelope.RequestID,
+			"service", fin.Service, "operation", fin.Operation, "reason", w.reason, "err", w.err)
+		r, _, _, _ := fail(http.StatusBadGateway, "InternalFailure", w.agent)
+		return r, nil, &schemas.SecurityRefused{Stage: "masker", Kind: schemas.SecurityWithheldResponse,
+			Reason: w.reason, Service: fin.Service, Operation: fin.Operation}, nil
 	}
 	if masked.Changed {
-		redact.FixHeaders(headers, masked.Body)
 		ready.Masked = masked.Fields
 	}
 	out := schemas.HTTPResponse{Status: resp.Status, Headers: schemas.HeadersFrom(headers, nil), BodySize: int64(len(masked.Body))}
@@ -134,7 +159,7 @@ func (k *Masker) finished(ctx context.Context, m bus.Message, fin *schemas.Execu
 		out.Body = masked.Body
 	}
 	ready.Response = &out
-	return ready, chunks, nil
+	return ready, chunks, nil, nil
 }
 
 func (k *Masker) readBody(ctx context.Context, m bus.Message, resp schemas.HTTPResponse) ([]byte, error) {

@@ -18,6 +18,8 @@ type rulesFile struct {
 		Fields    []string `yaml:"fields"`
 		Service   string   `yaml:"service"`
 		Operation string   `yaml:"operation"`
+		// Base64: the fields are blobs; JSON and XML get the mask base64-encoded.
+		Base64 bool `yaml:"base64"`
 	} `yaml:"rules"`
 }
 
@@ -42,7 +44,7 @@ func LoadRules(path string) ([]redact.Rule, error) {
 	}
 	rules := make([]redact.Rule, 0, len(f.Rules))
 	for _, r := range f.Rules {
-		rules = append(rules, redact.Rule{Name: r.Name, Fields: r.Fields, Service: r.Service, Operation: r.Operation})
+		rules = append(rules, redact.Rule{Name: r.Name, Fields: r.Fields, Service: r.Service, Operation: r.Operation, Base64: r.Base64})
 	}
 	return rules, nil
 }

@@ -52,4 +52,8 @@ const (
 	// SecurityRoleNotAllowed: a role outside the operator's allow-list was
 	// named (AssumeRoleWithWebIdentity) or was to be assumed (executor).
 	SecurityRoleNotAllowed = "role_not_allowed"
+	// SecurityWithheldResponse: an upstream answer the masker could not
+	// check for secrets (it does not parse, or its Content-Encoding cannot
+	// be decoded) and withheld from the agent.
+	SecurityWithheldResponse = "withheld_response"
 )

@@ -5,22 +5,31 @@
 // [New] compiles masking rules ([Rule]: field names or globs, optionally
 // limited to a service and operation) together with the built-in credential
 // rules ([BuiltinRules]), which are always on: a response that carries AWS
-// credentials (sts AssumeRole*, GetSessionToken, iam CreateAccessKey, sso
-// GetRoleCredentials, ecr GetAuthorizationToken, ...) reaches the agent with
-// the secrets replaced, whatever the policy says.
+// credentials or other access (sts AssumeRole*, GetSessionToken, iam
+// CreateAccessKey and CreateVirtualMFADevice, sso GetRoleCredentials, ecr
+// GetAuthorizationToken, ec2 CreateKeyPair and GetPasswordData, ssm
+// StartSession, ecs ExecuteCommand, secretsmanager GetSecretValue, kms
+// Decrypt, ...) reaches the agent with the secrets replaced, whatever the
+// policy says. [WithSensitive] adds, per operation, the member names
+// botocore marks "sensitive"; the built-in rules keep what that trait
+// misses.
 //
 // [Engine.Body] picks the format from the content type and rewrites only the
 // bytes of redacted values, found by a streaming tokenizer:
 //
 //	json.go   JSON (jsontext token stream, in place; no decode to any)
 //	xml.go    XML  (encoding/xml tokens + byte offsets; nothing re-encoded)
+//	cbor.go   CBOR (smithy rpc-v2-cbor; item walk, strings replaced whole)
 //	form.go   application/x-www-form-urlencoded request bodies
 //	match.go  field patterns and the path matched against them
 //	headers.go FixHeaders: Content-Length, X-Amz-Crc32, checksum headers
-//	builtin.go the always-on credential rules
+//	encoding.go Decode: gzip and deflate Content-Encoding, size-capped
+//	maskable.go which responses must be read whole
+//	builtin.go the always-on credential rules (the hand list)
 //
 // A body that claims a format but does not parse is an error
-// ([ErrInvalidBody]); callers fail closed. Other content types (binary, S3
-// objects, event streams, CBOR) pass unchanged: event-stream and CBOR
-// masking are later issues.
+// ([ErrInvalidBody]); callers fail closed. So is a Content-Encoding
+// [Decode] cannot read ([ErrUnsupportedEncoding]). Other content types
+// (binary, S3 objects, event streams) pass unchanged: event-stream masking
+// is a later issue.
 package redact

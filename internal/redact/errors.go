@@ -13,7 +13,8 @@ var ErrInvalidRule = errors.New("redact: invalid masking rule")
 var ErrInvalidOption = errors.New("redact: invalid option")
 
 // ErrInvalidBody is the sentinel wrapped by every [*BodyError]: a body that
-// claims to be JSON, XML or a form does not parse. Callers must treat the
+// claims to be JSON, XML, CBOR or a form does not parse, or a compressed
+// body does not decode. Callers must treat the
 // body as unmaskable and fail closed (never forward it unmasked).
 var ErrInvalidBody = errors.New("redact: body does not parse")
 
@@ -46,7 +47,7 @@ func (e *RuleError) Unwrap() error { return ErrInvalidRule }
 // the input may hold secrets; the parser's error is reachable through
 // [errors.Unwrap] / [errors.As] for debugging.
 type BodyError struct {
-	Format string // "json", "xml" or "form"
+	Format string // "json", "xml", "cbor", "form", or "gzip"/"deflate" from Decode
 	Offset int64  // byte offset at or near the problem
 	Err    error  // the parser's error; may quote the body, do not log
 }
@@ -58,3 +59,12 @@ func (e *BodyError) Error() string {
 
 // Unwrap returns [ErrInvalidBody] and the parser's error.
 func (e *BodyError) Unwrap() []error { return []error{ErrInvalidBody, e.Err} }
+
+// ErrUnsupportedEncoding reports a Content-Encoding [Decode] cannot read
+// (anything but gzip, deflate and identity). The body cannot be checked
+// for secrets: withhold it.
+var ErrUnsupportedEncoding = errors.New("redact: unsupported content encoding")
+
+// ErrDecodedTooLarge reports a compressed body that decodes to more than
+// the caller's limit (a decompression bomb, or simply too large to mask).
+var ErrDecodedTooLarge = errors.New("redact: decoded body exceeds the limit")

@@ -41,7 +41,11 @@ func (r *run) form(body []byte) error {
 			if r.matches() {
 				r.startMatch()
 				valStart := off + len(rawKey) + 1
-				r.replace(int64(valStart), int64(end), r.e.formMsk)
+				msk := r.e.formMsk
+				if r.matchedB64 {
+					msk = r.e.formB64
+				}
+				r.replace(int64(valStart), int64(end), msk)
 			}
 		}
 		off = end + 1

@@ -120,9 +120,13 @@ func (r *run) json(body []byte) error {
 }
 
 // jsonMask returns the replacement for the string at the current path:
-// the quoted mask, except inside DynamoDB AttributeValues, whose "N" and
-// "NS" strings must stay numbers and "B" and "BS" strings base64.
+// the quoted mask, except for blob fields (base64 of the mask) and inside
+// DynamoDB AttributeValues, whose "N" and "NS" strings must stay numbers
+// and "B" and "BS" strings base64.
 func (r *run) jsonMask() []byte {
+	if r.matchedB64 {
+		return r.e.jsonB64
+	}
 	if !strings.EqualFold(r.service, "dynamodb") && !strings.EqualFold(r.service, "dynamodbstreams") {
 		return r.e.jsonMsk
 	}

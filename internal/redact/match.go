@@ -16,6 +16,7 @@ type pattern struct {
 	segs      []string // ASCII-lowercased, root-most first; '*' is a wildcard
 	service   string
 	operation string
+	base64    bool // the field is a blob: JSON and XML get the mask base64-encoded
 }
 
 // applies reports whether the pattern's rule is restricted to nothing or to
@@ -48,7 +49,7 @@ func (m *matcher) add(r Rule, index int) error {
 		if reason != "" {
 			return &RuleError{Rule: r.Name, Index: index, Field: f, Reason: reason}
 		}
-		m.patterns = append(m.patterns, pattern{segs: segs, service: r.Service, operation: r.Operation})
+		m.patterns = append(m.patterns, pattern{segs: segs, service: r.Service, operation: r.Operation, base64: r.Base64})
 		i := len(m.patterns) - 1
 		last := segs[len(segs)-1]
 		if strings.Contains(last, "*") {
@@ -87,34 +88,38 @@ func splitField(f string) ([]string, string) {
 }
 
 // match reports whether the last segment of p, given its ancestors, is
-// selected by a pattern that applies to service/operation. scratch is
-// reused between calls to avoid allocation; the grown slice is returned.
-func (m *matcher) match(p *path, service, operation string, scratch []byte) (bool, []byte) {
+// selected by a pattern that applies to service/operation, and whether any
+// selecting pattern marks the field a base64 blob. scratch is reused between
+// calls to avoid allocation; the grown slice is returned.
+func (m *matcher) match(p *path, service, operation string, scratch []byte) (ok, b64 bool, _ []byte) {
 	n := len(p.segs)
 	if n == 0 {
-		return false, scratch
+		return false, false, scratch
 	}
 	last := p.segs[n-1]
 	if last.transparent() {
-		return false, scratch
+		return false, false, scratch
 	}
 	name := p.name(n - 1)
 	if len(m.globs) == 0 && (len(name) == 0 || m.lens&(1<<min(len(name), 63)) == 0 || !m.first[lowerByte(name[0])]) {
-		return false, scratch // most names: no exact pattern of this length or initial
+		return false, false, scratch // most names: no exact pattern of this length or initial
 	}
 	scratch = asciiLower(scratch[:0], name)
+	// Every selecting pattern is visited, not only the first: a user rule
+	// naming a blob field must not turn off the base64 mask a built-in
+	// rule asks for.
 	for _, i := range m.exact[string(scratch)] {
-		if m.matchAncestors(&m.patterns[i], p, service, operation) {
-			return true, scratch
+		if pt := &m.patterns[i]; m.matchAncestors(pt, p, service, operation) {
+			ok, b64 = true, b64 || pt.base64
 		}
 	}
 	for _, i := range m.globs {
 		pt := &m.patterns[i]
 		if globFold(pt.segs[len(pt.segs)-1], scratch) && m.matchAncestors(pt, p, service, operation) {
-			return true, scratch
+			ok, b64 = true, b64 || pt.base64
 		}
 	}
-	return false, scratch
+	return ok, b64, scratch
 }
 
 // matchAncestors checks the pattern's leading segments against the
@@ -251,4 +256,17 @@ func (p *path) appendString(dst []byte) []byte {
 		}
 	}
 	return dst
+}
+
+// equalFoldASCII compares name and s with ASCII case folding.
+func equalFoldASCII(name []byte, s string) bool {
+	if len(name) != len(s) {
+		return false
+	}
+	for i := range len(name) {
+		if lowerByte(name[i]) != lowerByte(s[i]) {
+			return false
+		}
+	}
+	return true
 }

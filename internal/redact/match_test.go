@@ -65,7 +65,7 @@ func TestMatcherPaths(t *testing.T) {
 					p.markArray()
 				}
 			}
-			if got, _ := m.match(&p, tt.service, "", nil); got != tt.want {
+			if got, _, _ := m.match(&p, tt.service, "", nil); got != tt.want {
 				t.Errorf("match = %v, want %v", got, tt.want)
 			}
 		})
@@ -83,7 +83,8 @@ func TestFormatOf(t *testing.T) {
 		{"text xml", "text/xml;charset=UTF-8", "", formatXML},
 		{"form", "application/x-www-form-urlencoded; charset=utf-8", "", formatForm},
 		{"octet stream", "application/octet-stream", "{}", formatOpaque},
-		{"cbor", "application/cbor", "{}", formatOpaque},
+		{"cbor", "application/cbor", "\xa0", formatCBOR},
+		{"cbor suffix", "application/vnd.example+cbor", "", formatCBOR},
 		{"sniff json", "", " \n[1]", formatJSON},
 		{"sniff xml", "", "<a/>", formatXML},
 		{"sniff other", "", "hello", formatOpaque},

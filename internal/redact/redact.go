@@ -34,28 +34,48 @@ type Rule struct {
 	Service string
 	// Operation restricts the rule to one operation name ("" = all).
 	Operation string
+	// Base64 marks the fields as blobs (base64 text in JSON, XML and forms):
+	// their strings are replaced by the base64 of the mask so that SDKs
+	// still decode them. CBOR blobs are byte strings and need no flag.
+	Base64 bool
 }
 
 // Option configures an [Engine].
 type Option func(*config)
 
 type config struct {
-	mask string
+	mask      string
+	sensitive func(service, operation string) []string
 }
 
 // WithMask replaces [Mask] as the text written over redacted strings. It
 // must be non-empty UTF-8 without control characters.
 func WithMask(s string) Option { return func(c *config) { c.mask = s } }
 
+// WithSensitive adds names that are masked on top of every rule: for each
+// [Engine.Body] call, f(service, operation) lists member names (compared
+// case-insensitively with the last name of a path, at any depth) whose
+// values are masked like a rule's fields. It is meant for the names of
+// members whose shapes botocore marks "sensitive" in that operation. f must
+// be safe for concurrent use; nil (the default) adds nothing.
+func WithSensitive(f func(service, operation string) []string) Option {
+	return func(c *config) { c.sensitive = f }
+}
+
 // Engine redacts bodies by compiled rules. It is immutable and safe for
 // concurrent use.
 type Engine struct {
-	m        matcher
-	jsonMsk  []byte // quoted mask
-	jsonB64  []byte // quoted base64 of the mask, for DynamoDB B/BS values
-	jsonZero []byte // "0", for DynamoDB N/NS values
-	xmlMsk   []byte // escaped mask
-	formMsk  []byte // query-escaped mask
+	m         matcher
+	sensitive func(service, operation string) []string
+	jsonMsk   []byte // quoted mask
+	jsonB64   []byte // quoted base64 of the mask, for blobs (and DynamoDB B/BS values)
+	jsonZero  []byte // "0", for DynamoDB N/NS values
+	xmlMsk    []byte // escaped mask
+	b64Msk    []byte // base64 of the mask, for XML and form blobs
+	formMsk   []byte // query-escaped mask
+	formB64   []byte // query-escaped base64 of the mask
+	cborText  []byte // the mask as a CBOR text string
+	cborBytes []byte // the mask as a CBOR byte string
 }
 
 // New compiles rules and the built-in credential rules ([BuiltinRules]),
@@ -69,7 +89,7 @@ func New(rules []Rule, opts ...Option) (*Engine, error) {
 	if cfg.mask == "" || !utf8.ValidString(cfg.mask) || strings.ContainsFunc(cfg.mask, unicode.IsControl) {
 		return nil, fmt.Errorf("%w: mask must be non-empty UTF-8 without control characters", ErrInvalidOption)
 	}
-	e := &Engine{}
+	e := &Engine{sensitive: cfg.sensitive}
 	for i, r := range rules {
 		if strings.HasPrefix(r.Name, BuiltinRulePrefix) {
 			return nil, &RuleError{Rule: r.Name, Index: i, Reason: "names starting with " + BuiltinRulePrefix + " are reserved for built-in rules"}
@@ -88,11 +108,17 @@ func New(rules []Rule, opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("%w: mask: %w", ErrInvalidOption, err)
 	}
 	e.jsonZero = []byte(`"0"`)
-	e.jsonB64, _ = jsontext.AppendQuote(nil, base64.StdEncoding.EncodeToString([]byte(cfg.mask)))
+	e.b64Msk = []byte(base64.StdEncoding.EncodeToString([]byte(cfg.mask)))
+	e.jsonB64, _ = jsontext.AppendQuote(nil, string(e.b64Msk))
+	e.cborText = appendCBORHead(nil, cborText, uint64(len(cfg.mask)))
+	e.cborText = append(e.cborText, cfg.mask...)
+	e.cborBytes = appendCBORHead(nil, cborBytes, uint64(len(cfg.mask)))
+	e.cborBytes = append(e.cborBytes, cfg.mask...)
 	var b bytes.Buffer
 	_ = xml.EscapeText(&b, []byte(cfg.mask)) // writes to a bytes.Buffer cannot fail
 	e.xmlMsk = b.Bytes()
 	e.formMsk = []byte(url.QueryEscape(cfg.mask))
+	e.formB64 = []byte(url.QueryEscape(string(e.b64Msk)))
 	return e, nil
 }
 
@@ -125,13 +151,24 @@ type Result struct {
 //   - XML (text/xml, application/xml, */*+xml): the text of a matched
 //     element, and of every element inside it, is replaced; tags,
 //     namespaces, attributes and the declaration are kept byte for byte.
+//   - CBOR (application/cbor, */*+cbor; smithy rpc-v2-cbor): the value of
+//     a matched map member is replaced: a text string by the mask as a text
+//     string, a byte string by the mask's bytes as a byte string (an
+//     indefinite-length string becomes one definite string); containers
+//     have every string inside masked. Numbers, simple values and the
+//     content of number and date tags (0-5) stay. Map keys must be text
+//     strings, as smithy's decoders require.
 //   - Forms (application/x-www-form-urlencoded, query-protocol requests):
 //     the value of a matched key is replaced.
 //   - No content type: sniffed from the first byte ('{' or '[' JSON, '<'
 //     XML), otherwise unchanged.
-//   - Anything else (binary, event streams, CBOR) and object payloads
-//     (s3 GetObject, GetObjectTorrent) are returned unchanged. Masking
-//     event streams and CBOR is a later issue.
+//   - Anything else (binary, event streams) and object payloads (s3
+//     GetObject, GetObjectTorrent) are returned unchanged. Masking event
+//     streams is a later issue.
+//
+// Fields of a rule with Base64 set get the base64 of the mask in JSON, XML
+// and forms (they are blobs there). Names from [WithSensitive] are masked
+// like rule fields.
 //
 // Only the bytes of redacted values change, so formatting is preserved and
 // a body without a match is returned as is. A body that claims a format but
@@ -142,17 +179,24 @@ func (e *Engine) Body(contentType, service, operation string, body []byte) (Resu
 	if len(bytes.TrimSpace(body)) == 0 || isPayload(service, operation) {
 		return unchanged, nil
 	}
+	f := formatOf(contentType, body)
+	if f == formatOpaque {
+		return unchanged, nil
+	}
 	r := run{e: e, service: service, operation: operation}
+	if e.sensitive != nil {
+		r.sensitive = e.sensitive(service, operation)
+	}
 	var err error
-	switch formatOf(contentType, body) {
+	switch f {
 	case formatJSON:
 		err = r.json(body)
 	case formatXML:
 		err = r.xml(body)
 	case formatForm:
 		err = r.form(body)
-	default:
-		return unchanged, nil
+	case formatCBOR:
+		err = r.cbor(body)
 	}
 	if err != nil {
 		return Result{}, err
@@ -177,6 +221,7 @@ const (
 	formatJSON
 	formatXML
 	formatForm
+	formatCBOR
 )
 
 // formatOf maps a Content-Type (parameters ignored) to a body format.
@@ -202,6 +247,8 @@ func formatOf(contentType string, body []byte) format {
 		return formatXML
 	case mt == "application/x-www-form-urlencoded":
 		return formatForm
+	case mt == "application/cbor", strings.HasSuffix(mt, "+cbor"):
+		return formatCBOR
 	}
 	return formatOpaque
 }
@@ -237,28 +284,48 @@ type run struct {
 	edits              []edit
 	fields             []string
 	scratch            []byte
-	matched            []byte // path of the current match, rendered
-	matchedUsed        bool   // whether matched is already in fields
+	sensitive          []string // names from WithSensitive for this call
+	matched            []byte   // path of the current match, rendered
+	matchedUsed        bool     // whether matched is already in fields
+	matchedB64         bool     // the current match is a blob (base64 mask)
+	lastB64            bool     // set by matches: the selecting rules want base64
+	noMerge            bool     // adjacent edits are separate values (CBOR array items)
 }
 
-// matches reports whether the current path is selected.
+// matches reports whether the current path is selected, by a rule or by a
+// sensitive name.
 func (r *run) matches() bool {
 	var ok bool
-	ok, r.scratch = r.e.m.match(&r.path, r.service, r.operation, r.scratch)
-	return ok
+	ok, r.lastB64, r.scratch = r.e.m.match(&r.path, r.service, r.operation, r.scratch)
+	if ok || len(r.sensitive) == 0 {
+		return ok
+	}
+	n := len(r.path.segs)
+	if n == 0 || r.path.segs[n-1].transparent() {
+		return false
+	}
+	name := r.path.name(n - 1)
+	for _, s := range r.sensitive {
+		if equalFoldASCII(name, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // startMatch remembers the current path as the match later edits belong to.
+// Call it right after matches returned true.
 func (r *run) startMatch() {
 	r.matched = r.path.appendString(r.matched[:0])
 	r.matchedUsed = false
+	r.matchedB64 = r.lastB64
 }
 
 // replace records an edit inside the current match and reports the match's
 // path in fields on its first edit (a match whose values are all numbers or
 // empty changes nothing and is not reported).
 func (r *run) replace(start, end int64, repl []byte) {
-	if n := len(r.edits); n > 0 && r.edits[n-1].end == int(start) && bytes.Equal(r.edits[n-1].repl, repl) {
+	if n := len(r.edits); !r.noMerge && n > 0 && r.edits[n-1].end == int(start) && bytes.Equal(r.edits[n-1].repl, repl) {
 		// Adjacent pieces of one value (XML text, CDATA, entity runs)
 		// become a single mask.
 		r.edits[n-1].end = int(end)

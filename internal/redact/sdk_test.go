@@ -121,6 +121,26 @@ func TestGoSDKParsesMaskedResponses(t *testing.T) {
 				t.Errorf("RoleCredentials = %+v", rc)
 			}
 		}},
+		{"iam CreateVirtualMFADevice blobs stay base64", func(t *testing.T) {
+			body := `<CreateVirtualMFADeviceResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><CreateVirtualMFADeviceResult><VirtualMFADevice>` +
+				`<SerialNumber>arn:aws:iam::123456789012:mfa/d</SerialNumber><Base32StringSeed>U0VFRC1TRUNSRVQ=</Base32StringSeed>` +
+				`<QRCodePNG>UE5HLVNFQ1JFVA==</QRCodePNG></VirtualMFADevice></CreateVirtualMFADeviceResult>` +
+				`<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></CreateVirtualMFADeviceResponse>`
+			res, err := newTestEngine(t).Body("text/xml", "iam", "CreateVirtualMFADevice", []byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := iam.New(iam.Options{Region: "us-east-1", Credentials: aws.AnonymousCredentials{},
+				HTTPClient: cannedClient{xmlHeader, res.Body}})
+			out, err := c.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String("d")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := out.VirtualMFADevice
+			if string(d.Base32StringSeed) != Mask || string(d.QRCodePNG) != Mask || aws.ToString(d.SerialNumber) != "arn:aws:iam::123456789012:mfa/d" {
+				t.Errorf("VirtualMFADevice = %+v", d)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.run)

@@ -50,7 +50,11 @@ func (r *run) xml(body []byte) error {
 		case xml.CharData:
 			// Whitespace between child elements is formatting, not a value.
 			if maskDepth > 0 && len(bytes.TrimSpace(t)) > 0 {
-				r.replace(start, dec.InputOffset(), r.e.xmlMsk)
+				msk := r.e.xmlMsk
+				if r.matchedB64 {
+					msk = r.e.b64Msk // base64 needs no XML escaping
+				}
+				r.replace(start, dec.InputOffset(), msk)
 			}
 		}
 	}

@@ -120,8 +120,12 @@ func Request(ctx context.Context, in Input, creds aws.Credentials, now time.Time
 		req.Header[k] = vs
 	}
 	if req.Header.Get("Accept-Encoding") == "" {
-		// Stop Go's transport from asking for gzip and decoding it behind
-		// our back (that would drop Content-Length from the answer).
+		// The masker must read the answer: ask for it uncompressed. The
+		// agent's own Accept-Encoding survives only when it signed it
+		// (AWS would reject the signature otherwise), and the masker then
+		// decodes gzip and deflate and withholds anything else. Setting
+		// the header also stops Go's transport from asking for gzip and
+		// decoding it behind our back (that would drop Content-Length).
 		req.Header.Set("Accept-Encoding", "identity")
 	}
 	return req, nil
@@ -199,7 +203,8 @@ func splitHeaders(h *schemas.HTTPRequest) (signed, unsigned http.Header, awsChun
 			}
 			value = rest
 		}
-		if drop(name) || hop[name] {
+		if drop(name) || hop[name] || (name == "accept-encoding" && !want[name]) {
+			// An unsigned Accept-Encoding is replaced by identity.
 			continue
 		}
 		if want[name] {

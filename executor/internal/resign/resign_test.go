@@ -213,6 +213,41 @@ func TestRequestShape(t *testing.T) {
 			},
 		},
 		{
+			name:   "unsigned Accept-Encoding replaced by identity",
+			http:   schemas.HTTPRequest{Method: "POST", Path: "/", Headers: hdrs("Accept-Encoding", "gzip, br", "Content-Type", "application/x-amz-json-1.1"), SignedHeaders: []string{"content-type", "host"}, Body: []byte("{}"), BodySize: 2},
+			target: target(t, "https://secretsmanager.us-east-1.amazonaws.com", "secretsmanager", "us-east-1"),
+			check: func(t *testing.T, r *http.Request) {
+				if got := r.Header.Values("Accept-Encoding"); !slices.Equal(got, []string{"identity"}) {
+					t.Errorf("Accept-Encoding = %q, want identity", got)
+				}
+			},
+		},
+		{
+			name:   "no Accept-Encoding asks for identity",
+			http:   schemas.HTTPRequest{Method: "GET", Path: "/", SignedHeaders: []string{"host"}},
+			target: s3t,
+			check: func(t *testing.T, r *http.Request) {
+				if got := r.Header.Get("Accept-Encoding"); got != "identity" {
+					t.Errorf("Accept-Encoding = %q, want identity", got)
+				}
+			},
+		},
+		{
+			// AWS checks the signature over it: changing it would fail the
+			// call. The masker decodes gzip and deflate and withholds the rest.
+			name:   "signed Accept-Encoding keeps its signed value",
+			http:   schemas.HTTPRequest{Method: "POST", Path: "/", Headers: hdrs("Accept-Encoding", "gzip", "Content-Type", "application/x-amz-json-1.0"), SignedHeaders: []string{"accept-encoding", "content-type", "host"}, Body: []byte("{}"), BodySize: 2},
+			target: target(t, "https://dynamodb.us-east-1.amazonaws.com", "dynamodb", "us-east-1"),
+			check: func(t *testing.T, r *http.Request) {
+				if got := r.Header.Values("Accept-Encoding"); !slices.Equal(got, []string{"gzip"}) {
+					t.Errorf("Accept-Encoding = %q, want the signed gzip", got)
+				}
+				if _, _, signed := scope(t, r); !slices.Contains(signed, "accept-encoding") {
+					t.Errorf("accept-encoding not re-signed: %v", signed)
+				}
+			},
+		},
+		{
 			name:   "escaped path kept exactly",
 			http:   schemas.HTTPRequest{Method: "GET", Path: "/bucket/a%20b/c%2Bd", SignedHeaders: []string{"host"}},
 			target: target(t, "http://127.0.0.1:9/base/", "s3", "us-east-1"),

@@ -1,0 +1,83 @@
+package masker
+
+// Reading an upstream body for masking: undo its Content-Encoding, pick the
+// format the engine parses it as, mask it, and say what to tell the agent
+// when it cannot be checked. Every path that cannot check a body withholds
+// it; none passes it on unread.
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/jitgate/jitgate/internal/redact"
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// protoCBOR is the protocol name the ingress gives smithy rpc-v2-cbor
+// requests (schemas.RequestReceived.Protocol).
+const protoCBOR = "smithy-rpc-v2-cbor"
+
+// contentEncoding returns every Content-Encoding value, comma-joined.
+func contentEncoding(h http.Header) string {
+	return strings.Join(h.Values("Content-Encoding"), ",")
+}
+
+// maskBody decodes and masks body, updating h when the body it returns is
+// not the upstream's bytes (decoded: Content-Encoding dropped; decoded or
+// masked: length and checksums fixed). The error is a *withheldError.
+func (k *Masker) maskBody(h http.Header, fin *schemas.ExecutionFinished, body []byte) (redact.Result, error) {
+	ct := h.Get("Content-Type")
+	ce := contentEncoding(h)
+	decoded := false
+	if len(body) > 0 && redact.Encoded(ce) && redact.Maskable(ct, ce, fin.Service, fin.Operation) {
+		var err error
+		if body, err = redact.Decode(ce, body, k.cfg.MaxBody); err != nil {
+			return redact.Result{}, decodeFailure(ce, k.cfg.MaxBody, err)
+		}
+		decoded = true
+		h.Del("Content-Encoding")
+		if redact.Opaque(ct) {
+			// A label such as application/octet-stream says nothing about
+			// a compressed API answer: look at the decoded bytes instead.
+			ct = ""
+		}
+	}
+	if ct == "" && fin.Protocol == protoCBOR {
+		ct = "application/cbor" // the first-byte sniff knows only JSON and XML
+	}
+	res, err := k.engine.Body(ct, fin.Service, fin.Operation, body)
+	if err != nil {
+		return redact.Result{}, &withheldError{
+			reason: "the response body does not parse as its content type says",
+			agent:  "jitgate withheld the response because it could not be checked for secrets (the body does not parse); retry the call",
+			err:    err,
+		}
+	}
+	if decoded || res.Changed {
+		redact.FixHeaders(h, res.Body)
+	}
+	return res, nil
+}
+
+// decodeFailure explains a body whose Content-Encoding could not be undone.
+func decodeFailure(ce string, max int64, err error) *withheldError {
+	w := &withheldError{err: err}
+	switch {
+	case errors.Is(err, redact.ErrUnsupportedEncoding):
+		w.reason = fmt.Sprintf("the response is encoded with %q, which the masker cannot decode", ce)
+		w.agent = fmt.Sprintf("jitgate withheld the response because it came back with Content-Encoding %q, "+
+			"which jitgate cannot decode to check for secrets; do not sign an Accept-Encoding header, "+
+			"or sign one that allows only gzip, deflate or identity", ce)
+	case errors.Is(err, redact.ErrDecodedTooLarge):
+		w.reason = fmt.Sprintf("the %q-encoded response decodes to more than %d bytes", ce, max)
+		w.agent = fmt.Sprintf("jitgate withheld the response because it decompresses to more than %d bytes, "+
+			"too large to check for secrets; ask for less data (pagination, filters)", max)
+	default:
+		w.reason = fmt.Sprintf("the %q-encoded response does not decode", ce)
+		w.agent = fmt.Sprintf("jitgate withheld the response because its %q encoding is corrupt, "+
+			"so it could not be checked for secrets; retry the call", ce)
+	}
+	return w
+}
