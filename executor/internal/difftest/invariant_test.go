@@ -57,7 +57,9 @@ func check(ix *awsmodel.Index, r *http.Request, body []byte) (outcome, error) {
 		name string
 		read func(*awsmodel.Index, *awsmodel.Operation, *http.Request, []byte) (*http.Request, []byte)
 	}{
-		{"literal", func(_ *awsmodel.Index, _ *awsmodel.Operation, r *http.Request, b []byte) (*http.Request, []byte) { return r, b }},
+		{"literal", func(_ *awsmodel.Index, _ *awsmodel.Operation, r *http.Request, b []byte) (*http.Request, []byte) {
+			return r, b
+		}},
 		{"other", otherReading},
 	}
 	for _, rd := range readings {
