@@ -213,7 +213,13 @@ func runDev(c *cli.Context) error {
 		return err
 	}
 	defer closeUpstream()
-	e, err := buildExecutor(ctx, executor.Config{Bus: bcfg, Instance: "dev-executor", DecisionKey: decisionKey, Upstream: upstream}, creds, c)
+	ecfg := executor.Config{Bus: bcfg, Instance: "dev-executor", DecisionKey: decisionKey, Upstream: upstream}
+	if c.String("upstream") == "emulator" {
+		// The emulator serves every service on one host: send it only
+		// what it implements.
+		ecfg.UpstreamServices = awsemu.Services()
+	}
+	e, err := buildExecutor(ctx, ecfg, creds, c)
 	if err != nil {
 		return err
 	}
