@@ -42,6 +42,13 @@ type Config struct {
 	// for example the awsemu emulator. "" sends calls to real AWS through
 	// Deps.Endpoints.
 	Upstream string
+	// UpstreamServices are the botocore service ids the Upstream implements
+	// (for the dev emulator, awsemu.Services()). With Upstream set, a call
+	// for any other service is refused. nil means unknown: every service
+	// may be sent, and services sharing a signing name count as
+	// implemented. See target.go for the rule that keeps one upstream host
+	// from running a call as another service.
+	UpstreamServices []string
 	// AllowedSuffixes are the host suffixes endpoint-table URLs must end in.
 	// Default DefaultAllowedSuffixes. Not applied to Upstream.
 	AllowedSuffixes []string

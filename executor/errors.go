@@ -9,6 +9,10 @@ var (
 	ErrRefused = errors.New("executor: decision refused: its MAC does not verify under the decision key")
 	// ErrTarget reports a request the executor has no trusted endpoint for.
 	ErrTarget = errors.New("executor: no trusted endpoint")
+	// ErrReroute reports a call a single upstream host (Config.Upstream)
+	// could run as another service than the one policy judged, or a service
+	// that upstream does not implement.
+	ErrReroute = errors.New("executor: the upstream could run this call as another service")
 	// ErrRole reports a role that is not an IAM role ARN.
 	ErrRole = errors.New("executor: invalid role ARN")
 	// ErrRoleNotAllowed reports a role outside Config.AllowedRoles.

@@ -221,7 +221,13 @@ func runDev(c *cli.Context) error {
 		return err
 	}
 	defer closeUpstream()
-	e, err := buildExecutor(ctx, executor.Config{Bus: bcfg, Instance: "dev-executor", DecisionKey: decisionKey, Upstream: upstream, AllowedRoles: allowed}, creds, c)
+	ecfg := executor.Config{Bus: bcfg, Instance: "dev-executor", DecisionKey: decisionKey, Upstream: upstream, AllowedRoles: allowed}
+	if c.String("upstream") == "emulator" {
+		// The emulator serves every service on one host: send it only
+		// what it implements.
+		ecfg.UpstreamServices = awsemu.Services()
+	}
+	e, err := buildExecutor(ctx, ecfg, creds, c)
 	if err != nil {
 		return err
 	}

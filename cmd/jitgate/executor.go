@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,12 +14,14 @@ import (
 	"github.com/jitgate/jitgate/executor"
 	"github.com/jitgate/jitgate/internal/awsmodel"
 	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/schemas"
 )
 
 func executorFlags() []cli.Flag {
 	return []cli.Flag{
 		instanceFlag("executor"), decisionKeyFlag(),
 		&cli.StringFlag{Name: "upstream", Usage: "send every call to this base URL (an AWS emulator) instead of the real AWS endpoints", EnvVars: []string{"JITGATE_UPSTREAM"}},
+		&cli.StringSliceFlag{Name: "upstream-services", Usage: "with --upstream: the botocore service ids the upstream implements; calls for other services are refused (default: any)", EnvVars: []string{"JITGATE_UPSTREAM_SERVICES"}},
 		&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "per upstream call", EnvVars: []string{"JITGATE_UPSTREAM_TIMEOUT"}},
 		&cli.BoolFlag{Name: "assume-session-role", Usage: "assume the RoleArn the agent named in AssumeRoleWithWebIdentity for its calls (needs --allowed-roles)", EnvVars: []string{"JITGATE_ASSUME_SESSION_ROLE"}},
 		allowedRolesFlag("the only roles the executor assumes (a rule's role, or the session's with --assume-session-role)"),
@@ -43,7 +47,7 @@ func executorCommand() *cli.Command {
 			return fmt.Errorf("loading the gateway's AWS credentials (default chain): %w", err)
 		}
 		e, err := buildExecutor(c.Context, executor.Config{Bus: bcfg, Instance: c.String("instance"), DecisionKey: key,
-			Upstream: c.String("upstream"), Timeout: c.Duration("timeout"), AssumeSessionRole: c.Bool("assume-session-role"), AllowedRoles: roles},
+			Upstream: c.String("upstream"), UpstreamServices: c.StringSlice("upstream-services"), Timeout: c.Duration("timeout"), AssumeSessionRole: c.Bool("assume-session-role"), AllowedRoles: roles},
 			awsCfg.Credentials, c)
 		if err != nil {
 			return err
@@ -72,4 +76,21 @@ func (e endpoints) Endpoint(service, region string) (executor.Endpoint, error) {
 		return executor.Endpoint{}, err
 	}
 	return executor.Endpoint{URL: ep.URL, SigningName: ep.SigningName, SigningRegion: ep.SigningRegion}, nil
+}
+
+// UpstreamService implements executor.UpstreamRouter: the request as
+// received, identified with every service of its signing name a candidate,
+// as one upstream host serving every service reads it.
+func (e endpoints) UpstreamService(r *schemas.RequestReceived) (string, string, error) {
+	h := r.HTTP
+	u := &url.URL{Path: h.Path, RawQuery: h.RawQuery}
+	if p, err := url.PathUnescape(h.Path); err == nil {
+		u.Path, u.RawPath = p, h.Path
+	}
+	req := &http.Request{Method: h.Method, URL: u, Header: schemas.HTTPHeader(h.Headers)}
+	op, err := e.ix.Identify(req, h.Body, awsmodel.Hint{SigningName: r.SigningName, Region: r.Region})
+	if err != nil {
+		return "", "", err
+	}
+	return op.Service, op.Name, nil
 }
