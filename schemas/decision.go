@@ -37,7 +37,8 @@ type GrantTerms struct {
 }
 
 // DecisionMade is the decider's verdict on one request. It embeds the request
-// so that an executor needs no state of its own.
+// so that an executor needs no state of its own. Its envelope is sealed
+// with the decision key, which only deciders and executors hold (Seal).
 type DecisionMade struct {
 	Outcome    Outcome `json:"outcome"`
 	Rule       string  `json:"rule,omitempty"`
@@ -51,10 +52,6 @@ type DecisionMade struct {
 	Request RequestReceived `json:"request"`
 	// Body locates the request.received record when the body is chunked.
 	Body *RecordRef `json:"body,omitempty"`
-	// MAC authenticates the decision (HMAC-SHA256, hex) with a key only
-	// deciders and executors hold; see Seal and Verify in this package's
-	// mac.go.
-	MAC string `json:"mac,omitempty"`
 }
 
 // EventType implements Payload.
