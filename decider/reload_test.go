@@ -19,7 +19,7 @@ rules:
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	good := func(t *testing.T) (Config, Deps) {
-		return Config{Bus: unitBus, Instance: "d1", PolicyFile: writePolicy(t, testPolicy), DecisionKey: key},
+		return Config{Bus: unitBus, Instance: "d1", PolicyFile: writePolicy(t, testPolicy), DecisionKey: key, HoldsKey: holdsKey},
 			Deps{Publisher: &fakePublisher{}, Logger: testLogger(t)}
 	}
 	cases := []struct {
