@@ -27,7 +27,7 @@ const (
 )
 
 var (
-	t0  = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	t0       = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	key      = []byte("0123456789abcdef0123456789abcdef")
 	holdsKey = []byte("holds-key-0123456789abcdef012345")
 
