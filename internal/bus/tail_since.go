@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/jitgate/jitgate/schemas"
 )
 
 // NewTailSince positions a reader on topics (suffixes) at the first record
@@ -66,4 +69,31 @@ func NewTailSince(ctx context.Context, cfg Config, since time.Time, log *slog.Lo
 		return nil, fmt.Errorf("bus: tail: %w", err)
 	}
 	return t, nil
+}
+
+// RunTypes is Run for records whose type header names one of types: the
+// others (large response chunks, say) are skipped without decoding.
+func (t *Tail) RunTypes(ctx context.Context, types []schemas.Type, fn func(Message)) error {
+	defer t.cl.Close()
+	for {
+		fetches := t.cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		fetches.EachError(func(topic string, p int32, err error) {
+			t.log.Warn("tail fetch failed", "topic", topic, "partition", p, "err", err)
+		})
+		fetches.EachRecord(func(r *kgo.Record) {
+			defer t.advance(r)
+			if r.Attrs.IsControl() || !slices.Contains(types, schemas.Type(header(r, schemas.HeaderType))) {
+				return
+			}
+			m, err := t.cfg.message(r)
+			if err != nil {
+				t.log.Error("tail: skipping undecodable record", "err", err)
+				return
+			}
+			fn(m)
+		})
+	}
 }

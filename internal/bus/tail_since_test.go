@@ -39,11 +39,14 @@ func TestTailSinceReadsOnlyRecentRecords(t *testing.T) {
 			cases := []struct {
 				name  string
 				since time.Time
+				types []schemas.Type // nil = Run, else RunTypes
 				want  int
 			}{
-				{"since the middle", since, 5},
-				{"since before everything", since.Add(-time.Hour), 9},
-				{"since the future", time.Now().Add(time.Hour), 0},
+				{"since the middle", since, nil, 5},
+				{"since before everything", since.Add(-time.Hour), nil, 9},
+				{"since the future", time.Now().Add(time.Hour), nil, 0},
+				{"only the types asked for", since.Add(-time.Hour), []schemas.Type{schemas.TypeExecutionStarted}, 9},
+				{"no record of the types asked for", since.Add(-time.Hour), []schemas.Type{schemas.TypeExecutionFinished}, 0},
 			}
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
@@ -55,7 +58,12 @@ func TestTailSinceReadsOnlyRecentRecords(t *testing.T) {
 					defer stop()
 					var mu sync.Mutex
 					var seen []string
-					go tail.Run(tctx, nil, func(m Message) { mu.Lock(); seen = append(seen, m.Envelope.RequestID); mu.Unlock() })
+					add := func(m Message) { mu.Lock(); seen = append(seen, m.Envelope.RequestID); mu.Unlock() }
+					if tc.types == nil {
+						go tail.Run(tctx, nil, add)
+					} else {
+						go tail.RunTypes(tctx, tc.types, add)
+					}
 					select {
 					case <-tail.CaughtUp():
 					case <-time.After(30 * time.Second):
