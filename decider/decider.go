@@ -170,6 +170,7 @@ func (d *Decider) Handle(_ context.Context, m bus.Message) (bus.Result, error) {
 		grantID = ""
 	}
 	out := &schemas.DecisionMade{
+		RequestID:  m.Envelope.RequestID,
 		Outcome:    schemas.Outcome(dec.Outcome),
 		Rule:       dec.Rule,
 		Reason:     dec.Reason,

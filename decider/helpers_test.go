@@ -353,7 +353,11 @@ func sealed(t *testing.T, outs []bus.Output) *schemas.DecisionMade {
 		if err := schemas.Verify(d.out.Envelope, holdsKey); !errors.Is(err, schemas.ErrBadAuth) {
 			t.Fatalf("decision verifies under the holds key: %v", err)
 		}
-		return d.p.(*schemas.DecisionMade)
+		dec := d.p.(*schemas.DecisionMade)
+		if dec.RequestID != d.out.Envelope.RequestID || dec.RequestID == "" {
+			t.Fatalf("decision names request %q on an envelope of %q", dec.RequestID, d.out.Envelope.RequestID)
+		}
+		return dec
 	}
 	t.Fatalf("no decision among %s", shape(outs))
 	return nil

@@ -161,6 +161,7 @@ func (d *Decider) approved(h holds.Hold, eventID string, now time.Time) (bus.Res
 		return res, nil // the agent stopped waiting; its retry passes through the grant
 	}
 	dec := &schemas.DecisionMade{
+		RequestID:  h.RequestID,
 		Outcome:    schemas.Allow,
 		Rule:       h.Rule,
 		Reason:     "approved by " + strings.Join(names, ", "),

@@ -40,6 +40,10 @@ type GrantTerms struct {
 // so that an executor needs no state of its own. Its envelope is sealed
 // with the decision key, which only deciders and executors hold (Seal).
 type DecisionMade struct {
+	// RequestID is the id of the request decided on; it equals the
+	// envelope's request id, and executors refuse a decision where it does
+	// not (a decision moved onto another request).
+	RequestID  string  `json:"request_id"`
 	Outcome    Outcome `json:"outcome"`
 	Rule       string  `json:"rule,omitempty"`
 	Reason     string  `json:"reason"`
