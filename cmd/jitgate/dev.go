@@ -158,6 +158,10 @@ func runDev(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	holdsKey, err := devKey(filepath.Join(dir, "holds.key"))
+	if err != nil {
+		return err
+	}
 	bcfg := bus.Config{Brokers: broker.Addrs(), Partitions: 3, Replication: 1, ClientID: "jitgate-dev"}
 
 	plain, err := net.Listen("tcp", c.String("listen"))
@@ -187,7 +191,7 @@ func runDev(c *cli.Context) error {
 	ctx, cancel := context.WithCancel(c.Context)
 	defer cancel()
 	g, pub, err := buildIngress(ctx, ingressSetup{
-		cfg: icfg, sessionKeys: [][]byte{sessionKey}, log: log,
+		cfg: icfg, sessionKeys: [][]byte{sessionKey}, holdsKey: holdsKey, log: log,
 		issuers: []sts.IssuerConfig{{URL: issuerURL, Audience: devAudience}},
 		mounts:  map[string]http.Handler{devIssuerPath + "/": http.StripPrefix(devIssuerPath, issuer)},
 	})
@@ -199,7 +203,7 @@ func runDev(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	d, dpub, err := buildDecider(ctx, decider.Config{Bus: bcfg, Instance: "dev-decider", PolicyFile: c.String("policy"), DecisionKey: decisionKey, Webhook: hook}, log)
+	d, dpub, err := buildDecider(ctx, decider.Config{Bus: bcfg, Instance: "dev-decider", PolicyFile: c.String("policy"), DecisionKey: decisionKey, HoldsKey: holdsKey, Webhook: hook}, log)
 	if err != nil {
 		return err
 	}
@@ -213,7 +217,7 @@ func runDev(c *cli.Context) error {
 		return err
 	}
 	defer closeUpstream()
-	e, err := buildExecutor(ctx, executor.Config{Bus: bcfg, Instance: "dev-executor", DecisionKey: decisionKey, Upstream: upstream}, creds, c)
+	e, err := buildExecutor(ctx, executor.Config{Bus: bcfg, Instance: "dev-executor", DecisionKey: decisionKey, MaxWait: c.Duration("wait"), Upstream: upstream}, creds, c)
 	if err != nil {
 		return err
 	}

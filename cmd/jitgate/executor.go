@@ -19,6 +19,7 @@ func executorFlags() []cli.Flag {
 		instanceFlag("executor"), decisionKeyFlag(),
 		&cli.StringFlag{Name: "upstream", Usage: "send every call to this base URL (an AWS emulator) instead of the real AWS endpoints", EnvVars: []string{"JITGATE_UPSTREAM"}},
 		&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "per upstream call", EnvVars: []string{"JITGATE_UPSTREAM_TIMEOUT"}},
+		&cli.DurationFlag{Name: "max-wait", Value: executor.DefaultMaxWait, Usage: "the longest --wait of any ingress: how long started request ids are remembered to refuse replayed decisions", EnvVars: []string{"JITGATE_MAX_WAIT"}},
 		&cli.BoolFlag{Name: "assume-session-role", Usage: "assume the RoleArn the agent named in AssumeRoleWithWebIdentity for its calls", EnvVars: []string{"JITGATE_ASSUME_SESSION_ROLE"}},
 	}
 }
@@ -38,7 +39,7 @@ func executorCommand() *cli.Command {
 			return fmt.Errorf("loading the gateway's AWS credentials (default chain): %w", err)
 		}
 		e, err := buildExecutor(c.Context, executor.Config{Bus: bcfg, Instance: c.String("instance"), DecisionKey: key,
-			Upstream: c.String("upstream"), Timeout: c.Duration("timeout"), AssumeSessionRole: c.Bool("assume-session-role")},
+			Upstream: c.String("upstream"), Timeout: c.Duration("timeout"), MaxWait: c.Duration("max-wait"), AssumeSessionRole: c.Bool("assume-session-role")},
 			awsCfg.Credentials, c)
 		if err != nil {
 			return err

@@ -31,7 +31,7 @@ func roleCommand(name, usage string, flags []cli.Flag, action cli.ActionFunc) *c
 
 func ingressFlags() []cli.Flag {
 	return []cli.Flag{
-		instanceFlag("ingress"),
+		instanceFlag("ingress"), holdsKeyFlag(),
 		&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8080", Usage: "plain-HTTP address (loopback or trusted networks only; empty disables)", EnvVars: []string{"JITGATE_LISTEN"}},
 		&cli.StringFlag{Name: "tls-listen", Usage: "HTTPS address", EnvVars: []string{"JITGATE_TLS_LISTEN"}},
 		&cli.StringFlag{Name: "tls-cert", Usage: "HTTPS certificate file (PEM)", EnvVars: []string{"JITGATE_TLS_CERT"}},
@@ -58,6 +58,10 @@ func ingressCommand() *cli.Command {
 		if err != nil {
 			return fmt.Errorf("--session-keys: %w", err)
 		}
+		hk, err := holdsKey(c)
+		if err != nil {
+			return err
+		}
 		var issuers []sts.IssuerConfig
 		for _, u := range c.StringSlice("oidc-issuer") {
 			issuers = append(issuers, sts.IssuerConfig{URL: u, Audience: c.String("oidc-audience"), GroupsClaim: c.String("oidc-groups-claim")})
@@ -68,7 +72,7 @@ func ingressCommand() *cli.Command {
 		g, pub, err := buildIngress(c.Context, ingressSetup{
 			cfg: ingress.Config{Bus: bcfg, Listen: c.String("listen"), TLSListen: c.String("tls-listen"), TLSCert: c.String("tls-cert"),
 				TLSKey: c.String("tls-key"), Replica: c.String("instance"), Wait: c.Duration("wait"), MaxBody: c.Int64("max-body")},
-			sessionKeys: keys, issuers: issuers, log: logger(c),
+			sessionKeys: keys, holdsKey: hk, issuers: issuers, log: logger(c),
 		})
 		if err != nil {
 			return err
@@ -82,6 +86,7 @@ func ingressCommand() *cli.Command {
 type ingressSetup struct {
 	cfg         ingress.Config
 	sessionKeys [][]byte
+	holdsKey    []byte
 	issuers     []sts.IssuerConfig
 	mounts      map[string]http.Handler
 	log         *slog.Logger
@@ -107,7 +112,7 @@ func buildIngress(ctx context.Context, s ingressSetup) (*ingress.Ingress, *bus.P
 	if err != nil {
 		return nil, nil, err
 	}
-	g, err := ingress.New(s.cfg, ingress.Deps{STS: stsSvc, Auth: stsSvc, Sealer: sealer, Models: models, Publisher: pub, Logger: s.log, Mounts: s.mounts})
+	g, err := ingress.New(s.cfg, ingress.Deps{STS: stsSvc, Auth: stsSvc, Sealer: sealer, Models: models, Publisher: pub, Logger: s.log, Mounts: s.mounts, HoldsKey: s.holdsKey})
 	if err != nil {
 		pub.Close()
 		return nil, nil, err
@@ -117,7 +122,7 @@ func buildIngress(ctx context.Context, s ingressSetup) (*ingress.Ingress, *bus.P
 
 func deciderFlags() []cli.Flag {
 	flags := []cli.Flag{
-		instanceFlag("decider"), decisionKeyFlag(),
+		instanceFlag("decider"), decisionKeyFlag(), holdsKeyFlag(),
 		&cli.StringFlag{Name: "policy", Usage: "policy file (YAML, see docs/policy.md)", EnvVars: []string{"JITGATE_POLICY"}},
 		&cli.DurationFlag{Name: "reload-every", Value: 2 * time.Second, Usage: "how often the policy file is checked for changes", EnvVars: []string{"JITGATE_RELOAD_EVERY"}},
 	}
@@ -164,12 +169,16 @@ func deciderCommand() *cli.Command {
 		if err != nil {
 			return err
 		}
+		hk, err := holdsKey(c)
+		if err != nil {
+			return err
+		}
 		hook, err := webhookConfig(c)
 		if err != nil {
 			return err
 		}
 		d, pub, err := buildDecider(c.Context, decider.Config{Bus: bcfg, Instance: c.String("instance"), PolicyFile: c.String("policy"),
-			DecisionKey: key, ReloadEvery: c.Duration("reload-every"), Webhook: hook}, logger(c))
+			DecisionKey: key, HoldsKey: hk, ReloadEvery: c.Duration("reload-every"), Webhook: hook}, logger(c))
 		if err != nil {
 			return err
 		}
