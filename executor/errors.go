@@ -11,7 +11,7 @@ var (
 	ErrForged = errors.New("executor: decision refused: no decider wrote it as it is")
 	// ErrPastDeadline reports a decision that reached the executor after
 	// the agent stopped waiting: the call was not run.
-	ErrPastDeadline = errors.New("jitgate did not run the call: its approval arrived after the deadline")
+	ErrPastDeadline = errors.New("jitgate did not run the call: its decision arrived after the deadline")
 	// ErrReplayed reports an authentic decision for a request that already
 	// started: each request runs at most once.
 	ErrReplayed = errors.New("executor: decision refused: this request already ran")
