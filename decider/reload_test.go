@@ -30,6 +30,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"no instance", func(c *Config, _ *Deps) { c.Instance = "" }, "instance"},
 		{"no policy", func(c *Config, _ *Deps) { c.PolicyFile = "" }, "policy"},
 		{"short key", func(c *Config, _ *Deps) { c.DecisionKey = key[:15] }, "decision key"},
+		{"no holds key", func(c *Config, _ *Deps) { c.HoldsKey = nil }, "holds key"},
 		{"no brokers", func(c *Config, _ *Deps) { c.Bus = bus.Config{} }, "brokers"},
 		{"no publisher", func(_ *Config, d *Deps) { d.Publisher = nil }, "publisher"},
 		{"bad webhook", func(c *Config, _ *Deps) { c.Webhook = notify.Config{URL: "http://hooks.example/x", Secret: key} }, "https"},
