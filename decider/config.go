@@ -6,6 +6,7 @@ import (
 
 	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/internal/notify"
+	"github.com/jitgate/jitgate/schemas"
 )
 
 // Config configures a Decider.
@@ -17,8 +18,15 @@ type Config struct {
 	Instance string
 	// PolicyFile is the YAML policy (docs/policy.md). Required.
 	PolicyFile string
-	// DecisionKey seals decisions for executors (HMAC-SHA256). Required.
+	// DecisionKey seals decision.made for executors (HMAC-SHA256 over the
+	// whole envelope). Required, at least 16 bytes; only deciders and
+	// executors hold it.
 	DecisionKey []byte
+	// HoldsKey seals what the decider writes to the holds and grants topics
+	// (hold.opened, hold.approved, hold.expired, grant.opened) and verifies
+	// what it reads there; the rest is written by ingresses. Required, at
+	// least 16 bytes; only deciders and ingresses hold it.
+	HoldsKey []byte
 	// ReloadEvery is how often the policy file is checked for changes.
 	// Default 2s.
 	ReloadEvery time.Duration
@@ -49,8 +57,10 @@ func (c Config) Validate() error {
 		return errors.New("decider: an instance id is required")
 	case c.PolicyFile == "":
 		return errors.New("decider: a policy file is required (--policy)")
-	case len(c.DecisionKey) < 16:
+	case len(c.DecisionKey) < schemas.MinKeyLen:
 		return errors.New("decider: a decision key of at least 16 bytes is required (--decision-key)")
+	case len(c.HoldsKey) < schemas.MinKeyLen:
+		return errors.New("decider: a holds key of at least 16 bytes is required (--holds-key, shared with the ingresses)")
 	}
 	if c.Webhook.URL != "" {
 		if err := c.Webhook.Validate(); err != nil {

@@ -43,6 +43,9 @@ type Decider struct {
 	watcher *policy.Watcher
 	// holds is the holds and grants view rebuilt from Kafka.
 	holds *holds.Store
+	// producer names this replica on the events it writes, "decider/" +
+	// Instance: readers check the role of authority events' writers.
+	producer string
 }
 
 // New loads and compiles the policy; a bad policy is an error naming the
@@ -68,7 +71,8 @@ func New(cfg Config, deps Deps) (*Decider, error) {
 		}
 		deps.Model = m
 	}
-	d := &Decider{cfg: cfg, deps: deps, log: deps.Logger.With("role", "decider", "instance", cfg.Instance), holds: holds.NewStore()}
+	d := &Decider{cfg: cfg, deps: deps, log: deps.Logger.With("role", "decider", "instance", cfg.Instance), holds: holds.NewStore(cfg.HoldsKey),
+		producer: schemas.ProducerName(schemas.RoleDecider, cfg.Instance)}
 	w, err := policy.NewWatcher(cfg.PolicyFile, cfg.ReloadEvery, d.policyChanged, func(err error) {
 		d.log.Error("policy reload rejected; the previous policy stays in force", "err", err)
 	})
@@ -88,7 +92,7 @@ func (d *Decider) Reload() error { return d.watcher.Reload() }
 func (d *Decider) policyChanged(p *policy.Policy) {
 	d.log.Info("policy in force", "file", d.cfg.PolicyFile, "hash", p.Hash(), "rules", len(p.Rules()))
 	ev := &schemas.PolicyLoaded{Hash: p.Hash(), Source: d.cfg.PolicyFile, By: d.cfg.Instance, Rules: len(p.Rules())}
-	env, err := schemas.NewEnvelope(ids.New(), "", d.cfg.Instance, d.deps.Now(), ev)
+	env, err := schemas.NewEnvelope(ids.New(), "", d.producer, d.deps.Now(), ev)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -187,6 +191,7 @@ func (d *Decider) Handle(_ context.Context, m bus.Message) (bus.Result, error) {
 		grantID = ""
 	}
 	out := &schemas.DecisionMade{
+		RequestID:  m.Envelope.RequestID,
 		Outcome:    schemas.Outcome(dec.Outcome),
 		Rule:       dec.Rule,
 		Reason:     dec.Reason,
@@ -214,12 +219,9 @@ func (d *Decider) grantRole(holdID string) string {
 }
 
 func (d *Decider) outputs(requestID string, dec *schemas.DecisionMade) (bus.Result, error) {
-	if err := dec.Seal(d.cfg.DecisionKey); err != nil {
-		return bus.Result{}, err
-	}
 	var res bus.Result
 	add := func(topic string, p schemas.Payload, replyTo string) error {
-		env, err := schemas.NewEnvelope(ids.New(), requestID, d.cfg.Instance, d.deps.Now(), p)
+		env, err := d.envelope(ids.New(), requestID, p)
 		if err != nil {
 			return err
 		}
@@ -241,6 +243,29 @@ func (d *Decider) outputs(requestID string, dec *schemas.DecisionMade) (bus.Resu
 		err = add(schemas.TopicHolds, &schemas.HoldOpened{Request: dec.Request, Rule: dec.Rule, Reason: dec.Reason, Terms: *dec.Hold, Body: dec.Body, Role: dec.Role}, "")
 	}
 	return res, err
+}
+
+// envelope wraps p as this replica's event, sealed when p confers
+// authority: decision.made with the decision key, the holds and grants
+// events with the holds key.
+func (d *Decider) envelope(eventID, requestID string, p schemas.Payload) (schemas.Envelope, error) {
+	env, err := schemas.NewEnvelope(eventID, requestID, d.producer, d.deps.Now(), p)
+	if err != nil {
+		return env, err
+	}
+	switch {
+	case env.Type == schemas.TypeDecisionMade:
+		err = schemas.Seal(&env, d.cfg.DecisionKey)
+	case isWriter(env.Type):
+		err = schemas.Seal(&env, d.cfg.HoldsKey)
+	}
+	return env, err
+}
+
+// isWriter reports whether deciders write events of type t.
+func isWriter(t schemas.Type) bool {
+	role, ok := schemas.Writer(t)
+	return ok && role == schemas.RoleDecider
 }
 
 func denyMessage(dec *schemas.DecisionMade, requestID string) string {

@@ -2,10 +2,19 @@
 //
 // Input topic: requests (request.received; body chunks are ignored, the
 // decider never needs a body). Output topics: decisions (decision.made,
-// sealed with the decision key so executors can tell a decider wrote it),
-// responses (response.ready with AccessDenied for denials), holds
-// (hold.opened for calls that need a human), policy (policy.loaded whenever
-// a policy version comes into force).
+// its whole envelope sealed with the decision key so executors can tell a
+// decider wrote it, for this request), responses (response.ready with
+// AccessDenied for denials), holds (hold.opened for calls that need a
+// human), policy (policy.loaded whenever a policy version comes into
+// force). The decider writes as producer "decider/" + Instance.
+//
+// Holds: the decider follows the holds and grants topics (internal/holds)
+// and writes hold.approved, hold.expired and grant.opened, sealed with the
+// holds key it shares with the ingresses. Its view folds only events that
+// verify under that key as written by their entitled role; a forged event
+// is logged ("security: ...") and recorded as security.refused (kind
+// forged_event) on the security topic, and never approves, opens or
+// revokes anything.
 //
 // Rules are evaluated in order, first match wins, default deny; a policy
 // error at run time denies (fail closed). Rules see the call's effect

@@ -28,8 +28,9 @@ const (
 )
 
 var (
-	t0  = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	key = []byte("0123456789abcdef0123456789abcdef")
+	t0       = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	key      = []byte("0123456789abcdef0123456789abcdef")
+	holdsKey = []byte("holds-key-0123456789abcdef012345")
 
 	bot     = schemas.Principal{Subject: "bot", Issuer: iss, Groups: []string{"agents"}}
 	bot2    = schemas.Principal{Subject: "bot-2", Issuer: iss, Groups: []string{"agents"}}
@@ -173,7 +174,7 @@ func newUnit(t *testing.T, policySrc string) *unit {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := New(Config{Bus: unitBus, Instance: "decider-1", PolicyFile: writePolicy(t, policySrc), DecisionKey: key},
+	d, err := New(Config{Bus: unitBus, Instance: "decider-1", PolicyFile: writePolicy(t, policySrc), DecisionKey: key, HoldsKey: holdsKey},
 		Deps{Publisher: u.pub, Logger: testLogger(t), Now: u.clk.Now, Model: model})
 	if err != nil {
 		t.Fatal(err)
@@ -216,11 +217,24 @@ func (u *unit) applyOuts(t *testing.T, outs []bus.Output) {
 	}
 }
 
-// envelope wraps p as an event of request reqID at time at.
+// envelope wraps p as an event of request reqID at time at, sealed as its
+// entitled writer seals it when p confers authority.
 func envelope(t *testing.T, reqID string, at time.Time, p schemas.Payload) schemas.Envelope {
 	t.Helper()
 	env, err := schemas.NewEnvelope(ids.New(), reqID, "test", at, p)
 	if err != nil {
+		t.Fatal(err)
+	}
+	role, ok := schemas.Writer(env.Type)
+	if !ok {
+		return env
+	}
+	env.Producer = schemas.ProducerName(role, "test")
+	k := holdsKey
+	if env.Type == schemas.TypeDecisionMade {
+		k = key
+	}
+	if err := schemas.Seal(&env, k); err != nil {
 		t.Fatal(err)
 	}
 	return env
@@ -333,17 +347,28 @@ func first[T schemas.Payload](t *testing.T, outs []bus.Output) T {
 	return zero
 }
 
-// sealed returns the decision among outs after checking its MAC.
+// sealed returns the decision among outs after checking that its envelope
+// verifies under the decision key, as a decider's, and under no other.
 func sealed(t *testing.T, outs []bus.Output) *schemas.DecisionMade {
 	t.Helper()
-	dec := first[*schemas.DecisionMade](t, outs)
-	if err := dec.Verify(key); err != nil {
-		t.Fatalf("decision does not verify: %v", err)
+	for _, d := range decodeOuts(t, outs) {
+		if d.out.Envelope.Type != schemas.TypeDecisionMade {
+			continue
+		}
+		if err := schemas.Verify(d.out.Envelope, key); err != nil {
+			t.Fatalf("decision does not verify: %v", err)
+		}
+		if err := schemas.Verify(d.out.Envelope, holdsKey); !errors.Is(err, schemas.ErrBadAuth) {
+			t.Fatalf("decision verifies under the holds key: %v", err)
+		}
+		dec := d.p.(*schemas.DecisionMade)
+		if dec.RequestID != d.out.Envelope.RequestID || dec.RequestID == "" {
+			t.Fatalf("decision names request %q on an envelope of %q", dec.RequestID, d.out.Envelope.RequestID)
+		}
+		return dec
 	}
-	if err := dec.Verify([]byte("another-key-of-32-bytes-000000000")); !errors.Is(err, schemas.ErrBadMAC) {
-		t.Fatalf("decision verifies under another key: %v", err)
-	}
-	return dec
+	t.Fatalf("no decision among %s", shape(outs))
+	return nil
 }
 
 // waitFor polls cond until it holds or the deadline passes.

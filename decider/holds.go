@@ -3,6 +3,7 @@ package decider
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -27,11 +28,36 @@ func (d *Decider) followHolds(ctx context.Context) (<-chan struct{}, error) {
 		return nil, err
 	}
 	go tail.Run(ctx, nil, func(m bus.Message) {
-		if err := d.holds.Apply(m.Envelope); err != nil {
+		err := d.holds.Apply(m.Envelope)
+		var forged *holds.ForgedError
+		switch {
+		case errors.As(err, &forged):
+			d.refuseForged(ctx, m, forged)
+		case err != nil:
 			d.log.Warn("holds event not applied", "type", m.Envelope.Type, "request_id", m.Envelope.RequestID, "err", err)
 		}
 	})
 	return tail.CaughtUp(), nil
+}
+
+// refuseForged logs a forged holds or grants event and records it as a
+// security event. Every replica does so on its own tail, each time it
+// replays the log; the refusal's id is derived from the record, so the
+// audit log keeps one per record.
+func (d *Decider) refuseForged(ctx context.Context, m bus.Message, forged *holds.ForgedError) {
+	d.log.Warn("security: refused a forged event on the holds log; it does not count",
+		"kind", schemas.SecurityForgedEvent, "type", m.Envelope.Type, "event_id", m.Envelope.ID,
+		"request_id", m.Envelope.RequestID, "producer", m.Envelope.Producer,
+		"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", forged.Err)
+	out, err := bus.EventRefusal("decider", d.producer, schemas.SecurityForgedEvent, forged.Error(), m, d.deps.Now())
+	if err == nil {
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err = d.deps.Publisher.Publish(pctx, out)
+		cancel()
+	}
+	if err != nil {
+		d.log.Error("could not record a refused forged event", "event_id", m.Envelope.ID, "err", err)
+	}
 }
 
 // handleHoldEvent acts on the hold lifecycle: the approval that completes a
@@ -41,6 +67,12 @@ func (d *Decider) handleHoldEvent(m bus.Message) (bus.Result, error) {
 	switch m.Envelope.Type {
 	case schemas.TypeApprovalGiven, schemas.TypeHoldDenied, schemas.TypeHoldExpired:
 	default:
+		return bus.Result{}, nil
+	}
+	if err := schemas.Verify(m.Envelope, d.cfg.HoldsKey); err != nil {
+		// Forged: the view refused it (and the tail recorded that), so it
+		// will never be Seen; waiting for it would stall the partition.
+		d.log.Debug("forged holds event skipped", "event_id", m.Envelope.ID, "err", err)
 		return bus.Result{}, nil
 	}
 	if !d.holds.Seen(m.Envelope.ID) {
@@ -129,6 +161,7 @@ func (d *Decider) approved(h holds.Hold, eventID string, now time.Time) (bus.Res
 		return res, nil // the agent stopped waiting; its retry passes through the grant
 	}
 	dec := &schemas.DecisionMade{
+		RequestID:  h.RequestID,
 		Outcome:    schemas.Allow,
 		Rule:       h.Rule,
 		Reason:     "approved by " + strings.Join(names, ", "),
@@ -139,9 +172,6 @@ func (d *Decider) approved(h holds.Hold, eventID string, now time.Time) (bus.Res
 	}
 	if grant != nil {
 		dec.GrantID = grant.GrantID
-	}
-	if err := dec.Seal(d.cfg.DecisionKey); err != nil {
-		return bus.Result{}, err
 	}
 	if err := d.add(&res, schemas.TopicDecisions, h.RequestID, h.RequestID, dec); err != nil {
 		return bus.Result{}, err
@@ -154,7 +184,7 @@ func (d *Decider) answerWaiting(h holds.Hold, msg string) (bus.Result, error) {
 	var res bus.Result
 	ready := &schemas.ResponseReady{ReplyTo: h.Request.ReplyTo, Outcome: schemas.OutcomeDenied,
 		Error: &schemas.APIError{Status: http.StatusForbidden, Code: "AccessDenied", Message: msg}}
-	env, err := schemas.NewEnvelope(ids.New(), h.RequestID, d.cfg.Instance, d.deps.Now(), ready)
+	env, err := d.envelope(ids.New(), h.RequestID, ready)
 	if err != nil {
 		return res, err
 	}
@@ -167,7 +197,7 @@ func (d *Decider) add(res *bus.Result, topic, key, requestID string, p schemas.P
 }
 
 func (d *Decider) addAs(res *bus.Result, eventID, topic, key, requestID string, p schemas.Payload) error {
-	env, err := schemas.NewEnvelope(eventID, requestID, d.cfg.Instance, d.deps.Now(), p)
+	env, err := d.envelope(eventID, requestID, p)
 	if err != nil {
 		return err
 	}
@@ -188,7 +218,7 @@ func (d *Decider) expireHolds(ctx context.Context) {
 		case <-t.C:
 		}
 		for _, h := range d.holds.Expired(d.deps.Now()) {
-			env, err := schemas.NewEnvelope(ids.New(), h.RequestID, d.cfg.Instance, d.deps.Now(), &schemas.HoldExpired{})
+			env, err := d.envelope(ids.New(), h.RequestID, &schemas.HoldExpired{})
 			if err == nil {
 				err = d.deps.Publisher.Publish(ctx, bus.Output{Topic: schemas.TopicHolds, Envelope: env})
 			}

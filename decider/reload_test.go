@@ -19,7 +19,7 @@ rules:
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	good := func(t *testing.T) (Config, Deps) {
-		return Config{Bus: unitBus, Instance: "d1", PolicyFile: writePolicy(t, testPolicy), DecisionKey: key},
+		return Config{Bus: unitBus, Instance: "d1", PolicyFile: writePolicy(t, testPolicy), DecisionKey: key, HoldsKey: holdsKey},
 			Deps{Publisher: &fakePublisher{}, Logger: testLogger(t)}
 	}
 	cases := []struct {
@@ -30,6 +30,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"no instance", func(c *Config, _ *Deps) { c.Instance = "" }, "instance"},
 		{"no policy", func(c *Config, _ *Deps) { c.PolicyFile = "" }, "policy"},
 		{"short key", func(c *Config, _ *Deps) { c.DecisionKey = key[:15] }, "decision key"},
+		{"no holds key", func(c *Config, _ *Deps) { c.HoldsKey = nil }, "holds key"},
 		{"no brokers", func(c *Config, _ *Deps) { c.Bus = bus.Config{} }, "brokers"},
 		{"no publisher", func(_ *Config, d *Deps) { d.Publisher = nil }, "publisher"},
 		{"bad webhook", func(c *Config, _ *Deps) { c.Webhook = notify.Config{URL: "http://hooks.example/x", Secret: key} }, "https"},

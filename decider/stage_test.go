@@ -152,7 +152,7 @@ func live(t *testing.T, c call) schemas.Envelope {
 }
 
 func stageConfig(t *testing.T, b bus.Config, instance, policySrc string) Config {
-	return Config{Bus: b, Instance: instance, PolicyFile: writePolicy(t, policySrc), DecisionKey: key,
+	return Config{Bus: b, Instance: instance, PolicyFile: writePolicy(t, policySrc), DecisionKey: key, HoldsKey: holdsKey,
 		ExpireEvery: 50 * time.Millisecond, ReloadEvery: time.Hour}
 }
 
@@ -180,7 +180,7 @@ func TestStageDecidesOnBroker(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dec := await[*schemas.DecisionMade](t, seen, tc.in.RequestID)
-			if err := dec.Verify(key); err != nil {
+			if err := schemas.Verify(seen.all(schemas.TypeDecisionMade, tc.in.RequestID)[0].Envelope, key); err != nil {
 				t.Fatalf("decision from the broker does not verify: %v", err)
 			}
 			if dec.Outcome != tc.outcome || dec.Rule != tc.rule || dec.PolicyHash != d.Policy().Hash() {
@@ -233,7 +233,7 @@ func TestStageApprovalAndRestartHonoursGrant(t *testing.T) {
 	waitFor(t, "the approved call's allow", within, func() bool {
 		for _, m := range seen.all(schemas.TypeDecisionMade, first.RequestID) {
 			if dec, err := schemas.DecodeAs[*schemas.DecisionMade](m.Envelope); err == nil && dec.Outcome == schemas.Allow {
-				return dec.Verify(key) == nil && dec.GrantID == g.GrantID
+				return schemas.Verify(m.Envelope, key) == nil && dec.GrantID == g.GrantID
 			}
 		}
 		return false
@@ -253,7 +253,7 @@ func TestStageApprovalAndRestartHonoursGrant(t *testing.T) {
 	retry := live(t, putItem)
 	publish(t, pub, schemas.TopicRequests, retry)
 	dec := await[*schemas.DecisionMade](t, seen, retry.RequestID)
-	if err := dec.Verify(key); err != nil {
+	if err := schemas.Verify(seen.all(schemas.TypeDecisionMade, retry.RequestID)[0].Envelope, key); err != nil {
 		t.Fatal(err)
 	}
 	if dec.Outcome != schemas.Allow || dec.Rule != "grant:"+g.GrantID || dec.GrantID != g.GrantID || dec.Role != writerRole {

@@ -17,6 +17,8 @@ const (
 	DefaultSTSRegion       = "us-east-1"
 	// MinDecisionKey is the shortest decision key accepted, in bytes.
 	MinDecisionKey = 16
+	// DefaultMaxWait matches the ingress's default --wait.
+	DefaultMaxWait = 30 * time.Second
 )
 
 // DefaultAllowedSuffixes are the DNS suffixes of AWS partitions. Endpoints
@@ -36,8 +38,14 @@ type Config struct {
 	// Parallel bounds concurrent upstream calls. Default 16.
 	Parallel int
 	// DecisionKey is the HMAC key shared with deciders (at least 16 bytes).
-	// Decisions that do not verify are refused. Required.
+	// Decisions whose envelope does not verify are refused. Required.
 	DecisionKey []byte
+	// MaxWait is the longest time any ingress makes an agent wait (its
+	// --wait), so the furthest a request's deadline lies ahead. The
+	// executor remembers started request ids over MaxWait plus a margin
+	// (rebuilt from the executions topic at start) and refuses decisions
+	// whose deadline lies further ahead. Default 30s.
+	MaxWait time.Duration
 	// Upstream, when set, is a base URL (http or https) every call goes to,
 	// for example the awsemu emulator. "" sends calls to real AWS through
 	// Deps.Endpoints.
@@ -96,6 +104,9 @@ func (c *Config) setDefaults() {
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
 	}
+	if c.MaxWait == 0 {
+		c.MaxWait = DefaultMaxWait
+	}
 	if c.MaxInlineBody == 0 {
 		c.MaxInlineBody = bus.ChunkSize
 	}
@@ -115,8 +126,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: Instance is required (set a replica id)", ErrConfig)
 	case len(c.DecisionKey) < MinDecisionKey:
 		return fmt.Errorf("%w: DecisionKey must be at least %d bytes (the key deciders seal decisions with)", ErrConfig, MinDecisionKey)
-	case c.Timeout < 0 || c.Parallel < 0:
-		return fmt.Errorf("%w: Timeout and Parallel must not be negative", ErrConfig)
+	case c.Timeout < 0 || c.Parallel < 0 || c.MaxWait < 0:
+		return fmt.Errorf("%w: Timeout, Parallel and MaxWait must not be negative", ErrConfig)
 	case c.MaxInlineBody < 0 || c.MaxInlineBody > bus.ChunkSize:
 		return fmt.Errorf("%w: MaxInlineBody must be between 1 and %d", ErrConfig, bus.ChunkSize)
 	case c.MaxResponseBody < 0:

@@ -1,11 +1,27 @@
 // Package executor is the stage that runs allowed AWS calls.
 //
 // Input: topic schemas.TopicDecisions, event decision.made
-// (schemas.DecisionMade, which embeds the agent's request.received). The
-// executor acts only on Outcome == allow with a MAC that verifies under the
-// key shared with deciders; deny and hold decisions produce nothing. An allow
-// whose MAC does not verify is refused: it is logged as a security event and
-// answered with an execution.finished carrying an error (no call is made).
+// (schemas.DecisionMade, which embeds the agent's request.received). Deny
+// and hold decisions produce nothing. Kafka is a network others may write
+// to, so an allow runs only when (admit.go):
+//   - its whole envelope verifies under the decision key shared with
+//     deciders and names a "decider/" producer (schemas.Verify), and its
+//     RequestID is the envelope's: else it is forged;
+//   - the request's deadline has not passed: else it is late or replayed
+//     (a request that never ran gets an execution.finished error, so it
+//     keeps one terminal outcome);
+//   - its deadline lies within Config.MaxWait (plus a minute) of now;
+//   - its request id never started before, on this replica or any other
+//     (executed.go): else it is a replay.
+//
+// Each refusal that may be an attack is logged once ("security: ...") and
+// written as security.refused (kind forged_event or replayed_event) to
+// schemas.TopicSecurity, in the same transaction as the decision's offset.
+// Started request ids are remembered until their deadline (plus a margin);
+// at start Run rebuilds them from the execution.started events written in
+// the last MaxWait plus a minute, and keeps following them, so a replay is
+// refused across restarts and replicas. Decisions are keyed by request id,
+// so one replica owns a request id's partition at a time.
 //
 // Output: topic schemas.TopicExecutions, keyed by request id:
 //   - execution.started (schemas.ExecutionStarted), before the call;
@@ -41,7 +57,8 @@
 // once). execution.finished plus its chunks are then published by an
 // idempotent producer outside any transaction: the call already happened,
 // so a transaction would add nothing but its cost. A decision is
-// therefore never called twice. If the process dies after execution.started
+// therefore never called twice, and a request id is called at most once.
+// If the process dies after execution.started
 // committed and before execution.finished did, the call may or may not have
 // reached AWS and no finished event is ever written for it: resolving such
 // requests (retry read-only calls, report "outcome unknown" for the rest) is

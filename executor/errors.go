@@ -5,8 +5,20 @@ import "errors"
 var (
 	// ErrConfig reports a configuration New cannot run with.
 	ErrConfig = errors.New("executor: invalid configuration")
-	// ErrRefused reports an allow decision whose MAC does not verify.
-	ErrRefused = errors.New("executor: decision refused: its MAC does not verify under the decision key")
+	// ErrForged reports an allow decision whose envelope does not verify
+	// under the decision key, was not written by a decider, or names
+	// another request than the one it travels as.
+	ErrForged = errors.New("executor: decision refused: no decider wrote it as it is")
+	// ErrPastDeadline reports a decision that reached the executor after
+	// the agent stopped waiting: the call was not run.
+	ErrPastDeadline = errors.New("jitgate did not run the call: its decision arrived after the deadline")
+	// ErrReplayed reports an authentic decision for a request that already
+	// started: each request runs at most once.
+	ErrReplayed = errors.New("executor: decision refused: this request already ran")
+	// ErrDeadlineTooFar reports a decision whose deadline lies beyond
+	// Config.MaxWait: the executor could not remember it across a restart
+	// for long enough to refuse its replays.
+	ErrDeadlineTooFar = errors.New("jitgate did not run the call: its deadline is later than the executor's --max-wait allows; the operator must set --max-wait at least to the ingresses' --wait")
 	// ErrTarget reports a request the executor has no trusted endpoint for.
 	ErrTarget = errors.New("executor: no trusted endpoint")
 	// ErrReroute reports a call a single upstream host (Config.Upstream)

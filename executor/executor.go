@@ -24,6 +24,8 @@ type Executor struct {
 	log      *slog.Logger
 	producer string
 	now      func() time.Time
+	// done holds the request ids started within the replay window.
+	done *executed
 	// openBody streams a chunked request body; bus.OpenRequestBody by
 	// default (tests replace it).
 	openBody func(ctx context.Context, ref schemas.RecordRef, requestID string, chunks int) (io.ReadCloser, error)
@@ -38,7 +40,7 @@ func New(cfg Config, deps Deps) (*Executor, error) {
 	if deps.Credentials == nil {
 		return nil, fmt.Errorf("%w: Deps.Credentials (the gateway's AWS credentials) are required", ErrConfig)
 	}
-	e := &Executor{cfg: cfg, deps: deps, log: deps.Logger, producer: "executor/" + cfg.Instance, now: time.Now}
+	e := &Executor{cfg: cfg, deps: deps, log: deps.Logger, producer: "executor/" + cfg.Instance, now: time.Now, done: newExecuted()}
 	if cfg.Upstream != "" {
 		e.upstream, _ = parseUpstream(cfg.Upstream) // validated above
 	} else if deps.Endpoints == nil {
@@ -67,7 +69,22 @@ func New(cfg Config, deps Deps) (*Executor, error) {
 }
 
 // Run consumes decisions until ctx ends; it returns nil on cancellation.
+// It first rebuilds, from the executions topic, which request ids started
+// within the replay window, so that a restarted executor (or one that
+// takes over a partition) still refuses replayed decisions.
 func (e *Executor) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	caughtUp, tailDone, err := e.followExecutions(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { cancel(); <-tailDone }()
+	select {
+	case <-caughtUp:
+	case <-ctx.Done():
+		return nil
+	}
 	return bus.RunStage(ctx, bus.StageConfig{
 		Bus:      e.cfg.Bus,
 		Group:    e.cfg.Group,
@@ -78,9 +95,10 @@ func (e *Executor) Run(ctx context.Context) error {
 	}, e.Handle)
 }
 
-// Handle turns one decision into events. For a verified allow it returns
-// execution.started as Out and the upstream call as After; the call runs
-// only once execution.started and the decision's offset are committed.
+// Handle turns one decision into events. For an allow that admit accepts
+// (authentic, in time, never run before) it returns execution.started as
+// Out and the upstream call as After; the call runs only once
+// execution.started and the decision's offset are committed.
 func (e *Executor) Handle(ctx context.Context, m bus.Message) (bus.Result, error) {
 	env := m.Envelope
 	d, err := schemas.DecodeAs[*schemas.DecisionMade](env)
@@ -93,11 +111,8 @@ func (e *Executor) Handle(ctx context.Context, m bus.Message) (bus.Result, error
 		return bus.Result{}, nil
 	}
 	id := env.RequestID
-	if err := d.Verify(e.cfg.DecisionKey); err != nil {
-		e.log.Warn("security: refusing allow decision whose MAC does not verify",
-			"event", "security.decision_mac", "request_id", id, "producer", env.Producer,
-			"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
-		return e.result(e.failed(id, d, ErrRefused, 0))
+	if outs, ok, err := e.admit(m, d); !ok || err != nil {
+		return bus.Result{Out: outs}, err
 	}
 	t, err := e.target(&d.Request)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -59,53 +60,80 @@ func TestConfigValidate(t *testing.T) {
 
 func TestOnlyVerifiedAllowsRun(t *testing.T) {
 	req := s3Request("GET", "/")
+	// reseal re-seals a decision's envelope after edit, with key.
+	reseal := func(t *testing.T, m bus.Message, key []byte, edit func(*schemas.Envelope)) bus.Message {
+		edit(&m.Envelope)
+		if err := schemas.Seal(&m.Envelope, key); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
 	cases := []struct {
 		name    string
-		payload func(t *testing.T) schemas.Payload
-		refused bool // finished with an error, no call
+		msg     func(t *testing.T) bus.Message
+		refused bool // a security.refused event, no call, no execution event
 		runs    bool
 	}{
-		{"sealed allow", func(t *testing.T) schemas.Payload { return sealed(t, schemas.Allow, req, nil) }, false, true},
-		{"deny", func(t *testing.T) schemas.Payload { return sealed(t, schemas.Deny, req, nil) }, false, false},
-		{"hold", func(t *testing.T) schemas.Payload { return sealed(t, schemas.Hold, req, nil) }, false, false},
-		{"unsealed deny", func(t *testing.T) schemas.Payload { return &schemas.DecisionMade{Outcome: schemas.Deny, Request: req} }, false, false},
-		{"not a decision", func(t *testing.T) schemas.Payload { return &schemas.RequestReceived{} }, false, false},
-		{"unsealed allow", func(t *testing.T) schemas.Payload { return &schemas.DecisionMade{Outcome: schemas.Allow, Request: req} }, true, false},
-		{"allow sealed with another key", func(t *testing.T) schemas.Payload {
-			d := &schemas.DecisionMade{Outcome: schemas.Allow, Request: req}
-			if err := d.Seal([]byte("someone-elses-key-0123456789")); err != nil {
-				t.Fatal(err)
-			}
-			return d
+		{"sealed allow", func(t *testing.T) bus.Message { return message(t, "req-1", sealed(t, schemas.Allow, req, nil)) }, false, true},
+		{"deny", func(t *testing.T) bus.Message { return message(t, "req-1", sealed(t, schemas.Deny, req, nil)) }, false, false},
+		{"hold", func(t *testing.T) bus.Message { return message(t, "req-1", sealed(t, schemas.Hold, req, nil)) }, false, false},
+		{"unsealed deny", func(t *testing.T) bus.Message {
+			m := message(t, "req-1", sealed(t, schemas.Deny, req, nil))
+			m.Envelope.Auth = ""
+			return m
+		}, false, false},
+		{"not a decision", func(t *testing.T) bus.Message { return message(t, "req-1", &schemas.RequestReceived{}) }, false, false},
+		{"unsealed allow", func(t *testing.T) bus.Message {
+			m := message(t, "req-1", sealed(t, schemas.Allow, req, nil))
+			m.Envelope.Auth = ""
+			return m
 		}, true, false},
-		{"allow altered after sealing", func(t *testing.T) schemas.Payload {
-			d := sealed(t, schemas.Allow, req, nil)
-			d.Request.HTTP.Path = "/other-bucket"
-			return d
+		{"allow sealed with another key", func(t *testing.T) bus.Message {
+			return reseal(t, message(t, "req-1", sealed(t, schemas.Allow, req, nil)), []byte("someone-elses-key-0123456789"), func(*schemas.Envelope) {})
 		}, true, false},
-		{"deny turned into allow", func(t *testing.T) schemas.Payload {
-			d := sealed(t, schemas.Deny, req, nil)
-			d.Outcome = schemas.Allow
-			return d
+		{"allow sealed with the key, written as an ingress", func(t *testing.T) bus.Message {
+			return reseal(t, message(t, "req-1", sealed(t, schemas.Allow, req, nil)), decisionKey, func(e *schemas.Envelope) { e.Producer = "ingress/x" })
+		}, true, false},
+		{"allow altered after sealing", func(t *testing.T) bus.Message {
+			m := message(t, "req-1", sealed(t, schemas.Allow, req, nil))
+			m.Envelope.Payload = bytes.Replace(m.Envelope.Payload, []byte(`"path":"/"`), []byte(`"path":"/other-bucket"`), 1)
+			return m
+		}, true, false},
+		{"deny turned into allow", func(t *testing.T) bus.Message {
+			m := message(t, "req-1", sealed(t, schemas.Deny, req, nil))
+			m.Envelope.Payload = bytes.Replace(m.Envelope.Payload, []byte(`"outcome":"deny"`), []byte(`"outcome":"allow"`), 1)
+			return m
+		}, true, false},
+		{"allow rewrapped under another request id", func(t *testing.T) bus.Message {
+			m := message(t, "req-1", sealed(t, schemas.Allow, req, nil))
+			m.Envelope.RequestID = "req-2"
+			return m
+		}, true, false},
+		{"allow resealed under another request id by a key holder", func(t *testing.T) bus.Message {
+			return reseal(t, message(t, "req-1", sealed(t, schemas.Allow, req, nil)), decisionKey, func(e *schemas.Envelope) { e.RequestID = "req-2" })
 		}, true, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e, f, logs := newUnit(t, unitConfig(), Deps{})
-			o := run(t, e, message(t, "req-1", c.payload(t)))
+			m := c.msg(t)
+			o := run(t, e, m)
 			switch {
 			case c.runs:
-				if len(o.started) != 1 || len(o.finished) != 1 || len(f.reqs) != 1 || o.finished[0].Response.Status != 200 {
-					t.Fatalf("started %d finished %d calls %d", len(o.started), len(o.finished), len(f.reqs))
+				if len(o.started) != 1 || len(o.finished) != 1 || len(f.reqs) != 1 || o.finished[0].Response.Status != 200 || len(o.refused) != 0 {
+					t.Fatalf("started %d finished %d calls %d refused %d", len(o.started), len(o.finished), len(f.reqs), len(o.refused))
 				}
 			case c.refused:
-				if len(o.started) != 0 || len(o.finished) != 1 || o.after || len(f.reqs) != 0 {
-					t.Fatalf("started %d finished %d after %v calls %d", len(o.started), len(o.finished), o.after, len(f.reqs))
+				// A forged decision speaks for no request: no execution
+				// event answers it, only the security record.
+				if len(o.started) != 0 || len(o.finished) != 0 || o.after || len(f.reqs) != 0 || len(o.refused) != 1 {
+					t.Fatalf("started %d finished %d after %v calls %d refused %d", len(o.started), len(o.finished), o.after, len(f.reqs), len(o.refused))
 				}
-				if !strings.Contains(o.finished[0].Error, "MAC") || o.finished[0].ReplyTo != "ingress-1" {
-					t.Fatalf("finished %+v", o.finished[0])
+				r := o.refused[0]
+				if r.Kind != schemas.SecurityForgedEvent || r.Stage != "executor" || r.EventID != m.Envelope.ID || r.RefusedType != schemas.TypeDecisionMade {
+					t.Fatalf("refusal %+v", r)
 				}
-				if !strings.Contains(logs.String(), "security.decision_mac") {
+				if !strings.Contains(logs.String(), "security: refusing a decision") {
 					t.Fatalf("no security event logged: %s", logs)
 				}
 			default:
@@ -356,7 +384,7 @@ func TestRoles(t *testing.T) {
 			req := s3Request("GET", "/")
 			req.Role = c.sessionRole
 			for i := range 2 {
-				o := run(t, e, message(t, "req", sealed(t, schemas.Allow, req, func(d *schemas.DecisionMade) { d.Role = c.decisionRole })))
+				o := run(t, e, message(t, fmt.Sprint("req-", i), sealed(t, schemas.Allow, req, func(d *schemas.DecisionMade) { d.Role = c.decisionRole })))
 				if c.wantKey == "" {
 					if !strings.Contains(o.finished[0].Error, c.wantErr) || len(f.reqs) != 0 || len(assumed) != 0 {
 						t.Fatalf("finished %+v, %d calls, assumed %v", o.finished[0], len(f.reqs), assumed)

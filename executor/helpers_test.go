@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -127,29 +128,48 @@ func s3Request(method, path string, hs ...string) schemas.RequestReceived {
 	return schemas.RequestReceived{
 		ReplyTo: "ingress-1", Service: "s3", Operation: "Op", Protocol: "rest-xml",
 		SigningName: "s3", Region: "us-east-1",
-		HTTP: schemas.HTTPRequest{Method: method, Path: path, Headers: headers, SignedHeaders: []string{"host"}},
+		HTTP:     schemas.HTTPRequest{Method: method, Path: path, Headers: headers, SignedHeaders: []string{"host"}},
+		Deadline: time.Now().Add(20 * time.Second),
 	}
 }
 
+// sealed is a decision on req; message seals its envelope.
 func sealed(t *testing.T, outcome schemas.Outcome, req schemas.RequestReceived, edit func(*schemas.DecisionMade)) *schemas.DecisionMade {
 	t.Helper()
 	d := &schemas.DecisionMade{Outcome: outcome, Rule: "r", Reason: "test", Request: req}
 	if edit != nil {
 		edit(d)
 	}
-	if err := d.Seal(decisionKey); err != nil {
-		t.Fatal(err)
-	}
 	return d
 }
 
+// offsets numbers the decision records of unit tests: each message is a
+// record of its own, as a replay on Kafka is.
+var offsets atomic.Int64
+
+// message is the record of a decision for request id, its envelope sealed
+// by a decider (a DecisionMade names id unless it names a request).
 func message(t *testing.T, id string, p schemas.Payload) bus.Message {
+	t.Helper()
+	if d, ok := p.(*schemas.DecisionMade); ok && d.RequestID == "" {
+		d.RequestID = id
+	}
+	env := decisionEnvelope(t, id, p)
+	if env.Type == schemas.TypeDecisionMade {
+		if err := schemas.Seal(&env, decisionKey); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return bus.Message{Topic: schemas.TopicDecisions, Offset: offsets.Add(1), Envelope: env}
+}
+
+func decisionEnvelope(t *testing.T, id string, p schemas.Payload) schemas.Envelope {
 	t.Helper()
 	env, err := schemas.NewEnvelope(id+"/decision", id, "decider/test", time.Now(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bus.Message{Topic: schemas.TopicDecisions, Envelope: env}
+	return env
 }
 
 // outcome is what one Handle produced, After included.
@@ -157,6 +177,7 @@ type outcome struct {
 	started  []*schemas.ExecutionStarted
 	finished []*schemas.ExecutionFinished
 	chunks   []*schemas.ResponseBodyChunk
+	refused  []*schemas.SecurityRefused
 	outs     []bus.Output
 	after    bool
 }
@@ -175,6 +196,14 @@ func run(t *testing.T, e *Executor, m bus.Message) outcome {
 	}
 	o.outs = outs
 	for _, out := range outs {
+		if out.Topic == schemas.TopicSecurity {
+			r, err := schemas.DecodeAs[*schemas.SecurityRefused](out.Envelope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.refused = append(o.refused, r)
+			continue
+		}
 		if out.Topic != schemas.TopicExecutions || out.Key != m.Envelope.RequestID || out.Envelope.RequestID != m.Envelope.RequestID {
 			t.Fatalf("output %s on %s keyed %q", out.Envelope.Type, out.Topic, out.Key)
 		}

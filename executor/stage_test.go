@@ -61,11 +61,26 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// envelope wraps p for request id; a decision is sealed as a decider seals
+// it.
 func envelope(t *testing.T, id, suffix string, p schemas.Payload) schemas.Envelope {
 	t.Helper()
-	env, err := schemas.NewEnvelope(id+"/"+suffix, id, "test", time.Now(), p)
+	producer := "test"
+	d, isDecision := p.(*schemas.DecisionMade)
+	if isDecision {
+		producer = "decider/test"
+		if d.RequestID == "" {
+			d.RequestID = id
+		}
+	}
+	env, err := schemas.NewEnvelope(id+"/"+suffix, id, producer, time.Now(), p)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if isDecision {
+		if err := schemas.Seal(&env, decisionKey); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return env
 }

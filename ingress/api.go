@@ -219,12 +219,39 @@ func (g *Ingress) awaitGrant(ctx context.Context, id string) {
 	}
 }
 
+// publish records an approver's or requester's event, sealed with the
+// holds key as written by "ingress/" + Replica, so deciders and other
+// replicas can tell it from a record someone wrote straight to Kafka.
 func (g *Ingress) publish(ctx context.Context, topic, key, requestID string, p schemas.Payload) (schemas.Envelope, error) {
-	env, err := schemas.NewEnvelope(ids.New(), requestID, g.cfg.Replica, g.deps.Now(), p)
+	env, err := schemas.NewEnvelope(ids.New(), requestID, schemas.ProducerName(schemas.RoleIngress, g.cfg.Replica), g.deps.Now(), p)
 	if err != nil {
 		return env, err
 	}
+	if err := schemas.Seal(&env, g.deps.HoldsKey); err != nil {
+		return env, err
+	}
 	return env, g.deps.Publisher.Publish(ctx, bus.Output{Topic: topic, Key: key, Envelope: env})
+}
+
+// refuseForged logs an event of the holds or grants topics that the view
+// refused as forged and records it as a security event. Every replica
+// does so on its own tail; the refusal's id is derived from the record,
+// so the audit log keeps one per record.
+func (g *Ingress) refuseForged(ctx context.Context, m bus.Message, forged *holds.ForgedError) {
+	g.log.Warn("security: refused a forged event on the holds log; it does not count",
+		"kind", schemas.SecurityForgedEvent, "type", m.Envelope.Type, "event_id", m.Envelope.ID,
+		"request_id", m.Envelope.RequestID, "producer", m.Envelope.Producer,
+		"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", forged.Err)
+	out, err := bus.EventRefusal("ingress", schemas.ProducerName(schemas.RoleIngress, g.cfg.Replica),
+		schemas.SecurityForgedEvent, forged.Error(), m, g.deps.Now())
+	if err == nil {
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err = g.deps.Publisher.Publish(pctx, out)
+		cancel()
+	}
+	if err != nil {
+		g.log.Error("could not record a refused forged event", "event_id", m.Envelope.ID, "err", err)
+	}
 }
 
 // awaitApplied waits (briefly) until the holds view applied eventID.

@@ -131,7 +131,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	e.cfg = cfg
 	e.g, err = New(cfg, Deps{
 		STS: e.stsSvc, Auth: e.stsSvc, Sealer: e.sealer, Models: e.models, Publisher: pub,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: o.now,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: o.now, HoldsKey: testHoldsKey,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -454,8 +454,18 @@ func output(t *testing.T, topic, key, requestID, replyTo string, at time.Time, p
 	if err != nil {
 		t.Fatal(err)
 	}
+	if role, ok := schemas.Writer(env.Type); ok {
+		// Sealed as its entitled writer seals it.
+		env.Producer = schemas.ProducerName(role, "test")
+		if err := schemas.Seal(&env, testHoldsKey); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return bus.Output{Topic: topic, Key: key, ReplyTo: replyTo, Envelope: env}
 }
+
+// testHoldsKey is the holds key of every test gateway.
+var testHoldsKey = []byte("holds-key-0123456789abcdef012345")
 
 // respondFromBus plays the pipeline behind the gateway: it follows the
 // requests topic and publishes what script returns for each request.

@@ -42,6 +42,11 @@ type Deps struct {
 	Mounts map[string]http.Handler
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// HoldsKey seals the approver API's events (approval.given,
+	// hold.denied, hold.justified, grant.revoked) and verifies every event
+	// of the holds and grants topics (the rest are the deciders'). Only
+	// deciders and ingresses hold it. Required, at least 16 bytes.
+	HoldsKey []byte
 }
 
 // Ingress serves agents.
@@ -69,6 +74,9 @@ func New(cfg Config, deps Deps) (*Ingress, error) {
 	if deps.STS == nil || deps.Auth == nil || deps.Sealer == nil || deps.Models == nil || deps.Publisher == nil {
 		return nil, errors.New("ingress: STS, Auth, Sealer, Models and Publisher are required")
 	}
+	if len(deps.HoldsKey) < schemas.MinKeyLen {
+		return nil, errors.New("ingress: a holds key of at least 16 bytes is required (--holds-key, shared with the deciders)")
+	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
@@ -76,7 +84,7 @@ func New(cfg Config, deps Deps) (*Ingress, error) {
 		deps.Now = time.Now
 	}
 	g := &Ingress{cfg: cfg, deps: deps, log: deps.Logger.With("role", "ingress", "replica", cfg.Replica), replies: newReplies(),
-		holds: holds.NewStore(), holdsReady: make(chan struct{}), hints: newProtocolHints(deps.Models)}
+		holds: holds.NewStore(deps.HoldsKey), holdsReady: make(chan struct{}), hints: newProtocolHints(deps.Models)}
 	g.mux = http.NewServeMux()
 	g.routeAPI()
 	// Health probes are unsigned; a signed GET /healthz is an S3 call on a
@@ -183,7 +191,12 @@ func (g *Ingress) Attach(ctx context.Context) (wait func() error, err error) {
 	}()
 	go func() {
 		done <- state.Run(ctx, nil, func(m bus.Message) {
-			if err := g.holds.Apply(m.Envelope); err != nil {
+			err := g.holds.Apply(m.Envelope)
+			var forged *holds.ForgedError
+			switch {
+			case errors.As(err, &forged):
+				g.refuseForged(ctx, m, forged)
+			case err != nil:
 				g.log.Warn("holds event not applied", "type", m.Envelope.Type, "request_id", m.Envelope.RequestID, "err", err)
 			}
 		})

@@ -37,8 +37,13 @@ type GrantTerms struct {
 }
 
 // DecisionMade is the decider's verdict on one request. It embeds the request
-// so that an executor needs no state of its own.
+// so that an executor needs no state of its own. Its envelope is sealed
+// with the decision key, which only deciders and executors hold (Seal).
 type DecisionMade struct {
+	// RequestID is the id of the request decided on; it equals the
+	// envelope's request id, and executors refuse a decision where it does
+	// not (a decision moved onto another request).
+	RequestID  string  `json:"request_id"`
 	Outcome    Outcome `json:"outcome"`
 	Rule       string  `json:"rule,omitempty"`
 	Reason     string  `json:"reason"`
@@ -51,10 +56,6 @@ type DecisionMade struct {
 	Request RequestReceived `json:"request"`
 	// Body locates the request.received record when the body is chunked.
 	Body *RecordRef `json:"body,omitempty"`
-	// MAC authenticates the decision (HMAC-SHA256, hex) with a key only
-	// deciders and executors hold; see Seal and Verify in this package's
-	// mac.go.
-	MAC string `json:"mac,omitempty"`
 }
 
 // EventType implements Payload.

@@ -21,6 +21,10 @@ type Envelope struct {
 	Time      time.Time       `json:"time"`
 	Producer  string          `json:"producer"`
 	Payload   json.RawMessage `json:"payload"`
+	// Auth authenticates the whole envelope (HMAC-SHA256, hex) for the
+	// event types that confer authority; see Seal and Verify in mac.go.
+	// Empty on other events.
+	Auth string `json:"auth,omitempty"`
 }
 
 // Payload is implemented by every event payload type.

@@ -3,56 +3,125 @@ package schemas
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 )
 
-// ErrBadMAC reports a decision whose MAC is missing or wrong: it was not
-// written by a decider holding the shared key, or it was altered.
-var ErrBadMAC = errors.New("schemas: decision MAC does not verify")
+// Kafka is a network others may be able to write to. Every event that
+// confers authority carries an authentication code over its whole
+// envelope (Envelope.Auth), made with a key only the stages entitled to
+// write it hold, and names a producer of the role entitled to write it.
+// A reader acts on such an event only when Verify accepts it.
 
-// Seal sets d.MAC to the HMAC-SHA256 of the decision under key. Kafka is a
-// network others may write to; executors act only on sealed decisions.
-func (d *DecisionMade) Seal(key []byte) error {
-	sum, err := d.mac(key)
-	if err != nil {
-		return err
+// Roles that write authority events; a producer name is the role, "/", and
+// the instance (see ProducerName).
+const (
+	RoleDecider = "decider"
+	RoleIngress = "ingress"
+)
+
+// MinKeyLen is the shortest authentication key Seal and Verify accept, in
+// bytes.
+const MinKeyLen = 16
+
+// Errors of Seal and Verify; test with errors.Is.
+var (
+	// ErrBadAuth reports an event whose authentication code is missing or
+	// does not verify: a stage holding the key did not write it as it is
+	// (forged, altered, rewrapped under another request id or type).
+	ErrBadAuth = errors.New("schemas: event authentication code does not verify")
+	// ErrWrongProducer reports an authentic-looking event whose producer is
+	// not of the role entitled to write its type.
+	ErrWrongProducer = errors.New("schemas: event producer is not entitled to write this event type")
+	// ErrShortKey reports an authentication key shorter than MinKeyLen.
+	ErrShortKey = errors.New("schemas: authentication key is too short")
+)
+
+// writers names, for each authority event type, the one role entitled to
+// write it. The decision key covers decision.made; the holds key covers
+// the rest (the holds and grants topics).
+var writers = map[Type]string{
+	TypeDecisionMade:  RoleDecider,
+	TypeHoldOpened:    RoleDecider,
+	TypeHoldApproved:  RoleDecider,
+	TypeHoldExpired:   RoleDecider,
+	TypeGrantOpened:   RoleDecider,
+	TypeApprovalGiven: RoleIngress,
+	TypeHoldDenied:    RoleIngress,
+	TypeHoldJustified: RoleIngress,
+	TypeGrantRevoked:  RoleIngress,
+}
+
+// Writer returns the role entitled to write events of type t, and whether
+// t confers authority at all (only those are sealed).
+func Writer(t Type) (role string, ok bool) {
+	role, ok = writers[t]
+	return role, ok
+}
+
+// ProducerName is the producer an instance of role writes as, e.g.
+// "decider/host-1". Verify checks the role prefix of authority events.
+func ProducerName(role, instance string) string { return role + "/" + instance }
+
+// Seal sets env.Auth to the HMAC-SHA256 (hex) of every envelope field (id,
+// type, version, request id, time, producer and the exact payload bytes)
+// under key. It first puts the payload in the form the envelope's JSON
+// encoding writes, so that the bytes a reader verifies are the bytes
+// sealed.
+func Seal(env *Envelope, key []byte) error {
+	if len(key) < MinKeyLen {
+		return fmt.Errorf("%w: %d bytes, need at least %d", ErrShortKey, len(key), MinKeyLen)
 	}
-	d.MAC = hex.EncodeToString(sum)
+	wire, err := json.Marshal(env.Payload)
+	if err != nil {
+		return fmt.Errorf("%w: %s payload: %v", ErrMalformed, env.Type, err)
+	}
+	env.Payload = wire
+	env.Auth = hex.EncodeToString(authCode(*env, key))
 	return nil
 }
 
-// Verify checks d.MAC under key.
-func (d *DecisionMade) Verify(key []byte) error {
-	got, err := hex.DecodeString(d.MAC)
-	if err != nil || len(got) == 0 {
-		return ErrBadMAC
+// Verify checks env.Auth under key, then, for an authority event type,
+// that env.Producer is of the role entitled to write it. The error wraps
+// ErrBadAuth, ErrWrongProducer or ErrShortKey.
+func Verify(env Envelope, key []byte) error {
+	if len(key) < MinKeyLen {
+		return fmt.Errorf("%w: %d bytes, need at least %d", ErrShortKey, len(key), MinKeyLen)
 	}
-	want, err := d.mac(key)
-	if err != nil {
-		return err
+	got, err := hex.DecodeString(env.Auth)
+	if err != nil || len(got) != sha256.Size || !hmac.Equal(got, authCode(env, key)) {
+		return fmt.Errorf("%w: %s event %q from %q", ErrBadAuth, env.Type, env.ID, env.Producer)
 	}
-	if !hmac.Equal(got, want) {
-		return ErrBadMAC
+	if role, ok := writers[env.Type]; ok && !strings.HasPrefix(env.Producer, role+"/") {
+		return fmt.Errorf("%w: %s event %q from %q (only %s/... writes it)", ErrWrongProducer, env.Type, env.ID, env.Producer, role)
 	}
 	return nil
 }
 
-// mac hashes the decision's JSON with MAC cleared. encoding/json writes
-// struct fields in declaration order, so the encoding is stable.
-func (d *DecisionMade) mac(key []byte) ([]byte, error) {
-	if len(key) == 0 {
-		return nil, errors.New("schemas: empty decision key")
-	}
-	c := *d
-	c.MAC = ""
-	raw, err := json.Marshal(c)
-	if err != nil {
-		return nil, fmt.Errorf("encode decision for MAC: %w", err)
-	}
+// authCode is the HMAC of the envelope's fields, each length-prefixed so
+// that no two envelopes share an input. Time is the instant in UTC at
+// nanosecond precision, as the JSON encoding carries it.
+func authCode(env Envelope, key []byte) []byte {
 	h := hmac.New(sha256.New, key)
-	h.Write(raw)
-	return h.Sum(nil), nil
+	field := func(s []byte) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write(s)
+	}
+	field([]byte("jitgate/envelope/v1"))
+	field([]byte(env.ID))
+	field([]byte(env.Type))
+	field([]byte(strconv.Itoa(env.Version)))
+	field([]byte(env.RequestID))
+	field([]byte(env.Time.UTC().Format(time.RFC3339Nano)))
+	field([]byte(env.Producer))
+	field(env.Payload)
+	return h.Sum(nil)
 }

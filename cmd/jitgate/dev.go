@@ -162,6 +162,10 @@ func runDev(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	holdsKey, err := devKey(filepath.Join(dir, "holds.key"))
+	if err != nil {
+		return err
+	}
 	bcfg := bus.Config{Brokers: broker.Addrs(), Partitions: 3, Replication: 1, ClientID: "jitgate-dev"}
 
 	plain, err := net.Listen("tcp", c.String("listen"))
@@ -195,7 +199,7 @@ func runDev(c *cli.Context) error {
 	ctx, cancel := context.WithCancel(c.Context)
 	defer cancel()
 	g, pub, err := buildIngress(ctx, ingressSetup{
-		cfg: icfg, sessionKeys: [][]byte{sessionKey}, log: log, allowedRoles: allowed,
+		cfg: icfg, sessionKeys: [][]byte{sessionKey}, holdsKey: holdsKey, log: log, allowedRoles: allowed,
 		issuers: []sts.IssuerConfig{{URL: issuerURL, Audience: devAudience}},
 		mounts:  map[string]http.Handler{devIssuerPath + "/": http.StripPrefix(devIssuerPath, issuer)},
 	})
@@ -207,7 +211,7 @@ func runDev(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	d, dpub, err := buildDecider(ctx, decider.Config{Bus: bcfg, Instance: "dev-decider", PolicyFile: c.String("policy"), DecisionKey: decisionKey, Webhook: hook}, log)
+	d, dpub, err := buildDecider(ctx, decider.Config{Bus: bcfg, Instance: "dev-decider", PolicyFile: c.String("policy"), DecisionKey: decisionKey, HoldsKey: holdsKey, Webhook: hook}, log)
 	if err != nil {
 		return err
 	}
@@ -221,7 +225,7 @@ func runDev(c *cli.Context) error {
 		return err
 	}
 	defer closeUpstream()
-	ecfg := executor.Config{Bus: bcfg, Instance: "dev-executor", DecisionKey: decisionKey, Upstream: upstream, AllowedRoles: allowed}
+	ecfg := executor.Config{Bus: bcfg, Instance: "dev-executor", DecisionKey: decisionKey, MaxWait: c.Duration("wait"), Upstream: upstream, AllowedRoles: allowed}
 	if c.String("upstream") == "emulator" {
 		// The emulator serves every service on one host: send it only
 		// what it implements.

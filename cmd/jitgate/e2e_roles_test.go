@@ -49,6 +49,7 @@ func TestEndToEndSeparateProcesses(t *testing.T) {
 		fmt.Sprintf("JITGATE_TOPIC_PREFIX=e2e%d.", time.Now().UnixNano()),
 		"JITGATE_PARTITIONS=3", "JITGATE_REPLICATION=1",
 		"JITGATE_DECISION_KEY=" + hex.EncodeToString(session.GenerateKey()),
+		"JITGATE_HOLDS_KEY=" + hex.EncodeToString(session.GenerateKey()),
 	}
 	with := func(extra ...string) []string { return append(append([]string(nil), common...), extra...) }
 	ingressProc := startJitgate(t, "ingress", with(

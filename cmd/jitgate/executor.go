@@ -23,6 +23,7 @@ func executorFlags() []cli.Flag {
 		&cli.StringFlag{Name: "upstream", Usage: "send every call to this base URL (an AWS emulator) instead of the real AWS endpoints", EnvVars: []string{"JITGATE_UPSTREAM"}},
 		&cli.StringSliceFlag{Name: "upstream-services", Usage: "with --upstream: the botocore service ids the upstream implements; calls for other services are refused (default: any)", EnvVars: []string{"JITGATE_UPSTREAM_SERVICES"}},
 		&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "per upstream call", EnvVars: []string{"JITGATE_UPSTREAM_TIMEOUT"}},
+		&cli.DurationFlag{Name: "max-wait", Value: executor.DefaultMaxWait, Usage: "the longest --wait of any ingress: how long started request ids are remembered to refuse replayed decisions", EnvVars: []string{"JITGATE_MAX_WAIT"}},
 		&cli.BoolFlag{Name: "assume-session-role", Usage: "assume the RoleArn the agent named in AssumeRoleWithWebIdentity for its calls (needs --allowed-roles)", EnvVars: []string{"JITGATE_ASSUME_SESSION_ROLE"}},
 		allowedRolesFlag("the only roles the executor assumes (a rule's role, or the session's with --assume-session-role)"),
 	}
@@ -47,7 +48,7 @@ func executorCommand() *cli.Command {
 			return fmt.Errorf("loading the gateway's AWS credentials (default chain): %w", err)
 		}
 		e, err := buildExecutor(c.Context, executor.Config{Bus: bcfg, Instance: c.String("instance"), DecisionKey: key,
-			Upstream: c.String("upstream"), UpstreamServices: c.StringSlice("upstream-services"), Timeout: c.Duration("timeout"), AssumeSessionRole: c.Bool("assume-session-role"), AllowedRoles: roles},
+			Upstream: c.String("upstream"), UpstreamServices: c.StringSlice("upstream-services"), Timeout: c.Duration("timeout"), MaxWait: c.Duration("max-wait"), AssumeSessionRole: c.Bool("assume-session-role"), AllowedRoles: roles},
 			awsCfg.Credentials, c)
 		if err != nil {
 			return err

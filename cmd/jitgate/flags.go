@@ -77,15 +77,27 @@ func decisionKeyFlag() cli.Flag {
 		EnvVars: []string{"JITGATE_DECISION_KEY"}}
 }
 
+func holdsKeyFlag() cli.Flag {
+	return &cli.StringFlag{Name: "holds-key", Usage: "hex key (>= 16 bytes) deciders and ingresses seal and verify the holds and grants topics with; or @FILE",
+		EnvVars: []string{"JITGATE_HOLDS_KEY"}}
+}
+
 // decisionKey reads --decision-key: hex, or @path to a file holding hex.
 func decisionKey(c *cli.Context) ([]byte, error) {
-	v := c.String("decision-key")
+	return oneKey(c, "decision-key", "JITGATE_DECISION_KEY")
+}
+
+// holdsKey reads --holds-key: hex, or @path to a file holding hex.
+func holdsKey(c *cli.Context) ([]byte, error) { return oneKey(c, "holds-key", "JITGATE_HOLDS_KEY") }
+
+func oneKey(c *cli.Context, flag, env string) ([]byte, error) {
+	v := c.String(flag)
 	if v == "" {
-		return nil, errors.New("no decision key: pass --decision-key (hex, or @FILE) or set JITGATE_DECISION_KEY; generate one with `openssl rand -hex 32`")
+		return nil, fmt.Errorf("no %s: pass --%s (hex, or @FILE) or set %s; generate one with `openssl rand -hex 32`", strings.ReplaceAll(flag, "-", " "), flag, env)
 	}
 	keys, err := readKeys(v)
 	if err != nil {
-		return nil, fmt.Errorf("--decision-key: %w", err)
+		return nil, fmt.Errorf("--%s: %w", flag, err)
 	}
 	return keys[0], nil
 }

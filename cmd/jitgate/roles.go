@@ -33,7 +33,7 @@ func roleCommand(name, usage string, flags []cli.Flag, action cli.ActionFunc) *c
 
 func ingressFlags() []cli.Flag {
 	return []cli.Flag{
-		instanceFlag("ingress"),
+		instanceFlag("ingress"), holdsKeyFlag(),
 		&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8080", Usage: "plain-HTTP address (loopback or trusted networks only; empty disables)", EnvVars: []string{"JITGATE_LISTEN"}},
 		&cli.StringFlag{Name: "tls-listen", Usage: "HTTPS address", EnvVars: []string{"JITGATE_TLS_LISTEN"}},
 		&cli.StringFlag{Name: "tls-cert", Usage: "HTTPS certificate file (PEM)", EnvVars: []string{"JITGATE_TLS_CERT"}},
@@ -80,6 +80,10 @@ func ingressCommand() *cli.Command {
 		if err != nil {
 			return fmt.Errorf("--session-keys: %w", err)
 		}
+		hk, err := holdsKey(c)
+		if err != nil {
+			return err
+		}
 		var issuers []sts.IssuerConfig
 		for _, u := range c.StringSlice("oidc-issuer") {
 			issuers = append(issuers, sts.IssuerConfig{URL: u, Audience: c.String("oidc-audience"),
@@ -95,7 +99,7 @@ func ingressCommand() *cli.Command {
 		g, pub, err := buildIngress(c.Context, ingressSetup{
 			cfg: ingress.Config{Bus: bcfg, Listen: c.String("listen"), TLSListen: c.String("tls-listen"), TLSCert: c.String("tls-cert"),
 				TLSKey: c.String("tls-key"), Replica: c.String("instance"), Wait: c.Duration("wait"), MaxBody: c.Int64("max-body")},
-			sessionKeys: keys, issuers: issuers, log: logger(c),
+			sessionKeys: keys, holdsKey: hk, issuers: issuers, log: logger(c),
 			allowedRoles: roles, sessionBeyondToken: c.Bool("session-beyond-token"),
 		})
 		if err != nil {
@@ -110,6 +114,7 @@ func ingressCommand() *cli.Command {
 type ingressSetup struct {
 	cfg                ingress.Config
 	sessionKeys        [][]byte
+	holdsKey           []byte
 	issuers            []sts.IssuerConfig
 	allowedRoles       rolelist.List
 	sessionBeyondToken bool
@@ -142,7 +147,7 @@ func buildIngress(ctx context.Context, s ingressSetup) (*ingress.Ingress, *bus.P
 		pub.Close()
 		return nil, nil, err
 	}
-	g, err := ingress.New(s.cfg, ingress.Deps{STS: stsSvc, Auth: stsSvc, Sealer: sealer, Models: models, Publisher: pub, Logger: s.log, Mounts: s.mounts})
+	g, err := ingress.New(s.cfg, ingress.Deps{STS: stsSvc, Auth: stsSvc, Sealer: sealer, Models: models, Publisher: pub, Logger: s.log, Mounts: s.mounts, HoldsKey: s.holdsKey})
 	if err != nil {
 		pub.Close()
 		return nil, nil, err
@@ -171,7 +176,7 @@ func publishRefusal(pub *bus.Publisher, producer string, log *slog.Logger) func(
 
 func deciderFlags() []cli.Flag {
 	flags := []cli.Flag{
-		instanceFlag("decider"), decisionKeyFlag(),
+		instanceFlag("decider"), decisionKeyFlag(), holdsKeyFlag(),
 		&cli.StringFlag{Name: "policy", Usage: "policy file (YAML, see docs/policy.md)", EnvVars: []string{"JITGATE_POLICY"}},
 		&cli.DurationFlag{Name: "reload-every", Value: 2 * time.Second, Usage: "how often the policy file is checked for changes", EnvVars: []string{"JITGATE_RELOAD_EVERY"}},
 	}
@@ -218,12 +223,16 @@ func deciderCommand() *cli.Command {
 		if err != nil {
 			return err
 		}
+		hk, err := holdsKey(c)
+		if err != nil {
+			return err
+		}
 		hook, err := webhookConfig(c)
 		if err != nil {
 			return err
 		}
 		d, pub, err := buildDecider(c.Context, decider.Config{Bus: bcfg, Instance: c.String("instance"), PolicyFile: c.String("policy"),
-			DecisionKey: key, ReloadEvery: c.Duration("reload-every"), Webhook: hook}, logger(c))
+			DecisionKey: key, HoldsKey: hk, ReloadEvery: c.Duration("reload-every"), Webhook: hook}, logger(c))
 		if err != nil {
 			return err
 		}

@@ -12,7 +12,7 @@ import (
 // grantsFor opens n active grants spread over `people` principals, mixing
 // the three scopes, and returns the store.
 func grantsFor(b testing.TB, n, people int) *Store {
-	s := NewStore()
+	s := NewStore(testKey)
 	scopes := []schemas.GrantTerms{
 		{For: time.Hour, Scope: "call"},
 		{For: time.Hour, Scope: "operation"},

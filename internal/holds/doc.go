@@ -21,6 +21,14 @@
 //     [Store.Expired] holds to emit hold.expired, and asks [Store.MatchGrant]
 //     before evaluating the rules for a new request.
 //
+// Kafka is a network others may write to: a [Store] folds only events
+// whose envelope verifies under the holds key and whose producer is of the
+// role entitled to write the type (schemas.Verify; the decider writes
+// hold.opened, hold.approved, hold.expired and grant.opened, the ingress
+// approval.given, hold.denied, hold.justified and grant.revoked). Anything
+// else is refused by [Store.Apply] with a [*ForgedError], changes nothing
+// and is not [Store.Seen]; the caller records it as a security event.
+//
 // Rules a hold enforces: only members of the rule's approver groups may
 // approve or deny; nobody approves or denies a request they made (same
 // OIDC subject and issuer); N approvals need N distinct people; a hold

@@ -3,6 +3,8 @@ package holds
 import (
 	"errors"
 	"fmt"
+
+	"github.com/jitgate/jitgate/schemas"
 )
 
 // Sentinels for every refusal. Each is returned wrapped in an [*Error] whose
@@ -39,7 +41,30 @@ var (
 	// ErrBadGrant: a grant cannot be built for an approved hold (unknown
 	// scope, a match expression that does not compile, unparsable params).
 	ErrBadGrant = errors.New("holds: cannot build grant")
+	// ErrForged: an event on the holds or grants topics whose
+	// authentication code does not verify, or whose producer may not write
+	// it. Store.Apply refuses it with a *ForgedError.
+	ErrForged = errors.New("holds: forged event refused")
 )
+
+// ForgedError is Store.Apply's refusal of an event no entitled stage
+// wrote as it is. The caller logs it and records it as a security event.
+// errors.Is(err, ErrForged) holds, and so does errors.Is for the
+// schemas error underneath (schemas.ErrBadAuth, schemas.ErrWrongProducer).
+type ForgedError struct {
+	EventID   string
+	Type      schemas.Type
+	RequestID string
+	Producer  string
+	Err       error
+}
+
+func (e *ForgedError) Error() string {
+	return fmt.Sprintf("holds: refused %s event %q of request %q from %q: %v", e.Type, e.EventID, e.RequestID, e.Producer, e.Err)
+}
+
+// Unwrap returns ErrForged and the verification error.
+func (e *ForgedError) Unwrap() []error { return []error{ErrForged, e.Err} }
 
 // Error is a refusal with a message meant for the person who asked. Kind is
 // one of the sentinels above; errors.Is(err, Kind) holds.

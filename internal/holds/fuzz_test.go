@@ -53,7 +53,7 @@ func fuzzLog(tb testing.TB, data []byte) []schemas.Envelope {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		log = append(log, env)
+		log = append(log, seal(tb, env))
 	}
 	return log
 }
@@ -64,7 +64,7 @@ func FuzzApply(f *testing.F) {
 	f.Add([]byte{2, 0x90, 0, 2, 2, 8, 2, 2, 16, 2, 6, 0, 2, 7, 0, 2, 5, 255})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		log := fuzzLog(t, data)
-		s := NewStore()
+		s := NewStore(testKey)
 		for _, env := range log {
 			if err := s.Apply(env); err != nil {
 				t.Fatalf("apply %s: %v", env.ID, err)
@@ -102,7 +102,7 @@ func FuzzApply(f *testing.F) {
 
 		now := t0.Add(30 * time.Minute)
 		want := snapshot(s, log, now)
-		again := NewStore()
+		again := NewStore(testKey)
 		applyAll(t, again, log)
 		applyAll(t, again, log)
 		if got := snapshot(again, log, now); got != want {

@@ -93,7 +93,7 @@ func TestMatchGrant(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := NewStore()
+			s := NewStore(testKey)
 			g := openGrant(t, s, "g1", tc.held, &schemas.GrantTerms{For: 10 * time.Minute, Scope: tc.scope, Match: tc.match})
 			if tc.revoke {
 				applyAll(t, s, envelopes(t, []ev{{id: "rv", p: &schemas.GrantRevoked{GrantID: g.GrantID, By: requester}}}))
@@ -114,7 +114,7 @@ func TestMatchGrant(t *testing.T) {
 }
 
 func TestMatchGrantOrder(t *testing.T) {
-	s := NewStore()
+	s := NewStore(testKey)
 	held := request(requester, `{"Bucket":"logs","Key":"k"}`)
 	openGrant(t, s, "long", held, &schemas.GrantTerms{For: 30 * time.Minute, Scope: "call"})
 	openGrant(t, s, "short", held, &schemas.GrantTerms{For: 5 * time.Minute, Scope: "operation"})
@@ -154,7 +154,7 @@ func TestMatchGrantOrder(t *testing.T) {
 }
 
 func TestRevocationBeforeOpen(t *testing.T) {
-	s := NewStore()
+	s := NewStore(testKey)
 	applyAll(t, s, envelopes(t, []ev{{id: "rv", p: &schemas.GrantRevoked{GrantID: "g1", By: bob, Reason: "oops"}}}))
 	held := request(requester, `{}`)
 	openGrant(t, s, "g1", held, &schemas.GrantTerms{For: time.Hour, Scope: "call"})
@@ -168,7 +168,7 @@ func TestRevocationBeforeOpen(t *testing.T) {
 }
 
 func TestCheckRevoke(t *testing.T) {
-	s := NewStore()
+	s := NewStore(testKey)
 	held := request(requester, `{}`)
 	// r-g1 is a known hold whose approvers are sre and secops; g1 was
 	// approved by dave, who is in neither group.

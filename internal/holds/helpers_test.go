@@ -68,6 +68,26 @@ func envelope(tb testing.TB, e ev, n int) schemas.Envelope {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return seal(tb, env)
+}
+
+// testKey is the holds key of every test store.
+var testKey = []byte("holds-key-0123456789abcdef012345")
+
+// seal makes env an event its entitled writer sealed with testKey.
+func seal(tb testing.TB, env schemas.Envelope) schemas.Envelope {
+	tb.Helper()
+	return sealWith(tb, env, testKey)
+}
+
+func sealWith(tb testing.TB, env schemas.Envelope, key []byte) schemas.Envelope {
+	tb.Helper()
+	if role, ok := schemas.Writer(env.Type); ok {
+		env.Producer = schemas.ProducerName(role, "test")
+	}
+	if err := schemas.Seal(&env, key); err != nil {
+		tb.Fatal(err)
+	}
 	return env
 }
 

@@ -56,7 +56,7 @@ func TestCallPinDeleteObjects(t *testing.T) {
 			return r
 		}(), false},
 	}
-	s := NewStore()
+	s := NewStore(testKey)
 	openGrant(t, s, "g-a", held, &schemas.GrantTerms{For: 3600e9, Scope: "call"})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

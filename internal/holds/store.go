@@ -15,6 +15,9 @@ import (
 // Store is the state of every hold and grant, folded from the events of
 // the holds and grants topics. It is safe for concurrent use.
 type Store struct {
+	// key verifies every event before it is folded (schemas.Verify): the
+	// holds key, which only deciders and ingresses hold.
+	key    []byte
 	mu     sync.RWMutex
 	seen   map[string]struct{}            // applied event ids
 	holds  map[string]*holdEntry          // by request id
@@ -45,9 +48,12 @@ type matcherResult struct {
 	err error
 }
 
-// NewStore returns an empty store.
-func NewStore() *Store {
+// NewStore returns an empty store that folds only events sealed with key
+// (the holds key; at least schemas.MinKeyLen bytes, or every event is
+// refused).
+func NewStore(key []byte) *Store {
 	return &Store{
+		key:      key,
 		seen:     map[string]struct{}{},
 		holds:    map[string]*holdEntry{},
 		grants:   map[string]*grantEntry{},
@@ -69,8 +75,12 @@ func handles(t schemas.Type) bool {
 }
 
 // Apply folds one event of the holds or grants topic into the state. Other
-// event types are ignored (nil). The error is non-nil only for an event
-// that cannot be decoded; the event still counts as seen.
+// event types are ignored (nil). The error is non-nil for an event that
+// cannot be decoded (it still counts as seen) and for an event whose
+// authentication code does not verify under the store's key or whose
+// producer may not write it: that error is a *ForgedError, the event
+// changes nothing and does not count as seen, so a forged copy cannot
+// shadow the authentic event of the same id.
 //
 // Apply is idempotent and deterministic, so every role rebuilds the same
 // state by replaying the topics after a restart:
@@ -94,6 +104,9 @@ func handles(t schemas.Type) bool {
 func (s *Store) Apply(env schemas.Envelope) error {
 	if !handles(env.Type) {
 		return nil
+	}
+	if err := schemas.Verify(env, s.key); err != nil {
+		return &ForgedError{EventID: env.ID, Type: env.Type, RequestID: env.RequestID, Producer: env.Producer, Err: err}
 	}
 	p, decodeErr := env.Decode()
 	s.mu.Lock()

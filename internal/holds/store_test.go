@@ -268,7 +268,7 @@ func TestHoldLifecycle(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			evs := append([]ev{{id: "open", p: opened(held, tc.terms)}}, tc.events...)
 			envs := envelopes(t, evs)
-			s := NewStore()
+			s := NewStore(testKey)
 			applyAll(t, s, envs)
 			for _, env := range envs {
 				if !s.Seen(env.ID) {
@@ -318,7 +318,7 @@ func TestHoldLifecycle(t *testing.T) {
 }
 
 func TestErrorMessages(t *testing.T) {
-	s := NewStore()
+	s := NewStore(testKey)
 	applyAll(t, s, envelopes(t, []ev{
 		{id: "open", p: opened(request(requester, `{}`), terms(2, &schemas.GrantTerms{For: time.Hour}))},
 		{id: "a1", p: approve(alice, 0)},
@@ -354,7 +354,7 @@ func TestErrorMessages(t *testing.T) {
 func TestPendingAndExpired(t *testing.T) {
 	short := terms(1, nil)
 	short.Expires = t0.Add(10 * time.Minute)
-	s := NewStore()
+	s := NewStore(testKey)
 	applyAll(t, s, envelopes(t, []ev{
 		{id: "o2", req: "r2", at: 2 * time.Minute, p: opened(request(requester, `{}`), terms(1, nil))},
 		{id: "o1", req: "r1", at: time.Minute, p: opened(request(requester, `{}`), short)},
@@ -417,15 +417,15 @@ func TestReplay(t *testing.T) {
 	envs := envelopes(t, log)
 	now := t0.Add(5 * time.Minute)
 
-	once := NewStore()
+	once := NewStore(testKey)
 	applyAll(t, once, envs)
 	want := snapshot(once, envs, now)
 
-	twiceInARow := NewStore()
+	twiceInARow := NewStore(testKey)
 	for _, env := range envs {
 		applyAll(t, twiceInARow, []schemas.Envelope{env, env})
 	}
-	wholeTwice := NewStore()
+	wholeTwice := NewStore(testKey)
 	applyAll(t, wholeTwice, envs)
 	applyAll(t, wholeTwice, envs)
 
@@ -450,8 +450,8 @@ func TestReplay(t *testing.T) {
 }
 
 func TestApplyMalformed(t *testing.T) {
-	s := NewStore()
-	env := schemas.Envelope{ID: "bad", Type: schemas.TypeApprovalGiven, Version: schemas.Version, RequestID: "r1", Payload: []byte(`{"nope":1}`)}
+	s := NewStore(testKey)
+	env := seal(t, schemas.Envelope{ID: "bad", Type: schemas.TypeApprovalGiven, Version: schemas.Version, RequestID: "r1", Payload: []byte(`{"nope":1}`)})
 	if err := s.Apply(env); !errors.Is(err, schemas.ErrMalformed) {
 		t.Errorf("Apply malformed = %v, want ErrMalformed", err)
 	}

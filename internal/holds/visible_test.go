@@ -11,7 +11,7 @@ import (
 func TestVisibility(t *testing.T) {
 	secopsOnly := terms(1, nil)
 	secopsOnly.Approvers = []string{"secops"}
-	s := NewStore()
+	s := NewStore(testKey)
 	applyAll(t, s, envelopes(t, []ev{
 		{req: "r1", p: opened(request(requester, `{"Bucket":"b"}`), terms(1, nil))},
 		{req: "r2", p: opened(request(mallory, `{"Bucket":"m"}`), secopsOnly)},

@@ -1,0 +1,109 @@
+package executor
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// replayMargin is added to MaxWait wherever the executor decides how long
+// to remember a request id: it absorbs clock skew between the ingress that
+// set a deadline and this executor, and the lag of the executions tail.
+const replayMargin = time.Minute
+
+// executed remembers the request ids this executor, or any other, started,
+// until their deadlines have passed (past its deadline a decision is
+// refused anyway). It is how an authentic decision replayed on Kafka is
+// refused instead of run twice.
+//
+// It learns from two sources: the decisions this replica claims (claim),
+// and every execution.started on the executions topic (learn), read from
+// MaxWait + replayMargin ago at start and kept up to date while running.
+// Decisions are keyed by request id, so one replica owns a request id's
+// partition at a time and sees every decision for it.
+type executed struct {
+	mu sync.Mutex
+	// ids maps a request id to when it may be forgotten and, while only
+	// this replica's claim is known, the decision record that claimed it.
+	ids       map[string]executedEntry
+	lastPrune time.Time
+}
+
+type executedEntry struct {
+	until time.Time
+	// by is the decision record that claimed the id; nil once an
+	// execution.started for it was read (committed, whoever wrote it).
+	by *schemas.RecordRef
+}
+
+func newExecuted() *executed { return &executed{ids: map[string]executedEntry{}} }
+
+// claim records that the decision at ref starts request id, to be
+// remembered until until. It reports false when the id was started
+// before by any other record: the decision is a replay. The same record
+// may claim again: a batch that aborted (a failed produce, a rebalance)
+// is handled again, and its first claim never ran.
+func (x *executed) claim(id string, ref schemas.RecordRef, until, now time.Time) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.pruneLocked(now)
+	if e, ok := x.ids[id]; ok && (e.by == nil || *e.by != ref) {
+		return false
+	}
+	x.ids[id] = executedEntry{until: until, by: &ref}
+	return true
+}
+
+// started reports whether request id is known to have started.
+func (x *executed) started(id string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	_, ok := x.ids[id]
+	return ok
+}
+
+// learn records an execution.started read from the executions topic: the
+// id ran (its transaction committed), whoever claimed it.
+func (x *executed) learn(id string, until time.Time) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if e, ok := x.ids[id]; ok && e.until.After(until) {
+		until = e.until
+	}
+	x.ids[id] = executedEntry{until: until}
+}
+
+// pruneLocked forgets ids whose time is up, at most every few seconds.
+func (x *executed) pruneLocked(now time.Time) {
+	if now.Sub(x.lastPrune) < 5*time.Second {
+		return
+	}
+	x.lastPrune = now
+	for id, e := range x.ids {
+		if now.After(e.until) {
+			delete(x.ids, id)
+		}
+	}
+}
+
+// followExecutions rebuilds e.done from the execution.started events
+// written since MaxWait + replayMargin ago and keeps it current until ctx
+// ends. The returned channel closes once the log up to start was read.
+func (e *Executor) followExecutions(ctx context.Context) (<-chan struct{}, <-chan error, error) {
+	window := e.cfg.MaxWait + replayMargin
+	tail, err := bus.NewTailSince(ctx, e.cfg.Bus, e.now().Add(-window), e.log, schemas.TopicExecutions)
+	if err != nil {
+		return nil, nil, err
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- tail.RunTypes(ctx, []schemas.Type{schemas.TypeExecutionStarted}, func(m bus.Message) {
+			// A started call's deadline is at most MaxWait after it started.
+			e.done.learn(m.Envelope.RequestID, m.Envelope.Time.Add(window))
+		})
+	}()
+	return tail.CaughtUp(), done, nil
+}
