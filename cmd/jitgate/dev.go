@@ -216,7 +216,7 @@ func runDev(c *cli.Context) error {
 		return err
 	}
 	defer dpub.Close()
-	k, err := masker.New(masker.Config{Bus: bcfg, Instance: "dev-masker", RulesFile: c.String("masking-rules")}, masker.Deps{Logger: log})
+	k, err := buildMasker(masker.Config{Bus: bcfg, Instance: "dev-masker", RulesFile: c.String("masking-rules")}, log)
 	if err != nil {
 		return err
 	}

@@ -291,7 +291,7 @@ func maskerCommand() *cli.Command {
 		if err := bus.EnsureTopics(c.Context, bcfg); err != nil {
 			return err
 		}
-		k, err := masker.New(masker.Config{Bus: bcfg, Instance: c.String("instance"), RulesFile: c.String("masking-rules")}, masker.Deps{Logger: logger(c)})
+		k, err := buildMasker(masker.Config{Bus: bcfg, Instance: c.String("instance"), RulesFile: c.String("masking-rules")}, logger(c))
 		if err != nil {
 			return err
 		}
@@ -355,4 +355,14 @@ func topicsCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// buildMasker builds a masker that also masks, in every response, the
+// members botocore marks sensitive for the call's operation.
+func buildMasker(cfg masker.Config, log *slog.Logger) (*masker.Masker, error) {
+	models, err := awsmodel.Load()
+	if err != nil {
+		return nil, err
+	}
+	return masker.New(cfg, masker.Deps{Logger: log, Sensitive: models.SensitiveOutput})
 }
