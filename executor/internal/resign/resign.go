@@ -112,9 +112,14 @@ func Request(ctx context.Context, in Input, creds aws.Credentials, now time.Time
 		req.Header.Set("X-Amz-Content-Sha256", hash)
 	}
 	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = s3 })
+	query := req.URL.RawQuery
 	if err := signer.SignHTTP(ctx, creds, req, hash, name, in.Target.SigningRegion, now); err != nil {
 		return nil, fmt.Errorf("resign: sign: %w", err)
 	}
+	// The signer rewrites the query sorted; the signature covers the
+	// sorted form whatever the order on the wire, and repeated values
+	// (list members) must reach AWS in the order the identifier read.
+	req.URL.RawQuery = query
 	// Unsigned headers go on only now, after signing.
 	for k, vs := range unsigned {
 		req.Header[k] = vs

@@ -96,6 +96,16 @@ func TestRequestShape(t *testing.T) {
 			},
 		},
 		{
+			name: "query order kept as sent (repeated list members reach AWS in the order judged)",
+			http: schemas.HTTPRequest{Method: "DELETE", Path: "/tags/arn", RawQuery: "tagKeys=zz&tagKeys=aa&a=1", SignedHeaders: []string{"host"}},
+			target: target(t, "https://rum.us-east-1.amazonaws.com", "rum", "us-east-1"),
+			check: func(t *testing.T, r *http.Request) {
+				if r.URL.RawQuery != "tagKeys=zz&tagKeys=aa&a=1" {
+					t.Errorf("query sent as %q", r.URL.RawQuery)
+				}
+			},
+		},
+		{
 			name: "presign parameters stripped, others kept",
 			http: schemas.HTTPRequest{Method: "GET", Path: "/bucket",
 				RawQuery:      "list-type=2&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F20260501%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260501T000000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=abcd&x-amz-security-token=t&prefix=a%2Fb&x-amz-server-side-encryption=AES256",
@@ -321,6 +331,7 @@ func TestSignatureVerifiesUpstream(t *testing.T) {
 		{name: "s3 PutObject streamed", http: schemas.HTTPRequest{Method: "PUT", Path: b + "/streamed", SignedHeaders: []string{"host"}, BodySize: 6, BodyChunks: 1},
 			body: strings.NewReader("stream"), tgt: base},
 		{name: "s3 GetObject", http: schemas.HTTPRequest{Method: "GET", Path: b + "/a%20b", RawQuery: "X-Amz-Signature=agent&X-Amz-Credential=agent", SignedHeaders: []string{"host"}}, tgt: base, wantBody: "hello"},
+		{name: "s3 ListObjectsV2 with an unsorted query", http: schemas.HTTPRequest{Method: "GET", Path: b, RawQuery: "prefix=a&list-type=2", SignedHeaders: []string{"host"}}, tgt: base},
 		{name: "s3 GetObject streamed", http: schemas.HTTPRequest{Method: "GET", Path: b + "/streamed", SignedHeaders: []string{"host"}}, tgt: base, wantBody: "stream"},
 		{name: "sts GetCallerIdentity", http: schemas.HTTPRequest{Method: "POST", Path: "/", Headers: hdrs("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"), SignedHeaders: []string{"content-type", "host"},
 			Body: []byte("Action=GetCallerIdentity&Version=2011-06-15"), BodySize: 43}, tgt: target(t, emu.URL, "sts", "us-east-1")},
