@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -140,8 +141,34 @@ func (e *Executor) result(outs []bus.Output, err error) (bus.Result, error) {
 }
 
 // failed builds the execution.finished for a call that did not happen or
-// got no HTTP answer.
+// got no HTTP answer. A cause that may be an attack (a call one upstream
+// host could run as another service, a role outside the allow-list) also
+// gets a security.refused event.
 func (e *Executor) failed(id string, d *schemas.DecisionMade, cause error, took time.Duration) ([]bus.Output, error) {
+	outs, err := e.finishedWithError(id, d, cause, took)
+	if err != nil {
+		return nil, err
+	}
+	kind := ""
+	switch {
+	case errors.Is(cause, ErrReroute):
+		kind = schemas.SecurityAmbiguousRequest
+	case errors.Is(cause, ErrRoleNotAllowed):
+		kind = schemas.SecurityRoleNotAllowed
+	default:
+		return outs, nil
+	}
+	// Logged where it was found (target, roles); recorded here.
+	principal := d.Request.Principal
+	r, err := bus.Refusal(e.producer, id, e.now(), &schemas.SecurityRefused{Stage: "executor", Kind: kind, Reason: cause.Error(),
+		Principal: &principal, Service: d.Request.Service, Operation: d.Request.Operation})
+	if err != nil {
+		return nil, err
+	}
+	return append(outs, r), nil
+}
+
+func (e *Executor) finishedWithError(id string, d *schemas.DecisionMade, cause error, took time.Duration) ([]bus.Output, error) {
 	fin, err := e.event(id, 0, &schemas.ExecutionFinished{
 		ReplyTo:    d.Request.ReplyTo,
 		Service:    d.Request.Service,
