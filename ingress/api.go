@@ -93,12 +93,23 @@ func (g *Ingress) apiPending(w http.ResponseWriter, _ *http.Request, who schemas
 }
 
 func (g *Ingress) apiHold(w http.ResponseWriter, r *http.Request, who schemas.Principal) {
-	h, ok := g.holds.HoldFor(r.PathValue("id"), who)
+	h, ok := g.visibleHold(w, r.PathValue("id"), who)
 	if !ok {
-		apiFail(w, http.StatusNotFound, "NotFound", fmt.Sprintf("no hold %s (`jitgate pending` lists the open ones you may see)", r.PathValue("id")))
 		return
 	}
 	writeJSON(w, http.StatusOK, holdView(h, g.deps.Now(), true, g.deps.Models))
+}
+
+// visibleHold finds a hold who may see (its requester, or a member of the
+// rule's approver groups). Any other caller gets the same 404 as for a hold
+// that does not exist, whatever it asked to do: a refusal that named the
+// approver groups would tell strangers the hold exists.
+func (g *Ingress) visibleHold(w http.ResponseWriter, id string, who schemas.Principal) (holds.Hold, bool) {
+	h, ok := g.holds.HoldFor(id, who)
+	if !ok {
+		apiFail(w, http.StatusNotFound, "NotFound", fmt.Sprintf("no hold %s (`jitgate pending` lists the open ones you may see)", id))
+	}
+	return h, ok
 }
 
 func (g *Ingress) apiApprove(w http.ResponseWriter, r *http.Request, who schemas.Principal) {
@@ -116,6 +127,9 @@ func (g *Ingress) apiApprove(w http.ResponseWriter, r *http.Request, who schemas
 		forDur = d
 	}
 	id := r.PathValue("id")
+	if _, ok := g.visibleHold(w, id, who); !ok {
+		return
+	}
 	if err := g.holds.CheckApprove(id, who, forDur, g.deps.Now()); err != nil {
 		refusal(w, err)
 		return
@@ -133,6 +147,9 @@ func (g *Ingress) apiDeny(w http.ResponseWriter, r *http.Request, who schemas.Pr
 		return
 	}
 	id := r.PathValue("id")
+	if _, ok := g.visibleHold(w, id, who); !ok {
+		return
+	}
 	if err := g.holds.CheckDeny(id, who, g.deps.Now()); err != nil {
 		refusal(w, err)
 		return
@@ -150,6 +167,9 @@ func (g *Ingress) apiJustify(w http.ResponseWriter, r *http.Request, who schemas
 		return
 	}
 	id := r.PathValue("id")
+	if _, ok := g.visibleHold(w, id, who); !ok {
+		return
+	}
 	if err := g.holds.CheckJustify(id, who, g.deps.Now()); err != nil {
 		refusal(w, err)
 		return

@@ -172,7 +172,7 @@ func TestApproverAPI(t *testing.T) {
 		{name: "show unknown hold", do: func() (any, error) { return alice.Hold(ctx, "req-nope") }, status: 404, code: "NotFound"},
 		{name: "approve unknown hold", do: approve(alice, "req-nope", ""), status: 404, code: "NotFound"},
 		{name: "approve own request", do: approve(agent, "req-two", ""), status: 403, code: "Forbidden", msg: "made request req-two and cannot approve it"},
-		{name: "approve as non-member", do: approve(bob, "req-two", ""), status: 403, code: "Forbidden", msg: "not in group approvers"},
+		{name: "approve as non-member reads like no hold", do: approve(bob, "req-two", ""), status: 404, code: "NotFound", msg: "no hold req-two"},
 		{name: "approve wider than the rule", do: approve(alice, "req-two", "1h"), status: 400, code: "InvalidArgument", msg: "at most 15m0s"},
 		{name: "approve with a bad --for", do: approve(alice, "req-two", "banana"), status: 400, code: "InvalidArgument", msg: "not a positive duration"},
 		{name: "approve with a negative --for", do: approve(alice, "req-two", "-5m"), status: 400, code: "InvalidArgument"},
@@ -191,7 +191,7 @@ func TestApproverAPI(t *testing.T) {
 		})},
 		{name: "approve already approved", do: approve(alice, "req-one", ""), status: 409, code: "Conflict", msg: "already approved (by carol)"},
 		{name: "deny without reason", do: deny(alice, "req-deny", "  "), status: 400, code: "InvalidArgument"},
-		{name: "deny as non-member", do: deny(bob, "req-deny", "no"), status: 403, code: "Forbidden"},
+		{name: "deny as non-member reads like no hold", do: deny(bob, "req-deny", "no"), status: 404, code: "NotFound", msg: "no hold req-deny"},
 		{name: "deny own request", do: deny(agent, "req-deny", "no"), status: 403, code: "Forbidden"},
 		{name: "deny", do: deny(alice, "req-deny", "not today"), check: hold(func(t *testing.T, h api.Hold) {
 			if h.State != "denied" || h.ResolvedReason != "not today" || !strings.HasPrefix(h.ResolvedBy, "alice") {
@@ -201,7 +201,7 @@ func TestApproverAPI(t *testing.T) {
 		{name: "deny again", do: deny(carol, "req-deny", "no"), status: 409, code: "Conflict", msg: "already denied"},
 		{name: "approve denied", do: approve(carol, "req-deny", ""), status: 409, code: "Conflict"},
 		{name: "approve before the required justification", do: approve(alice, "req-justify", ""), status: 409, code: "Conflict", msg: "needs a justification"},
-		{name: "justify someone else's request", do: justify(bob, "req-justify", "because"), status: 403, code: "Forbidden"},
+		{name: "justify someone else's request", do: justify(bob, "req-justify", "because"), status: 404, code: "NotFound", msg: "no hold req-justify"},
 		{name: "justify with nothing", do: justify(agent, "req-justify", ""), status: 400, code: "InvalidArgument"},
 		{name: "justify", do: justify(agent, "req-justify", "incident 42"), check: hold(func(t *testing.T, h api.Hold) {
 			if h.Justification != "incident 42" || h.State != "pending" {

@@ -89,10 +89,19 @@ func TestHoldVisibility(t *testing.T) {
 					}
 					continue
 				}
-				// Not visible reads exactly like not there.
+				// Not visible reads exactly like not there, whatever
+				// the caller asks to do with it.
 				status, code := apiStatus(t, err)
 				if status != http.StatusNotFound || code != "NotFound" || err.Error() != notFound(t, tt.c, ctx, id) {
 					t.Errorf("show %s: %d %s %v", id, status, code, err)
+				}
+				_, err = tt.c.Approve(ctx, id, api.ApproveRequest{})
+				if status, code := apiStatus(t, err); status != http.StatusNotFound || code != "NotFound" {
+					t.Errorf("approve %s: %d %s %v", id, status, code, err)
+				}
+				_, err = tt.c.Deny(ctx, id, api.DenyRequest{Reason: "no"})
+				if status, code := apiStatus(t, err); status != http.StatusNotFound || code != "NotFound" {
+					t.Errorf("deny %s: %d %s %v", id, status, code, err)
 				}
 			}
 			gs, err := tt.c.Grants(ctx)
