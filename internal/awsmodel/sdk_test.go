@@ -73,8 +73,9 @@ func (cs *captureServer) take(t *testing.T) captured {
 	return c
 }
 
-// scopeHint reads the signing name and region from the SigV4 Authorization
-// header, as the ingress does.
+// scopeHint reads the signing name, region and signed headers from the SigV4
+// Authorization header, as the ingress does, so that the SDKs' requests are
+// identified with the signed-header rule in force.
 func scopeHint(t *testing.T, r *http.Request) Hint {
 	t.Helper()
 	auth := r.Header.Get("Authorization")
@@ -87,7 +88,12 @@ func scopeHint(t *testing.T, r *http.Request) Hint {
 	if len(parts) != 5 {
 		t.Fatalf("credential scope has %d parts", len(parts))
 	}
-	return Hint{SigningName: parts[3], Region: parts[2]}
+	h := Hint{SigningName: parts[3], Region: parts[2], SignedHeaders: []string{}}
+	if _, sh, ok := strings.Cut(auth, "SignedHeaders="); ok {
+		sh, _, _ = strings.Cut(sh, ",")
+		h.SignedHeaders = strings.Split(strings.TrimSpace(sh), ";")
+	}
+	return h
 }
 
 func TestIdentifyGoSDK(t *testing.T) {
