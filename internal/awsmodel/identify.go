@@ -194,6 +194,7 @@ func (rq *request) protocolHeaders(protocol string, names []string, want ...stri
 	}
 	return hr.check(rq.r.Header, rq.signed)
 }
+
 // newOperation fills the service-level fields of an Operation.
 func newOperation(o *operation, protocol string, params map[string]any) (*Operation, error) {
 	if params == nil {

@@ -129,7 +129,7 @@ func identifyREST(cands []*service, rq *request) (*Operation, error) {
 	r, path := rq.r, rq.path
 	q := values(rq.query)
 	segs := splitPath(path)
-	var best []restMatch // best match per service, only the top-scoring services
+	var best []restMatch  // best match per service, only the top-scoring services
 	var reads headerReads // headers of every route of this method and path
 	tried := 0
 	for _, s := range cands {
