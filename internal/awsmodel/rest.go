@@ -142,14 +142,15 @@ func identifyREST(cands []*service, rq *request) (*Operation, error) {
 		}
 		var top *restMatch
 		for _, rt := range s.routes[r.Method] {
-			if _, ok := rt.tpl.matchPath(segs, nil); !ok {
+			pathScore, ok := rt.tpl.matchPath(segs, nil)
+			if !ok {
 				continue
 			}
 			for n := range rt.headers.names {
 				reads.add(n)
 			}
 			reads.prefixes = append(reads.prefixes, rt.headers.prefixes...)
-			m, ok := matchRoute(rt, segs, q, r.Header)
+			m, ok := matchRoute(rt, pathScore, q, r.Header)
 			if ok && (top == nil || m.better(*top)) {
 				top = &m
 			}
@@ -218,13 +219,10 @@ func (rt *route) checkQuery(pairs []queryPair) error {
 	return nil
 }
 
-// matchRoute matches one route; the score adds path specificity, literal
-// query keys and present required and optional members.
-func matchRoute(rt *route, segs []string, q url.Values, h http.Header) (restMatch, bool) {
-	score, ok := rt.tpl.matchPath(segs, nil)
-	if !ok {
-		return restMatch{}, false
-	}
+// matchRoute matches one route whose path matched with score pathScore; the
+// score adds literal query keys and present required and optional members.
+func matchRoute(rt *route, pathScore int, q url.Values, h http.Header) (restMatch, bool) {
+	score := pathScore
 	qs, ok := rt.tpl.matchQuery(q)
 	if !ok {
 		return restMatch{}, false
