@@ -32,7 +32,9 @@ func (g *Ingress) refuseUnreadable(c *call, sess session.Session, err error) boo
 	default:
 		return false
 	}
-	reason := strings.ReplaceAll(err.Error(), "awsmodel: ", "")
+	// The sentinel's text repeats what the answer says first.
+	reason := strings.NewReplacer(awsmodel.ErrAmbiguousRequest.Error()+": ", "", awsmodel.ErrUnsignedInput.Error()+": ", "",
+		"awsmodel: ", "").Replace(err.Error())
 	ev := &schemas.SecurityRefused{
 		Stage:     "ingress",
 		Kind:      kind,
