@@ -76,7 +76,11 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	svc, _, _ := awsmodel.SplitServicePath(r.URL.Path)
-	op, err := g.deps.Models.Identify(r, verified.Payload, awsmodel.Hint{Service: svc, SigningName: verified.SigningName, Region: verified.Region})
+	op, err := g.deps.Models.Identify(r, verified.Payload, awsmodel.Hint{Service: svc, SigningName: verified.SigningName,
+		Region: verified.Region, SignedHeaders: verified.SignedHeaders})
+	if g.refuseUnreadable(c, sess, err) {
+		return
+	}
 	if err != nil {
 		// Default deny: what the gateway cannot identify it cannot judge.
 		c.fail(apiError{http.StatusForbidden, "AccessDenied", fmt.Sprintf("jitgate could not identify this call, so it is denied: %v (request id %s)", err, c.id)})

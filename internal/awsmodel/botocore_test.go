@@ -65,6 +65,18 @@ func TestIdentifyBotocore(t *testing.T) {
 			map[string]any{"Namespace": "app"}},
 		{"sts_assumerole", "", "sts", "AssumeRole", "query", "/",
 			map[string]any{"RoleArn": "arn:aws:iam::123456789012:role/r", "RoleSessionName": "agent-1"}},
+		{"s3_deleteobjects", "", "s3", "DeleteObjects", "rest-xml", "/my-bucket",
+			map[string]any{"Bucket": "my-bucket", "Delete": map[string]any{"Quiet": "true", "Object": []any{
+				map[string]any{"Key": "a.txt"}, map[string]any{"Key": "b & c.txt", "VersionId": "v1"}}}}},
+		{"s3_completemultipartupload", "", "s3", "CompleteMultipartUpload", "rest-xml", "/my-bucket/big.bin",
+			map[string]any{"UploadId": "up1", "MultipartUpload": map[string]any{"Part": []any{
+				map[string]any{"ETag": `"e1"`, "PartNumber": "1"}, map[string]any{"ETag": `"e2"`, "PartNumber": "2"}}}}},
+		{"s3_createbucket", "", "s3", "CreateBucket", "rest-xml", "/my-bucket",
+			map[string]any{"CreateBucketConfiguration": map[string]any{"LocationConstraint": "us-west-2"}}},
+		{"s3_copyobject", "", "s3", "CopyObject", "rest-xml", "/my-bucket/dst.txt",
+			map[string]any{"CopySource": "src-bucket/src.txt", "Key": "dst.txt"}},
+		{"s3_listobjectsv2", "", "s3", "ListObjectsV2", "rest-xml", "/my-bucket",
+			map[string]any{"Prefix": "logs/", "Delimiter": "/", "EncodingType": "url"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {

@@ -4,8 +4,12 @@ package awsmodel
 // with header Smithy-Protocol: rpc-v2-cbor and a CBOR map body whose
 // top-level members become Params. The service shape name equals the
 // service's JSON target prefix (CloudWatch: GraniteServiceVersion20100801).
+// One reading: Smithy-Protocol is exactly rpc-v2-cbor, Content-Type (when
+// sent) is application/cbor, the URL query holds presign parameters only, and
+// no map in the body has a key twice or two keys equal but for case.
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -13,7 +17,17 @@ import (
 	"github.com/fxamacker/cbor/v2"
 )
 
-func identifyCBOR(dm cbor.DecMode, cands []*service, path string, body []byte) (*Operation, error) {
+func identifyCBOR(dm cbor.DecMode, cands []*service, rq *request, smithy string) (*Operation, error) {
+	if smithy != "rpc-v2-cbor" {
+		return nil, fmt.Errorf("%w: Smithy-Protocol %q is not rpc-v2-cbor, the only Smithy protocol the gateway reads", ErrAmbiguousRequest, smithy)
+	}
+	if err := rq.protocolHeaders("rpc-v2-cbor", []string{"Smithy-Protocol"}, "application/cbor"); err != nil {
+		return nil, err
+	}
+	if err := onlyPresign(rq.query, "rpc-v2-cbor"); err != nil {
+		return nil, err
+	}
+	path, body := rq.path, rq.body
 	rest, ok := strings.CutPrefix(path, "/service/")
 	svcName, opName, ok2 := strings.Cut(rest, "/operation/")
 	if !ok || !ok2 || svcName == "" || opName == "" || strings.Contains(opName, "/") {
@@ -40,9 +54,12 @@ func identifyCBOR(dm cbor.DecMode, cands []*service, path string, body []byte) (
 }
 
 // newCBORDecMode decodes nested maps with string keys as map[string]any, so
-// CBOR params look like JSON params.
+// CBOR params look like JSON params, and refuses duplicate map keys.
 func newCBORDecMode() (cbor.DecMode, error) {
-	return cbor.DecOptions{DefaultMapType: reflect.TypeFor[map[string]any]()}.DecMode()
+	return cbor.DecOptions{
+		DefaultMapType: reflect.TypeFor[map[string]any](),
+		DupMapKey:      cbor.DupMapKeyEnforcedAPF,
+	}.DecMode()
 }
 
 func decodeCBORObject(dm cbor.DecMode, body []byte) (map[string]any, error) {
@@ -51,10 +68,17 @@ func decodeCBORObject(dm cbor.DecMode, body []byte) (map[string]any, error) {
 	}
 	var m map[string]any
 	if err := dm.Unmarshal(body, &m); err != nil {
+		var dup *cbor.DupMapKeyError
+		if errors.As(err, &dup) {
+			return nil, fmt.Errorf("%w: CBOR body has a map key twice: %w", ErrAmbiguousRequest, err)
+		}
 		return nil, fmt.Errorf("%w: body is not a CBOR map: %w", ErrMalformedRequest, err)
 	}
 	if m == nil {
 		m = map[string]any{}
+	}
+	if err := checkFoldedMembers(m, "$"); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -13,13 +13,13 @@
 //   - X-Amz-Target: "Prefix.Operation" (JSON 1.0 / 1.1) is matched against
 //     each candidate service's targetPrefix.
 //   - Smithy-Protocol: rpc-v2-cbor with path /service/S/operation/O.
-//   - Action= in a form-encoded POST body or in the URL query (query and EC2
-//     protocols).
+//   - Action= in a form-encoded POST body or in the URL query, never both
+//     (query and EC2 protocols).
 //   - Otherwise REST (rest-json, rest-xml): method + requestUri template
-//     (labels, greedy {Key+} labels, literal query parts such as ?uploads),
-//     required query and header members (UploadPart needs partNumber and
-//     uploadId, CopyObject needs x-amz-copy-source), and the x-id query
-//     parameter the Go SDK adds. The most specific match wins.
+//     (labels, greedy {Key+} labels, literal query parts such as ?uploads)
+//     and required query and header members (UploadPart needs partNumber and
+//     uploadId, CopyObject needs x-amz-copy-source). The most specific match
+//     wins. The x-id query parameter the Go SDK adds never picks the route.
 //
 // Candidate services come from the Hint: Hint.Service (settled by a
 // per-service endpoint path such as /svc/dynamodb) wins; otherwise every
@@ -29,6 +29,52 @@
 // Identify fails with ErrAmbiguousOperation and tells the caller to use a
 // per-service endpoint path. A service accepts every protocol its model lists
 // (SQS: query or JSON; CloudWatch: query, JSON or CBOR).
+//
+// # One reading
+//
+// The executor forwards the agent's path, query, headers and body, and AWS,
+// its front ends and emulators parse them with their own code. So Identify
+// accepts a request only when it can prove those bytes have one reading; any
+// other fails with ErrAmbiguousRequest (or ErrUnsignedInput), whose message
+// names what was ambiguous. The rules:
+//
+//   - Paths: no '.' or '..' segment, raw or percent-encoded (%2E, %2e), also
+//     where a segment decodes to several ("x%2F..") or splits on a
+//     backslash; S3 keys with such segments are not accepted through the
+//     gateway. No empty segment ("//") except inside a greedy label (an S3
+//     key may hold "//"); keys are kept literal, never cleaned or re-escaped.
+//     JSON and query requests go to "/" only.
+//   - URL queries and form bodies are parsed strictly: a bad escape, a raw
+//     ';', an empty key or invalid UTF-8 is refused, never skipped.
+//   - Query and EC2: with a form body the URL query carries only SigV4
+//     presign parameters; no key twice; no two keys equal but for case
+//     (Action and action); a body that is not form-encoded is refused.
+//   - REST: every query key is one the chosen operation models (a literal key
+//     of its template, a bound querystring member, any key when a map member
+//     takes the rest, presign parameters, x-id); a key twice only for a list
+//     member; no keys equal but for case; x-id, when present, must name the
+//     operation chosen without it; a non-list header member once; a
+//     rest-json body member must not name a member bound to the path, query
+//     or a header.
+//   - Protocol signals agree: X-Amz-Target and Smithy-Protocol never
+//     together; Smithy-Protocol is exactly rpc-v2-cbor; JSON's Content-Type,
+//     when sent, is application/x-amz-json-1.0 or -1.1 matching the service's
+//     jsonVersion, CBOR's application/cbor; JSON and CBOR requests carry no
+//     URL query keys but presign parameters.
+//   - Bodies: JSON (json, rest-json) objects and CBOR maps have no member
+//     twice and no two members equal but for case (Unicode simple folding),
+//     at any depth. rest-xml payloads are decoded generically (restxml.go)
+//     and refused when two XML readers could disagree (DOCTYPE, entities,
+//     comments, an element repeated but not side by side, deep nesting).
+//   - Parameter strings are valid UTF-8 (policy sees them JSON-encoded).
+//   - Headers: with Hint.SignedHeaders set, every header Identify reads to
+//     pick or fill the operation must be signed: X-Amz-Target,
+//     Smithy-Protocol, Content-Type of JSON, CBOR and query requests, and
+//     every header or header-prefix member bound by any REST route of the
+//     same method and path (so an unsigned x-amz-copy-source is refused even
+//     on a route that does not model it). Content-Length is framing and
+//     exempt. A header spelled with '_' where '-' would name such a header
+//     is refused.
 //
 // # Per-service endpoint paths
 //
@@ -69,7 +115,9 @@
 //
 //   - index.go: Load, Index, ServiceInfo, OperationInfo; lazy per-service decoding.
 //   - identify.go: Hint, Operation, Identify, candidate services, host prefixes.
+//   - oneread.go: the one-reading checks shared by the protocols.
 //   - jsonrpc.go, cbor.go, query.go, rest.go: one protocol family each.
+//   - restxml.go: generic decoding of rest-xml request bodies.
 //   - template.go: requestUri templates and their matching.
 //   - endpoint.go: Endpoint resolution from the partitions table.
 //   - effects.go, sensitive.go: effect classes and sensitive members.

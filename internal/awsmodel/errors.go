@@ -21,6 +21,21 @@ var (
 	// label that is not a DNS label).
 	ErrMalformedRequest = errors.New("awsmodel: malformed request")
 
+	// ErrAmbiguousRequest means the request could be read more than one way
+	// (by AWS, a front end or an emulator) and is refused: dot or empty path
+	// segments, a parameter in the URL and in the body, a key given twice or
+	// in two cases, a protocol signal that disagrees with the body, a query
+	// key the operation does not model, an x-id that is not the operation.
+	// The message names what was ambiguous. It may be an attack: callers
+	// record it as a security event.
+	ErrAmbiguousRequest = errors.New("awsmodel: ambiguous request")
+
+	// ErrUnsignedInput means a header that picks or fills the operation
+	// (X-Amz-Target, Content-Type, x-amz-copy-source, ...) was present but not
+	// covered by the signature (Hint.SignedHeaders), so anyone on the path
+	// could have added it. Sign every header the operation reads.
+	ErrUnsignedInput = errors.New("awsmodel: unsigned input")
+
 	// ErrUnknownRegion means a region is not in any partition of the endpoint
 	// table and does not match any partition's region pattern.
 	ErrUnknownRegion = errors.New("awsmodel: unknown region")

@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -22,6 +23,14 @@ type Hint struct {
 	// Region is the region of the credential scope. Identify does not use it;
 	// it is here so callers pass one value around.
 	Region string
+	// SignedHeaders are the lower-case header names the agent signed. When
+	// not nil, Identify refuses (ErrUnsignedInput) a request in which a
+	// header it reads to pick or fill the operation is present but not
+	// signed: X-Amz-Target, Smithy-Protocol, Content-Type where it decides
+	// the protocol, and every header or header-prefix member bound by any
+	// REST route of the same method and path. nil means "do not check" (for
+	// callers without a signature).
+	SignedHeaders []string
 }
 
 // Operation is an identified request.
@@ -47,9 +56,10 @@ type Operation struct {
 	//     Version, by the flattened name as sent ("Tags.member.1.Key"), as string.
 	//   - REST: URI labels, querystring and header members by member name
 	//     (string; []string for list members; map[string]string for map
-	//     members such as S3 Metadata), plus for rest-json the body's
-	//     top-level members (or the payload member, when it is a structure).
-	//     rest-xml bodies and blob payloads are not decoded.
+	//     members such as S3 Metadata), plus the body's top-level members
+	//     (or the payload member, when it is a structure): rest-json as
+	//     decoded, rest-xml generically (see restxml.go). Blob payloads are
+	//     not decoded.
 	Params map[string]any
 }
 
@@ -83,13 +93,73 @@ func (ix *Index) candidates(h Hint) ([]*service, error) {
 // Identify determines the service and operation of r, whose (decoded, not
 // aws-chunked) body is body, and extracts its parameters. r.Body is not read.
 // See the package documentation for the rules and for how Hint.Service
-// strips a /svc/<id> path prefix.
+// strips a /svc/<id> path prefix. A request that could be read more than
+// one way fails with ErrAmbiguousRequest; with Hint.SignedHeaders set, one
+// whose operation depends on an unsigned header fails with ErrUnsignedInput.
 func (ix *Index) Identify(r *http.Request, body []byte, hint Hint) (*Operation, error) {
 	cands, err := ix.candidates(hint)
 	if err != nil {
 		return nil, err
 	}
-	path := r.URL.EscapedPath()
+	rq, err := newRequest(r, body, hint)
+	if err != nil {
+		return nil, err
+	}
+	target, err := singleHeader(r.Header, "X-Amz-Target")
+	if err != nil {
+		return nil, err
+	}
+	smithy, err := singleHeader(r.Header, "Smithy-Protocol")
+	if err != nil {
+		return nil, err
+	}
+	var op *Operation
+	switch {
+	case target != "" && smithy != "":
+		return nil, fmt.Errorf("%w: request has both X-Amz-Target (JSON) and Smithy-Protocol (%s)", ErrAmbiguousRequest, smithy)
+	case target != "":
+		op, err = identifyJSON(cands, rq, target)
+	case smithy != "":
+		op, err = identifyCBOR(ix.cbor, cands, rq, smithy)
+	default:
+		var form url.Values
+		form, err = queryForm(rq, cands)
+		switch {
+		case err != nil:
+		case form != nil:
+			op, err = identifyQuery(cands, form)
+		default:
+			op, err = identifyREST(cands, rq)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range op.Params {
+		if err := checkParamStrings(v, k); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", op.Service, op.Name, err)
+		}
+	}
+	op.Path = rq.path
+	return op, nil
+}
+
+// request is what Identify reads of an HTTP request, parsed once and
+// strictly.
+type request struct {
+	r      *http.Request
+	body   []byte
+	path   string      // escaped, /svc/<id> removed, "/" at least
+	query  []queryPair // the URL query, in order
+	signed map[string]bool
+}
+
+func newRequest(r *http.Request, body []byte, hint Hint) (*request, error) {
+	full := r.URL.EscapedPath()
+	if err := checkDotSegments(full); err != nil {
+		return nil, err
+	}
+	path := full
 	if hint.Service != "" {
 		if id, rest, ok := SplitServicePath(path); ok && id == hint.Service {
 			path = rest
@@ -98,24 +168,33 @@ func (ix *Index) Identify(r *http.Request, body []byte, hint Hint) (*Operation, 
 	if path == "" {
 		path = "/"
 	}
-	var op *Operation
-	switch {
-	case r.Header.Get("X-Amz-Target") != "":
-		op, err = identifyJSON(cands, r.Header.Get("X-Amz-Target"), body)
-	case strings.EqualFold(r.Header.Get("Smithy-Protocol"), "rpc-v2-cbor"):
-		op, err = identifyCBOR(ix.cbor, cands, path, body)
-	default:
-		if form, ok := queryForm(r, body, cands); ok {
-			op, err = identifyQuery(cands, form)
-		} else {
-			op, err = identifyREST(cands, r, path, body)
-		}
-	}
+	query, err := parseQueryStrict(r.URL.RawQuery, "URL query")
 	if err != nil {
 		return nil, err
 	}
-	op.Path = path
-	return op, nil
+	return &request{r: r, body: body, path: path, query: query, signed: signedSet(hint.SignedHeaders)}, nil
+}
+
+// protocolHeaders checks the headers that chose the protocol: each is
+// single, signed (when signatures are checked) and not shadowed by a
+// '_'-spelled alias; Content-Type, when present, must be one of want.
+func (rq *request) protocolHeaders(protocol string, names []string, want ...string) error {
+	var hr headerReads
+	for _, n := range names {
+		hr.add(n)
+	}
+	ct, err := singleHeader(rq.r.Header, "Content-Type")
+	if err != nil {
+		return err
+	}
+	if ct != "" && len(want) > 0 {
+		hr.add("Content-Type")
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || !slices.Contains(want, mt) {
+			return fmt.Errorf("%w: %s request has Content-Type %q; want %s", ErrAmbiguousRequest, protocol, ct, strings.Join(want, " or "))
+		}
+	}
+	return hr.check(rq.r.Header, rq.signed)
 }
 
 // newOperation fills the service-level fields of an Operation.
@@ -200,35 +279,67 @@ func isForm(r *http.Request) bool {
 	return err == nil && mt == "application/x-www-form-urlencoded"
 }
 
-// queryForm returns the query-protocol parameters (URL query merged with a
-// form body) when the request carries Action= and a candidate speaks query
-// or EC2.
-func queryForm(r *http.Request, body []byte, cands []*service) (url.Values, bool) {
-	speaks := false
+// queryForm returns the query-protocol parameters when the request carries
+// Action= and a candidate speaks query or EC2, and nil when it is not a
+// query-protocol request. One reading only: with a form body the URL query
+// may carry only presign parameters; no key twice; no two keys equal but for
+// case (Action and action); a body that is not form-encoded is refused.
+func queryForm(rq *request, cands []*service) (url.Values, error) {
+	speaks, rest := false, false
 	for _, s := range cands {
-		if s.speaks("query") || s.speaks("ec2") {
-			speaks = true
-			break
-		}
+		speaks = speaks || s.speaks("query") || s.speaks("ec2")
+		rest = rest || s.speaks("rest-json") || s.speaks("rest-xml")
 	}
 	if !speaks {
-		return nil, false
+		return nil, nil
 	}
-	form := url.Values{}
-	for k, v := range r.URL.Query() {
-		form[k] = v
-	}
-	if len(body) > 0 && isForm(r) {
-		bf, err := url.ParseQuery(string(body))
-		if err != nil {
-			return nil, false
-		}
-		for k, v := range bf {
-			form[k] = append(form[k], v...)
+	formBody := len(rq.body) > 0 && isForm(rq.r)
+	var posted []queryPair
+	if formBody {
+		var err error
+		if posted, err = parseQueryStrict(string(rq.body), "form body"); err != nil {
+			return nil, err
 		}
 	}
-	if form.Get("Action") == "" {
-		return nil, false
+	hasAction := func(pairs []queryPair) bool {
+		return slices.ContainsFunc(pairs, func(p queryPair) bool { return strings.EqualFold(p.key, "Action") })
 	}
-	return form, true
+	switch {
+	case !hasAction(rq.query) && !hasAction(posted):
+		if !rest && len(rq.body) > 0 && !formBody {
+			return nil, fmt.Errorf("%w: a request body for [%s] must be form-encoded (Content-Type: application/x-www-form-urlencoded) with Action=",
+				ErrAmbiguousRequest, serviceIDs(cands))
+		}
+		return nil, nil // not a query-protocol request
+	case len(rq.body) > 0 && !formBody:
+		return nil, fmt.Errorf("%w: query-protocol request (Action=) has a body that is not form-encoded (Content-Type %q)",
+			ErrAmbiguousRequest, rq.r.Header.Get("Content-Type"))
+	}
+	if formBody {
+		for _, p := range rq.query {
+			if !isPresignParam(p.key) {
+				return nil, fmt.Errorf("%w: %q is in the URL query of a request with a form body; send every parameter in the body only",
+					ErrAmbiguousRequest, p.key)
+			}
+		}
+	}
+	all := append(slices.Clone(rq.query), posted...)
+	if err := checkKeys(all, "query-protocol request", nil); err != nil {
+		return nil, err
+	}
+	form := values(all)
+	if _, ok := form["Action"]; !ok {
+		return nil, fmt.Errorf("%w: the Action parameter must be spelled \"Action\"", ErrAmbiguousRequest)
+	}
+	if err := rootPathOnly(rq.path, "query-protocol"); err != nil {
+		return nil, err
+	}
+	var want []string
+	if formBody {
+		want = []string{"application/x-www-form-urlencoded"}
+	}
+	if err := rq.protocolHeaders("query-protocol", nil, want...); err != nil {
+		return nil, err
+	}
+	return form, nil
 }

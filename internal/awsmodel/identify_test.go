@@ -142,7 +142,7 @@ func TestIdentifyErrors(t *testing.T) {
 			Hint{SigningName: "dynamodb"}, ErrUnknownOperation, "DropEverything"},
 		{"malformed target", req("POST", "/", "{}", "X-Amz-Target: nodot"), Hint{SigningName: "dynamodb"}, ErrUnknownOperation, "nodot"},
 		{"unknown query action", req("POST", "/", "Action=Explode&Version=2010-05-08", form), Hint{SigningName: "iam"}, ErrUnknownOperation, "Explode"},
-		{"x-id names another operation", req("PUT", "/b/k?x-id=GetObject", ""), Hint{SigningName: "s3"}, ErrUnknownOperation, "PUT /b/k"},
+		{"x-id names another operation", req("PUT", "/b/k?x-id=GetObject", ""), Hint{SigningName: "s3"}, ErrAmbiguousRequest, "x-id=GetObject"},
 		{"no REST route", req("PATCH", "/b/k", ""), Hint{SigningName: "s3"}, ErrUnknownOperation, "PATCH"},
 		{"JSON service without target", req("POST", "/", "{}"), Hint{SigningName: "dynamodb"}, ErrUnknownOperation, "dynamodb"},
 		{"shared signing name, shared action", req("POST", "/", "Action=DescribeDBClusters&Version=2014-10-31", form),

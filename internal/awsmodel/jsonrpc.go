@@ -1,16 +1,36 @@
 package awsmodel
 
 // JSON 1.0 / 1.1 protocol: POST / with X-Amz-Target: <targetPrefix>.<Operation>
-// and a JSON object body whose top-level members become Params.
+// and a JSON object body whose top-level members become Params. One reading:
+// the path is /, the URL query holds presign parameters only, Content-Type
+// (when sent) is application/x-amz-json-<the service's jsonVersion>, and no
+// object in the body has a member twice or two members equal but for case.
 
 import (
 	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
-func identifyJSON(cands []*service, target string, body []byte) (*Operation, error) {
+const (
+	ctJSON10 = "application/x-amz-json-1.0"
+	ctJSON11 = "application/x-amz-json-1.1"
+)
+
+func identifyJSON(cands []*service, rq *request, target string) (*Operation, error) {
+	if err := rq.protocolHeaders("JSON", []string{"X-Amz-Target"}, ctJSON10, ctJSON11); err != nil {
+		return nil, err
+	}
+	if err := onlyPresign(rq.query, "JSON"); err != nil {
+		return nil, err
+	}
+	if err := rootPathOnly(rq.path, "JSON"); err != nil {
+		return nil, err
+	}
 	i := strings.LastIndexByte(target, '.')
 	if i <= 0 || i == len(target)-1 {
 		return nil, fmt.Errorf("%w: X-Amz-Target %q is not <prefix>.<operation>", ErrUnknownOperation, target)
@@ -30,24 +50,43 @@ func identifyJSON(cands []*service, target string, body []byte) (*Operation, err
 	case len(found) > 1:
 		return nil, ambiguous(name, found)
 	}
-	params, err := decodeJSONObject(body)
+	info := found[0].svc.info
+	if ct := rq.r.Header.Get("Content-Type"); ct != "" && info.JSONVersion != "" &&
+		!strings.HasPrefix(ct, "application/x-amz-json-"+info.JSONVersion) {
+		return nil, fmt.Errorf("%w: %s speaks JSON %s but the request has Content-Type %q", ErrAmbiguousRequest, info.ID, info.JSONVersion, ct)
+	}
+	params, err := decodeJSONObject(rq.body)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", found[0].svc.info.ID, name, err)
+		return nil, fmt.Errorf("%s %s: %w", info.ID, name, err)
 	}
 	return newOperation(found[0], "json", params)
 }
 
 // decodeJSONObject decodes a JSON object body; an empty body is no params.
+// Duplicate member names and names equal but for case, at any depth, are
+// refused (ErrAmbiguousRequest): parsers that keep the first, keep the last
+// or match names case-insensitively would each read another request.
+// Invalid UTF-8 and trailing data are malformed.
 func decodeJSONObject(body []byte) (map[string]any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return map[string]any{}, nil
 	}
-	var m map[string]any
-	if err := json.Unmarshal(body, &m); err != nil {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		if errors.Is(err, jsontext.ErrDuplicateName) {
+			return nil, fmt.Errorf("%w: JSON body has a member twice: %w", ErrAmbiguousRequest, err)
+		}
 		return nil, fmt.Errorf("%w: body is not a JSON object: %w", ErrMalformedRequest, err)
 	}
-	if m == nil { // body was "null"
-		m = map[string]any{}
+	if v == nil { // body was "null"
+		return map[string]any{}, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: body is not a JSON object", ErrMalformedRequest)
+	}
+	if err := checkFoldedMembers(m, "$"); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -2,6 +2,8 @@ package awsmodel
 
 // Query and EC2 protocols: POST / with a form body (or GET with a query
 // string) carrying Action=<Operation>&Version=<apiVersion>&<flattened params>.
+// queryForm (identify.go) has already made sure every key is given once, in
+// one place, in one case.
 
 import (
 	"fmt"
@@ -9,11 +11,10 @@ import (
 )
 
 // isPresignParam reports SigV4 query parameters, never operation inputs.
-// x-id is the operation name the Go SDK adds to some S3 requests.
 func isPresignParam(k string) bool {
 	switch k {
 	case "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
-		"X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token", "x-id":
+		"X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token":
 		return true
 	}
 	return false

@@ -3,7 +3,15 @@ package awsmodel
 // REST protocols (rest-json, rest-xml): the operation is the most specific
 // requestUri template that matches the method, path and literal query, and
 // whose required querystring and header members are present. The x-id query
-// parameter (added by the Go SDK to S3 requests) names the operation outright.
+// parameter (added by the Go SDK to S3 requests) never chooses the route: when
+// present it must name the operation chosen without it.
+//
+// One reading: every query key is one the chosen operation models (a literal
+// key of its template, a bound querystring member, any key when a map member
+// takes the rest, presign parameters, x-id); a key is given twice only for a
+// list member; no two keys are equal but for case; a non-list header member
+// is given once; every header that any route of the same method and path
+// reads is signed (Hint.SignedHeaders); "//" only inside a greedy label.
 
 import (
 	"fmt"
@@ -23,6 +31,14 @@ type route struct {
 	claimed map[string]bool
 	// labelMember maps a template label (location name) to its member name.
 	labelMember map[string]string
+	// lists are query keys of list members: the only keys given twice.
+	lists map[string]bool
+	// absorbs: a map member takes every query key no other member claims.
+	absorbs bool
+	// literal are the query keys of the template ("uploads", "list-type").
+	literal map[string]bool
+	// headers are the lower-case header names and prefixes the route reads.
+	headers headerReads
 }
 
 // memberCheck is a querystring or header member whose presence counts.
@@ -41,7 +57,10 @@ type boundParam struct {
 }
 
 func newRoute(o *operation) *route {
-	rt := &route{op: o, tpl: parseTemplate(o.URI)}
+	rt := &route{op: o, tpl: parseTemplate(o.URI), lists: map[string]bool{}, literal: map[string]bool{}}
+	for _, l := range rt.tpl.query {
+		rt.literal[l.key] = true
+	}
 	for _, b := range o.Bound {
 		key := locName(b)
 		switch b.Loc {
@@ -52,6 +71,10 @@ func newRoute(o *operation) *route {
 			rt.labelMember[key] = b.Name
 		case modelfile.LocQuery:
 			rt.bound = append(rt.bound, boundParam{b, key})
+			rt.absorbs = rt.absorbs || b.Map
+			if b.List && !b.Map {
+				rt.lists[key] = true
+			}
 			if !b.Map {
 				rt.checks = append(rt.checks, memberCheck{key: key, required: b.Required})
 				if rt.claimed == nil {
@@ -63,8 +86,10 @@ func newRoute(o *operation) *route {
 			key = http.CanonicalHeaderKey(key)
 			rt.bound = append(rt.bound, boundParam{b, key})
 			rt.checks = append(rt.checks, memberCheck{key: key, header: true, required: b.Required})
+			rt.headers.add(key)
 		case modelfile.LocHeaders:
 			rt.bound = append(rt.bound, boundParam{b, strings.ToLower(key)})
+			rt.headers.prefixes = append(rt.headers.prefixes, strings.ToLower(key))
 		}
 	}
 	return rt
@@ -100,11 +125,12 @@ func (m restMatch) better(n restMatch) bool {
 	return m.rt.op.Name < n.rt.op.Name
 }
 
-func identifyREST(cands []*service, r *http.Request, path string, body []byte) (*Operation, error) {
-	q := r.URL.Query()
-	xid := q.Get("x-id")
+func identifyREST(cands []*service, rq *request) (*Operation, error) {
+	r, path := rq.r, rq.path
+	q := values(rq.query)
 	segs := splitPath(path)
-	var best []restMatch // best match per service, only the top-scoring services
+	var best []restMatch  // best match per service, only the top-scoring services
+	var reads headerReads // headers of every route of this method and path
 	tried := 0
 	for _, s := range cands {
 		if !s.speaks("rest-json") && !s.speaks("rest-xml") {
@@ -116,7 +142,15 @@ func identifyREST(cands []*service, r *http.Request, path string, body []byte) (
 		}
 		var top *restMatch
 		for _, rt := range s.routes[r.Method] {
-			m, ok := matchRoute(rt, segs, q, r.Header, xid)
+			pathScore, ok := rt.tpl.matchPath(segs, nil)
+			if !ok {
+				continue
+			}
+			for n := range rt.headers.names {
+				reads.add(n)
+			}
+			reads.prefixes = append(reads.prefixes, rt.headers.prefixes...)
+			m, ok := matchRoute(rt, pathScore, q, r.Header)
 			if ok && (top == nil || m.better(*top)) {
 				top = &m
 			}
@@ -135,6 +169,9 @@ func identifyREST(cands []*service, r *http.Request, path string, body []byte) (
 	case tried == 0:
 		return nil, fmt.Errorf("%w: %s %s has no X-Amz-Target, Smithy-Protocol or Action, and none of [%s] is a REST service",
 			ErrUnknownOperation, r.Method, path, serviceIDs(cands))
+	case len(best) == 0 && hasEmptySegment(segs):
+		return nil, fmt.Errorf("%w: path %q has an empty segment (\"//\") outside a greedy label such as an S3 key; front ends may merge it",
+			ErrAmbiguousRequest, path)
 	case len(best) == 0:
 		return nil, fmt.Errorf("%w: no REST operation of [%s] matches %s %s", ErrUnknownOperation, serviceIDs(cands), r.Method, path)
 	case len(best) > 1:
@@ -145,31 +182,52 @@ func identifyREST(cands []*service, r *http.Request, path string, body []byte) (
 		return nil, ambiguous(r.Method+" "+path, ops)
 	}
 	m := best[0]
-	params, err := restParams(m, segs, q, r.Header, body)
+	name := m.rt.op.svc.info.ID + " " + m.rt.op.Name
+	if err := reads.check(r.Header, rq.signed); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := m.rt.checkQuery(rq.query); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	params, err := restParams(m, segs, q, r.Header, rq.body)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", m.rt.op.svc.info.ID, m.rt.op.Name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return newOperation(m.rt.op, m.rt.op.svc.info.Protocols[0], params)
 }
 
-// matchRoute matches one route; the score adds path specificity, literal
-// query keys, present required and optional members, and x-id.
-func matchRoute(rt *route, segs []string, q url.Values, h http.Header, xid string) (restMatch, bool) {
-	if xid != "" && xid != rt.op.Name {
-		return restMatch{}, false
+// checkQuery refuses query keys the route does not model, keys given twice
+// that are not list members, keys equal but for case, and an x-id that is
+// not the route's operation.
+func (rt *route) checkQuery(pairs []queryPair) error {
+	if err := checkKeys(pairs, "URL query", func(k string) bool { return rt.lists[k] }); err != nil {
+		return err
 	}
-	score, ok := rt.tpl.matchPath(segs, nil)
-	if !ok {
-		return restMatch{}, false
+	for _, p := range pairs {
+		switch {
+		case p.key == "x-id":
+			if p.value != rt.op.Name {
+				return fmt.Errorf("%w: x-id=%s names another operation than the request's method, path and members (%s)",
+					ErrAmbiguousRequest, p.value, rt.op.Name)
+			}
+		case isPresignParam(p.key), rt.literal[p.key], rt.claimed[p.key], rt.absorbs:
+		default:
+			return fmt.Errorf("%w: query key %q is not a parameter of %s; AWS may read it as a sub-resource of another operation",
+				ErrAmbiguousRequest, p.key, rt.op.Name)
+		}
 	}
+	return nil
+}
+
+// matchRoute matches one route whose path matched with score pathScore; the
+// score adds literal query keys and present required and optional members.
+func matchRoute(rt *route, pathScore int, q url.Values, h http.Header) (restMatch, bool) {
+	score := pathScore
 	qs, ok := rt.tpl.matchQuery(q)
 	if !ok {
 		return restMatch{}, false
 	}
 	score += qs
-	if xid != "" {
-		score += 1000
-	}
 	for _, c := range rt.checks {
 		var present bool
 		if c.header {
@@ -189,8 +247,8 @@ func matchRoute(rt *route, segs []string, q url.Values, h http.Header, xid strin
 	return restMatch{rt: rt, score: score}, true
 }
 
-// restParams extracts labels, querystring and header members, and for
-// rest-json the body members.
+// restParams extracts labels, querystring and header members, and the body
+// members: rest-json as decoded, rest-xml generically.
 func restParams(m restMatch, segs []string, q url.Values, h http.Header, body []byte) (map[string]any, error) {
 	op := m.rt.op
 	labels := map[string]string{}
@@ -210,7 +268,7 @@ func restParams(m restMatch, segs []string, q url.Values, h http.Header, body []
 			case b.Map:
 				mv := map[string]string{}
 				for k, vs := range q {
-					if !m.rt.claimed[k] && !isPresignParam(k) && len(vs) > 0 {
+					if !m.rt.claimed[k] && !m.rt.literal[k] && !isPresignParam(k) && k != "x-id" && len(vs) > 0 {
 						mv[k] = vs[0]
 					}
 				}
@@ -239,14 +297,24 @@ func restParams(m restMatch, segs []string, q url.Values, h http.Header, body []
 					}
 				}
 				params[b.Name] = parts
-			} else {
-				params[b.Name] = v[0]
+				continue
 			}
+			if len(v) > 1 {
+				return nil, fmt.Errorf("%w: header %s is given %d times", ErrAmbiguousRequest, b.key, len(v))
+			}
+			params[b.Name] = v[0]
 		case modelfile.LocHeaders:
 			mv := map[string]string{}
 			for k, vs := range h {
 				if len(k) > len(b.key) && strings.EqualFold(k[:len(b.key)], b.key) && len(vs) > 0 {
-					mv[strings.ToLower(k[len(b.key):])] = vs[0]
+					if len(vs) > 1 {
+						return nil, fmt.Errorf("%w: header %s is given %d times", ErrAmbiguousRequest, k, len(vs))
+					}
+					mk := strings.ToLower(k[len(b.key):])
+					if _, dup := mv[mk]; dup {
+						return nil, fmt.Errorf("%w: header %s%s is given twice", ErrAmbiguousRequest, b.key, mk)
+					}
+					mv[mk] = vs[0]
 				}
 			}
 			if len(mv) > 0 {
@@ -254,26 +322,43 @@ func restParams(m restMatch, segs []string, q url.Values, h http.Header, body []
 			}
 		}
 	}
-	if op.svc.info.Protocols[0] != "rest-json" || len(body) == 0 {
+	if len(body) == 0 || op.Payload != "" && !op.PayloadStruct {
+		return params, nil // no body, or a blob or string payload
+	}
+	var obj map[string]any
+	var err error
+	switch op.svc.info.Protocols[0] {
+	case "rest-json":
+		if op.Payload == "" && len(op.Body) == 0 {
+			return params, nil
+		}
+		obj, err = decodeJSONObject(body)
+	case "rest-xml":
+		obj, err = decodeXMLObject(body)
+	default:
 		return params, nil
 	}
-	switch {
-	case op.Payload != "" && op.PayloadStruct:
-		obj, err := decodeJSONObject(body)
-		if err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
+	}
+	if op.Payload != "" {
 		params[op.Payload] = obj
-	case op.Payload == "" && len(op.Body) > 0:
-		obj, err := decodeJSONObject(body)
-		if err != nil {
-			return nil, err
+		return params, nil
+	}
+	// Body members share Params with the bound members: a body member that
+	// names one (in any case) would be a second location for it.
+	bound := make(map[string]string, len(params)+len(op.Bound))
+	for k := range params {
+		bound[foldKey(k)] = k
+	}
+	for _, b := range op.Bound {
+		bound[foldKey(b.Name)] = b.Name
+	}
+	for k, v := range obj {
+		if prev, ok := bound[foldKey(k)]; ok {
+			return nil, fmt.Errorf("%w: body member %q is also bound to the path, query or a header (%s)", ErrAmbiguousRequest, k, prev)
 		}
-		for k, v := range obj {
-			if _, bound := params[k]; !bound {
-				params[k] = v
-			}
-		}
+		params[k] = v
 	}
 	return params, nil
 }

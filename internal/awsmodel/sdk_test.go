@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -73,8 +74,9 @@ func (cs *captureServer) take(t *testing.T) captured {
 	return c
 }
 
-// scopeHint reads the signing name and region from the SigV4 Authorization
-// header, as the ingress does.
+// scopeHint reads the signing name, region and signed headers from the SigV4
+// Authorization header, as the ingress does, so that the SDKs' requests are
+// identified with the signed-header rule in force.
 func scopeHint(t *testing.T, r *http.Request) Hint {
 	t.Helper()
 	auth := r.Header.Get("Authorization")
@@ -87,7 +89,12 @@ func scopeHint(t *testing.T, r *http.Request) Hint {
 	if len(parts) != 5 {
 		t.Fatalf("credential scope has %d parts", len(parts))
 	}
-	return Hint{SigningName: parts[3], Region: parts[2]}
+	h := Hint{SigningName: parts[3], Region: parts[2], SignedHeaders: []string{}}
+	if _, sh, ok := strings.Cut(auth, "SignedHeaders="); ok {
+		sh, _, _ = strings.Cut(sh, ",")
+		h.SignedHeaders = strings.Split(strings.TrimSpace(sh), ";")
+	}
+	return h
 }
 
 func TestIdentifyGoSDK(t *testing.T) {
@@ -133,6 +140,12 @@ func TestIdentifyGoSDK(t *testing.T) {
 			_, err := s3c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("bkt"), Key: aws.String("big")})
 			return err
 		}, "s3", "CreateMultipartUpload", "rest-xml", false, map[string]any{"Bucket": "bkt", "Key": "big"}},
+		{"s3 DeleteObjects", func(ctx context.Context) error {
+			_, err := s3c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String("bkt"), Delete: &s3types.Delete{
+				Objects: []s3types.ObjectIdentifier{{Key: aws.String("a")}, {Key: aws.String("b")}}}})
+			return err
+		}, "s3", "DeleteObjects", "rest-xml", false, map[string]any{"Bucket": "bkt", "Delete": map[string]any{
+			"Object": []any{map[string]any{"Key": "a"}, map[string]any{"Key": "b"}}}}},
 		{"s3 ListBuckets", func(ctx context.Context) error {
 			_, err := s3c.ListBuckets(ctx, &s3.ListBucketsInput{})
 			return err

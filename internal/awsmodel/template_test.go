@@ -1,9 +1,12 @@
 package awsmodel
 
 import (
+	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -112,40 +115,93 @@ func FuzzMatchPath(f *testing.F) {
 	})
 }
 
-// FuzzIdentify feeds arbitrary requests to Identify: it must not panic, and
-// it must either name an operation of a known service or fail with one of the
-// package's errors.
+// FuzzIdentify feeds arbitrary requests to Identify: it must not panic, it
+// must either name an operation of a known service or fail with one of the
+// package's errors, and what it accepts has one reading: identifying the
+// bytes the executor forwards (op.Path, the same query, headers and body)
+// again, without the /svc hint and with the same signing name, yields the
+// same service, operation and parameters (or, for a service that only the
+// /svc path settled, ErrAmbiguousOperation among services sharing the
+// signing name); with the service named instead, always the same.
 func FuzzIdentify(f *testing.F) {
 	ix := mustLoad(f)
-	f.Add("PUT", "/b/k?partNumber=1&uploadId=u", "", "", "s3", []byte("x"))
-	f.Add("POST", "/", "DynamoDB_20120810.PutItem", "", "dynamodb", []byte(`{"TableName":"t"}`))
-	f.Add("POST", "/", "", "", "iam", []byte("Action=ListUsers&Version=2010-05-08"))
-	f.Add("POST", "/service/GraniteServiceVersion20100801/operation/ListMetrics", "", "rpc-v2-cbor", "monitoring", []byte{0xa0})
-	f.Add("GET", "/svc/s3/b?list-type=2", "", "", "", []byte(nil))
-	f.Add("GET", "/v20180820/accesspoint", "", "", "s3", []byte(nil))
-	f.Fuzz(func(t *testing.T, method, target, amzTarget, smithy, signing string, body []byte) {
+	const formCT = "application/x-www-form-urlencoded"
+	f.Add("PUT", "/b/k?partNumber=1&uploadId=u", "", "", "", "", "s3", []byte("x"))
+	f.Add("POST", "/", "DynamoDB_20120810.PutItem", "", "application/x-amz-json-1.0", "", "dynamodb", []byte(`{"TableName":"t"}`))
+	f.Add("POST", "/", "", "", formCT, "", "iam", []byte("Action=ListUsers&Version=2010-05-08"))
+	f.Add("POST", "/service/GraniteServiceVersion20100801/operation/ListMetrics", "", "rpc-v2-cbor", "application/cbor", "", "monitoring", []byte{0xa0})
+	f.Add("GET", "/svc/s3/b?list-type=2", "", "", "", "", "", []byte(nil))
+	f.Add("GET", "/v20180820/accesspoint", "", "", "", "X-Amz-Account-Id: 123456789012", "s3", []byte(nil))
+	f.Add("POST", "/svc/docdb/", "", "", formCT, "", "rds", []byte("Action=DescribeDBClusters&Version=2014-10-31"))
+	// Attacks seen: each must be refused or read one way.
+	f.Add("GET", "/bucket/x/..?policy", "", "", "", "", "s3", []byte(nil))
+	f.Add("DELETE", "/bucket/x/%2e%2E", "", "", "", "", "s3", []byte(nil))
+	f.Add("POST", "/?Action=DeleteTopic", "", "", formCT, "", "sns", []byte("Action=ListTopics"))
+	f.Add("POST", "/", "", "", formCT, "", "iam", []byte("Action=ListUsers&action=CreateAccessKey"))
+	f.Add("PUT", "/b/k?x-id=GetObject", "", "", "", "X-Amz-Copy-Source: s/k", "s3", []byte(nil))
+	f.Add("PUT", "/b/k?uploads&x-id=PutObject", "", "", "", "", "s3", []byte(nil))
+	f.Add("POST", "/", "DynamoDB_20120810.DeleteTable", "", formCT, "", "dynamodb", []byte("Action=DeleteTable&TableName=t"))
+	f.Add("POST", "/", "DynamoDB_20120810.DeleteTable", "", "", "", "dynamodb", []byte(`{"TableName":"a","tablename":"b"}`))
+	f.Add("POST", "/b?delete", "", "", "", "", "s3", []byte(`<Delete><Object><Key>a</Key></Object><Object><Key>b</Key></Object></Delete>`))
+	f.Add("PUT", "/b/k", "", "", "", "X_Amz_Copy_Source: s/k", "s3", []byte(nil))
+	f.Fuzz(func(t *testing.T, method, target, amzTarget, smithy, contentType, header, signing string, body []byte) {
 		u, err := url.ParseRequestURI(target)
 		if err != nil || !validMethod(method) {
 			return
 		}
-		r := &http.Request{Method: method, URL: u, Header: http.Header{}}
-		if amzTarget != "" {
-			r.Header.Set("X-Amz-Target", amzTarget)
+		build := func(u *url.URL) *http.Request {
+			r := &http.Request{Method: method, URL: u, Header: http.Header{}}
+			for name, v := range map[string]string{"X-Amz-Target": amzTarget, "Smithy-Protocol": smithy, "Content-Type": contentType} {
+				if v != "" {
+					r.Header.Set(name, v)
+				}
+			}
+			if k, v, ok := strings.Cut(header, ":"); ok && k != "" {
+				r.Header.Add(k, strings.TrimSpace(v))
+			}
+			return r
 		}
-		if smithy != "" {
-			r.Header.Set("Smithy-Protocol", smithy)
-		}
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		hint := Hint{SigningName: signing}
 		if id, _, ok := SplitServicePath(u.EscapedPath()); ok {
 			hint.Service = id
 		}
-		op, err := ix.Identify(r, body, hint)
+		op, err := ix.Identify(build(u), body, hint)
 		if err != nil {
 			return
 		}
 		if _, ok := ix.Operation(op.Service, op.Name); !ok {
 			t.Fatalf("Identify returned %s %s, which the index does not have", op.Service, op.Name)
+		}
+		// The bytes the executor forwards: op.Path with the same query.
+		fwd, err := url.ParseRequestURI(op.Path)
+		if err != nil {
+			t.Fatalf("op.Path %q does not parse: %v", op.Path, err)
+		}
+		fwd.RawQuery = u.RawQuery
+		same := func(how string, again *Operation) {
+			t.Helper()
+			if again.Service != op.Service || again.Name != op.Name || again.Path != op.Path ||
+				fmt.Sprintf("%#v", again.Params) != fmt.Sprintf("%#v", op.Params) {
+				t.Fatalf("%s reads %s %s %s %#v, first read %s %s %s %#v", how,
+					again.Service, again.Name, again.Path, again.Params, op.Service, op.Name, op.Path, op.Params)
+			}
+		}
+		again, err := ix.Identify(build(fwd), body, Hint{SigningName: signing})
+		switch {
+		case err == nil && (hint.Service == "" || again.Service == op.Service):
+			same("again without the /svc hint", again)
+		case hint.Service != "" && (err != nil && errors.Is(err, ErrAmbiguousOperation) || err == nil):
+			// Only the /svc path settled the service among several sharing
+			// the signing name; the executor sends it to that service.
+		default:
+			t.Fatalf("accepted as %s %s, but the forwarded bytes without the /svc hint: %v", op.Service, op.Name, err)
+		}
+		if hint.Service != "" {
+			again, err := ix.Identify(build(fwd), body, Hint{Service: op.Service, SigningName: signing})
+			if err != nil {
+				t.Fatalf("accepted as %s %s, but the forwarded bytes for that service: %v", op.Service, op.Name, err)
+			}
+			same("again for the identified service", again)
 		}
 	})
 }

@@ -86,3 +86,14 @@ capture("cloudwatch_putmetricdata", "cloudwatch", GW, "put_metric_data",
         Namespace="app", MetricData=[{"MetricName": "latency", "Value": 1.5}])
 capture("sts_assumerole", "sts", GW, "assume_role", resp=b"<x/>",
         RoleArn="arn:aws:iam::123456789012:role/r", RoleSessionName="agent-1")
+capture("s3_deleteobjects", "s3", GW, "delete_objects", resp=b"<DeleteResult/>",
+        Bucket="my-bucket", Delete={"Objects": [{"Key": "a.txt"}, {"Key": "b & c.txt", "VersionId": "v1"}], "Quiet": True})
+capture("s3_completemultipartupload", "s3", GW, "complete_multipart_upload", resp=b"<CompleteMultipartUploadResult/>",
+        Bucket="my-bucket", Key="big.bin", UploadId="up1",
+        MultipartUpload={"Parts": [{"ETag": '"e1"', "PartNumber": 1}, {"ETag": '"e2"', "PartNumber": 2}]})
+capture("s3_createbucket", "s3", GW, "create_bucket", resp=b"",
+        Bucket="my-bucket", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+capture("s3_copyobject", "s3", GW, "copy_object", resp=b"<CopyObjectResult/>",
+        Bucket="my-bucket", Key="dst.txt", CopySource="src-bucket/src.txt")
+capture("s3_listobjectsv2", "s3", GW, "list_objects_v2", resp=b"<ListBucketResult/>",
+        Bucket="my-bucket", Prefix="logs/", Delimiter="/")
