@@ -59,7 +59,32 @@ func identifyJSON(cands []*service, rq *request, target string) (*Operation, err
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", info.ID, name, err)
 	}
+	if err := modelSpelling(params, found[0].Body); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", info.ID, name, err)
+	}
 	return newOperation(found[0], "json", params)
+}
+
+// modelSpelling refuses a top-level member spelled otherwise than the model
+// spells one of the operation's members ("certificatearn" for
+// CertificateArn): the gateway would judge an unknown member while a
+// service that matches names case-insensitively runs the modelled one.
+// Members the model does not know in any spelling pass (newer SDKs send
+// members this index may lack).
+func modelSpelling(params map[string]any, members []string) error {
+	if len(members) == 0 {
+		return nil
+	}
+	byFold := make(map[string]string, len(members))
+	for _, m := range members {
+		byFold[foldKey(m)] = m
+	}
+	for k := range params {
+		if m, ok := byFold[foldKey(k)]; ok && m != k {
+			return fmt.Errorf("%w: JSON member %q is spelled %q in the model", ErrAmbiguousRequest, k, m)
+		}
+	}
+	return nil
 }
 
 // decodeJSONObject decodes a JSON object body; an empty body is no params.

@@ -104,6 +104,8 @@ func TestIdentifyRefusesAmbiguous(t *testing.T) {
 			Hint{SigningName: "dynamodb"}, "twice"},
 		{"JSON keys in two cases", req("POST", "/", `{"TableName":"a","tablename":"b"}`, "X-Amz-Target: DynamoDB_20120810.DeleteTable", ddbJSON),
 			Hint{SigningName: "dynamodb"}, "differ only in case"},
+		{"JSON member spelled otherwise than the model", req("POST", "/", `{"tablename":"a"}`, "X-Amz-Target: DynamoDB_20120810.DeleteTable", ddbJSON),
+			Hint{SigningName: "dynamodb"}, `spelled "TableName" in the model`},
 		{"JSON nested keys in two cases", req("POST", "/", `{"TableName":"t","Item":{"id":{"S":"1","s":"2"}}}`, "X-Amz-Target: DynamoDB_20120810.PutItem", ddbJSON),
 			Hint{SigningName: "dynamodb"}, "$.Item.id"},
 		{"JSON nested duplicate in a list", req("POST", "/", `{"RequestItems":{"t":[{"DeleteRequest":{"Key":{"k":{"S":"a"},"k":{"S":"b"}}}}]}}`,

@@ -96,8 +96,8 @@ func TestRequestShape(t *testing.T) {
 			},
 		},
 		{
-			name: "query order kept as sent (repeated list members reach AWS in the order judged)",
-			http: schemas.HTTPRequest{Method: "DELETE", Path: "/tags/arn", RawQuery: "tagKeys=zz&tagKeys=aa&a=1", SignedHeaders: []string{"host"}},
+			name:   "query order kept as sent (repeated list members reach AWS in the order judged)",
+			http:   schemas.HTTPRequest{Method: "DELETE", Path: "/tags/arn", RawQuery: "tagKeys=zz&tagKeys=aa&a=1", SignedHeaders: []string{"host"}},
 			target: target(t, "https://rum.us-east-1.amazonaws.com", "rum", "us-east-1"),
 			check: func(t *testing.T, r *http.Request) {
 				if r.URL.RawQuery != "tagKeys=zz&tagKeys=aa&a=1" {

@@ -94,7 +94,8 @@ func TestIdentifyBotocoreCorpus(t *testing.T) {
 // ec2) the parameter sets must be equal; elsewhere every expected parameter
 // must be present with its value and every other parameter must be an input
 // member of the operation (botocore adds checksums, Content-MD5 and
-// idempotency tokens the generator does not predict).
+// idempotency tokens the generator does not predict). rest-xml body
+// members are read generically and not compared.
 func CheckIdentified(ix *awsmodel.Index, op *awsmodel.Operation, service, name, protocol string, expect map[string]any) error {
 	if op.Service != service || op.Name != name || op.Protocol != protocol {
 		return fmt.Errorf("identified %s %s (%s), want %s %s (%s)", op.Service, op.Name, op.Protocol, service, name, protocol)
@@ -120,6 +121,12 @@ func CheckIdentified(ix *awsmodel.Index, op *awsmodel.Operation, service, name, 
 	info, _ := ix.Operation(service, name)
 	for k := range got {
 		if _, ok := want[k]; ok {
+			continue
+		}
+		if protocol == "rest-xml" && !slices.Contains(info.InputMembers, k) {
+			// A member of the XML body: the index lists no rest-xml body
+			// members (and the corpus does not record them), and the
+			// identifier reads the body generically into parameters.
 			continue
 		}
 		if exact || !slices.Contains(info.InputMembers, k) {
