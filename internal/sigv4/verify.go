@@ -36,7 +36,7 @@ type Result struct {
 	// it, as replay detection does).
 	Signature string
 	Presigned bool
-	SignedAt      time.Time
+	SignedAt  time.Time
 	// Expires is the end of a presigned request's validity (zero otherwise).
 	Expires time.Time
 	// Payload is the decoded payload: the body itself (sharing its memory),
