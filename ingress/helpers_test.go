@@ -289,8 +289,10 @@ func (r *recorder) last() (reqHdr http.Header, status int, respHdr http.Header) 
 type fakePublisher struct {
 	g  *Ingress
 	mu sync.Mutex
-	// outs are every published output, in order.
+	// outs are every published output but signature.seen, in order.
 	outs []bus.Output
+	// sigs are the signature.seen outputs (replay protection), in order.
+	sigs []bus.Output
 	// err fails every Publish.
 	err error
 	// respond returns the reply events (response.ready, then any
@@ -300,7 +302,13 @@ type fakePublisher struct {
 
 func (p *fakePublisher) Publish(ctx context.Context, outs ...bus.Output) error {
 	p.mu.Lock()
-	p.outs = append(p.outs, outs...)
+	for _, o := range outs {
+		if o.Topic == schemas.TopicSignatures {
+			p.sigs = append(p.sigs, o)
+		} else {
+			p.outs = append(p.outs, o)
+		}
+	}
 	err, respond := p.err, p.respond
 	p.mu.Unlock()
 	if err != nil {
@@ -331,6 +339,12 @@ func (p *fakePublisher) published() []bus.Output {
 	return append([]bus.Output(nil), p.outs...)
 }
 
+func (p *fakePublisher) signatures() []bus.Output {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]bus.Output(nil), p.sigs...)
+}
+
 func (p *fakePublisher) setRespond(f func(ev *schemas.RequestReceived) []schemas.Payload) {
 	p.mu.Lock()
 	p.respond = f
@@ -339,7 +353,7 @@ func (p *fakePublisher) setRespond(f func(ev *schemas.RequestReceived) []schemas
 
 func (p *fakePublisher) reset() {
 	p.mu.Lock()
-	p.outs = nil
+	p.outs, p.sigs = nil, nil
 	p.mu.Unlock()
 }
 
