@@ -53,6 +53,11 @@ type envOpts struct {
 	replica string
 	// noAttach leaves a bus-backed gateway unattached (readiness tests).
 	noAttach bool
+	// sealer, when set, is shared with another env: replicas of one
+	// gateway open each other's sessions.
+	sealer *session.Sealer
+	// tune adjusts the configuration (limits, timeouts) before New.
+	tune func(*Config)
 }
 
 // env is one gateway served on loopback with a trusted development issuer
@@ -98,8 +103,10 @@ func newEnv(t testing.TB, o envOpts) *env {
 	}
 	e := &env{t: t, iss: serveIssuer(t), stranger: serveIssuer(t), rec: &recorder{}, wait: o.wait, agentCredsCached: map[string]aws.Credentials{}}
 	var err error
-	if e.sealer, err = session.NewSealer(session.GenerateKey()); err != nil {
-		t.Fatal(err)
+	if e.sealer = o.sealer; e.sealer == nil {
+		if e.sealer, err = session.NewSealer(session.GenerateKey()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	e.stsSvc, err = sts.New(context.Background(), sts.Config{
 		Issuers: []sts.IssuerConfig{{URL: e.iss.URL(), Audience: testAudience}},
@@ -125,6 +132,9 @@ func newEnv(t testing.TB, o envOpts) *env {
 		cfg.Bus = bus.Config{Brokers: []string{"127.0.0.1:1"}} // never dialled
 		e.pub = &fakePublisher{}
 		pub = e.pub
+	}
+	if o.tune != nil {
+		o.tune(&cfg)
 	}
 	e.cfg = cfg
 	e.g, err = New(cfg, Deps{
