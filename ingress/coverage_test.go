@@ -62,10 +62,10 @@ func (e *env) sign(t *testing.T, creds aws.Credentials, r signedReq) (func() *ht
 
 // answer is what the gateway said, decoded from any of the error shapes.
 type answer struct {
-	status      int
-	code, msg   string
-	header      http.Header
-	raw         string
+	status    int
+	code, msg string
+	header    http.Header
+	raw       string
 	requestID string
 }
 

@@ -39,7 +39,9 @@ func (r *trickle) Read(p []byte) (int, error) {
 }
 
 func TestSlowBodyCutOff(t *testing.T) {
-	e := newEnv(t, envOpts{tune: func(c *Config) { c.BodyGrace, c.BodyMinRate, c.BodyIdleTimeout = 300*time.Millisecond, 1024, 2*time.Second }})
+	e := newEnv(t, envOpts{tune: func(c *Config) {
+		c.BodyGrace, c.BodyMinRate, c.BodyIdleTimeout = 300*time.Millisecond, 1024, 2*time.Second
+	}})
 	e.pub.setRespond(ok(""))
 	const size = 100 // at one byte per 200ms: 20s if never cut off
 	build, _ := e.sign(t, e.agentCreds("agent-1"), signedReq{method: http.MethodPut, path: "/logs/slow.bin", service: "s3",
