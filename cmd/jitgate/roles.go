@@ -37,7 +37,16 @@ func ingressFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tls-cert", Usage: "HTTPS certificate file (PEM)", EnvVars: []string{"JITGATE_TLS_CERT"}},
 		&cli.StringFlag{Name: "tls-key", Usage: "HTTPS key file (PEM)", EnvVars: []string{"JITGATE_TLS_KEY"}},
 		&cli.DurationFlag{Name: "wait", Value: 30 * time.Second, Usage: "how long an agent's call waits for its outcome", EnvVars: []string{"JITGATE_WAIT"}},
-		&cli.Int64Flag{Name: "max-body", Value: 256 << 20, Usage: "largest request body accepted, in bytes", EnvVars: []string{"JITGATE_MAX_BODY"}},
+		&cli.Int64Flag{Name: "max-body", Value: 256 << 20, Usage: "largest request body accepted once the session token opened, in bytes (before that, none is read)", EnvVars: []string{"JITGATE_MAX_BODY"}},
+		&cli.IntFlag{Name: "max-header-bytes", Value: ingress.DefaultMaxHeaderBytes, Usage: "largest request line and headers, in bytes", EnvVars: []string{"JITGATE_MAX_HEADER_BYTES"}},
+		&cli.DurationFlag{Name: "read-header-timeout", Value: ingress.DefaultReadHeaderTimeout, Usage: "time allowed to send the request headers", EnvVars: []string{"JITGATE_READ_HEADER_TIMEOUT"}},
+		&cli.DurationFlag{Name: "idle-timeout", Value: ingress.DefaultIdleTimeout, Usage: "keep-alive connections idle this long are closed", EnvVars: []string{"JITGATE_IDLE_TIMEOUT"}},
+		&cli.DurationFlag{Name: "body-idle-timeout", Value: ingress.DefaultBodyIdleTimeout, Usage: "a request body that stalls this long is cut off", EnvVars: []string{"JITGATE_BODY_IDLE_TIMEOUT"}},
+		&cli.Int64Flag{Name: "body-min-rate", Value: ingress.DefaultBodyMinRate, Usage: "bytes per second a request body must average after --body-grace", EnvVars: []string{"JITGATE_BODY_MIN_RATE"}},
+		&cli.DurationFlag{Name: "body-grace", Value: ingress.DefaultBodyGrace, Usage: "time before --body-min-rate applies", EnvVars: []string{"JITGATE_BODY_GRACE"}},
+		&cli.IntFlag{Name: "max-in-flight", Value: ingress.DefaultMaxInFlight, Usage: "calls this replica serves at once; more get the protocol's throttling error", EnvVars: []string{"JITGATE_MAX_IN_FLIGHT"}},
+		&cli.IntFlag{Name: "max-in-flight-per-principal", Value: ingress.DefaultMaxInFlightPerPrincipal, Usage: "calls one principal may have in flight at once", EnvVars: []string{"JITGATE_MAX_IN_FLIGHT_PER_PRINCIPAL"}},
+		&cli.DurationFlag{Name: "replay-lookback", Value: ingress.DefaultReplayLookback, Usage: "how far back a starting replica reads the signatures other replicas accepted (cover the session lifetime)", EnvVars: []string{"JITGATE_REPLAY_LOOKBACK"}},
 		&cli.StringFlag{Name: "session-keys", Usage: "hex keys sealing agent sessions, first seals, all open (rotation); or @FILE", EnvVars: []string{"JITGATE_SESSION_KEYS"}},
 		&cli.StringSliceFlag{Name: "oidc-issuer", Usage: "trusted OIDC issuer URL (repeatable)", EnvVars: []string{"JITGATE_OIDC_ISSUER"}},
 		&cli.StringFlag{Name: "oidc-audience", Value: "jitgate", Usage: "audience (client id) agent tokens must carry", EnvVars: []string{"JITGATE_OIDC_AUDIENCE"}},
@@ -67,7 +76,10 @@ func ingressCommand() *cli.Command {
 		}
 		g, pub, err := buildIngress(c.Context, ingressSetup{
 			cfg: ingress.Config{Bus: bcfg, Listen: c.String("listen"), TLSListen: c.String("tls-listen"), TLSCert: c.String("tls-cert"),
-				TLSKey: c.String("tls-key"), Replica: c.String("instance"), Wait: c.Duration("wait"), MaxBody: c.Int64("max-body")},
+				TLSKey: c.String("tls-key"), Replica: c.String("instance"), Wait: c.Duration("wait"), MaxBody: c.Int64("max-body"),
+				MaxHeaderBytes: c.Int("max-header-bytes"), ReadHeaderTimeout: c.Duration("read-header-timeout"), IdleTimeout: c.Duration("idle-timeout"),
+				BodyIdleTimeout: c.Duration("body-idle-timeout"), BodyMinRate: c.Int64("body-min-rate"), BodyGrace: c.Duration("body-grace"),
+				MaxInFlight: c.Int("max-in-flight"), MaxInFlightPerPrincipal: c.Int("max-in-flight-per-principal"), ReplayLookback: c.Duration("replay-lookback")},
 			sessionKeys: keys, issuers: issuers, log: logger(c),
 		})
 		if err != nil {
