@@ -30,7 +30,8 @@ const (
 	// refused as possible attacks, keyed by request id (or event id).
 	TopicSecurity = "security"
 	// TopicSignatures carries signature.seen: digests of the request
-	// signatures the ingress accepted, keyed by digest. Every ingress replica
+	// signatures the ingress accepted, keyed by digest, with no request id
+	// (they are not part of a request's lifecycle). Every ingress replica
 	// tails it (from a look-back window at start) to refuse replays another
 	// replica already served. Small records; nothing else reads it.
 	TopicSignatures = "signatures"
