@@ -24,13 +24,14 @@ type call struct {
 	protocol string
 	w        http.ResponseWriter
 	r        *http.Request
-	// bodyRead is set once the whole body was read; an answer before that
-	// closes the connection instead of draining a body nobody wants.
+	// bodyRead is set once the whole body was read; an HTTP/1 answer
+	// before that closes the connection instead of draining a body nobody
+	// wants (HTTP/2 resets just the stream).
 	bodyRead bool
 }
 
 func (c *call) fail(e apiError) {
-	if !c.bodyRead && c.r.ContentLength != 0 {
+	if !c.bodyRead && c.r.ContentLength != 0 && c.r.ProtoMajor == 1 {
 		c.w.Header().Set("Connection", "close")
 	}
 	writeError(c.w, c.protocol, c.id, e)

@@ -18,12 +18,20 @@ import (
 
 // Replays. SigV4 does not stop a captured request from being sent again
 // while its signature is valid (X-Amz-Date ±15 minutes; a presigned URL
-// until X-Amz-Expires). The ingress refuses a signature it has seen:
+// until X-Amz-Expires). The ingress refuses a signature it has seen for an
+// operation that is not read-only, in either form; read-only operations
+// may repeat until the signature expires:
 //
-//   - header-signed requests are single-use;
-//   - presigned URLs for read-only operations may be reused until they
-//     expire (people paste them into browsers and retry downloads);
-//   - presigned URLs for anything else are single-use.
+//   - presigned URLs for reads are pasted into browsers, which retry and
+//     resume downloads;
+//   - botocore (AWS CLI, boto3) adds amz-sdk-invocation-id and
+//     amz-sdk-request after signing, so two identical calls in the same
+//     second (a script's head-object then `aws s3 cp`, or a quick retry)
+//     carry the same signature;
+//   - repeating a read gives nobody anything the first did not.
+//
+// A state-changing call is single-use: botocore's same-second repeat of
+// one is refused with a message telling the agent to sign a new request.
 //
 // Each replica keeps the SHA-256 digests of the signatures it accepted, and
 // of those other replicas accepted, until each signature expires. A replica
@@ -35,25 +43,25 @@ import (
 // replicas inside that window is accepted by both; within one replica the
 // check and the claim are one atomic step.
 
-// digest is the SHA-256 of a signature: never the signature itself, which
+// sigDigest is the SHA-256 of a signature: never the signature itself, which
 // is a bearer credential until it expires.
-type digest [sha256.Size]byte
+type sigDigest [sha256.Size]byte
 
 // signatureSet holds digests until their signatures expire.
 type signatureSet struct {
 	mu        sync.Mutex
-	until     map[digest]time.Time
+	until     map[sigDigest]time.Time
 	nextSweep time.Time
 }
 
-func newSignatureSet() *signatureSet { return &signatureSet{until: map[digest]time.Time{}} }
+func newSignatureSet() *signatureSet { return &signatureSet{until: map[sigDigest]time.Time{}} }
 
 // sweepEvery spaces out the sweeps of expired digests.
 const sweepEvery = time.Minute
 
 // claim records d until expires and reports whether it was new (or had
 // expired).
-func (s *signatureSet) claim(d digest, expires, now time.Time) bool {
+func (s *signatureSet) claim(d sigDigest, expires, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweep(now)
@@ -65,7 +73,7 @@ func (s *signatureSet) claim(d digest, expires, now time.Time) bool {
 }
 
 // note records a digest another replica (or this one, read back) accepted.
-func (s *signatureSet) note(d digest, expires, now time.Time) {
+func (s *signatureSet) note(d sigDigest, expires, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweep(now)
@@ -75,7 +83,7 @@ func (s *signatureSet) note(d digest, expires, now time.Time) {
 }
 
 // has reports whether d is held and not expired.
-func (s *signatureSet) has(d digest, now time.Time) bool {
+func (s *signatureSet) has(d sigDigest, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.until[d]
@@ -97,18 +105,17 @@ func (s *signatureSet) sweep(now time.Time) {
 // claimedSignature is a signature this replica accepted, and the
 // signature.seen event that tells the others.
 type claimedSignature struct {
-	digest digest
-	out    bus.Output
+	out bus.Output
 }
 
 // claimSignature refuses a replayed signature and otherwise claims it,
-// returning the event to publish with the request (nil for a reusable
-// presigned read).
+// returning the event to publish with the request (nil for a read-only
+// operation, which may repeat).
 func (g *Ingress) claimSignature(c *call, sess session.Session, v *sigv4.Result, op *awsmodel.Operation, now time.Time) (*claimedSignature, bool) {
-	if v.Presigned && op.ReadOnly {
+	if op.ReadOnly {
 		return nil, true
 	}
-	d := digest(sha256.Sum256([]byte(v.Signature)))
+	d := sigDigest(sha256.Sum256([]byte(v.Signature)))
 	expires := v.SignedAt.Add(sigv4.MaxSkew)
 	if v.Presigned {
 		expires = v.Expires
@@ -117,7 +124,8 @@ func (g *Ingress) claimSignature(c *call, sess session.Session, v *sigv4.Result,
 		expires = sess.Expires // the session cannot open after that
 	}
 	if !g.seen.claim(d, expires, now) {
-		what, next := "this signed request was already used", "sign a new request (SDKs sign every attempt anew)"
+		what, next := "this signed request was already used, and signed requests for "+op.Service+":"+op.Name+" are single-use",
+			"sign a new request (a second later, the same call signs differently)"
 		if v.Presigned {
 			what, next = "this presigned URL was already used, and presigned URLs for "+op.Service+":"+op.Name+" are single-use", "presign a new URL"
 		}
@@ -134,7 +142,7 @@ func (g *Ingress) claimSignature(c *call, sess session.Session, v *sigv4.Result,
 		c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
 		return nil, false
 	}
-	return &claimedSignature{digest: d, out: bus.Output{Topic: schemas.TopicSignatures, Key: hexDigest, Envelope: env}}, true
+	return &claimedSignature{out: bus.Output{Topic: schemas.TopicSignatures, Key: hexDigest, Envelope: env}}, true
 }
 
 // noteSignature applies a signature.seen event from the signatures topic.
@@ -144,7 +152,7 @@ func (g *Ingress) noteSignature(m bus.Message) {
 		g.log.Warn("signatures event not applied", "type", m.Envelope.Type, "err", err)
 		return
 	}
-	var d digest
+	var d sigDigest
 	if n, err := hex.Decode(d[:], []byte(ev.Digest)); err != nil || n != len(d) {
 		g.log.Warn("signatures event not applied: bad digest", "request_id", m.Envelope.RequestID)
 		return

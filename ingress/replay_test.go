@@ -17,6 +17,12 @@ import (
 	"github.com/jitgate/jitgate/schemas"
 )
 
+// putItemReq changes state: its signature is single-use.
+var putItemReq = signedReq{method: http.MethodPost, path: "/", service: "dynamodb",
+	body:    []byte(`{"TableName":"jobs","Item":{"id":{"S":"1"}}}`),
+	headers: map[string]string{"X-Amz-Target": "DynamoDB_20120810.PutItem", "Content-Type": "application/x-amz-json-1.0"}}
+
+// listTablesReq reads: it may repeat while its signature is valid.
 var listTablesReq = signedReq{method: http.MethodPost, path: "/", service: "dynamodb", body: []byte(`{}`),
 	headers: map[string]string{"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"}}
 
@@ -30,31 +36,48 @@ func checkReplayRefused(t *testing.T, a answer, msg string) {
 
 func TestReplayRefusedAtSameReplica(t *testing.T) {
 	e := newEnv(t, envOpts{})
-	e.pub.setRespond(ok(`{"TableNames":[]}`))
-	build, sig := e.sign(t, e.agentCreds("agent-1"), listTablesReq)
+	e.pub.setRespond(ok(`{}`))
+	build, sig := e.sign(t, e.agentCreds("agent-1"), putItemReq)
 	if a := send(t, build()); a.status != http.StatusOK {
 		t.Fatalf("first use answered %d %s", a.status, a.raw)
 	}
 	e.pub.reset()
 	a := send(t, build())
-	checkReplayRefused(t, a, "already used: sign a new request")
+	checkReplayRefused(t, a, "signed requests for dynamodb:PutItem are single-use: sign a new request")
 	outs := e.pub.published()
 	if countType(outs, schemas.TypeRequestReceived) != 0 || len(e.pub.signatures()) != 0 {
 		t.Errorf("the replay was published")
 	}
 	refused := refusals(t, outs)
 	if len(refused) != 1 || refused[0].Kind != schemas.SecurityReplay || refused[0].Service != "dynamodb" ||
-		refused[0].Operation != "ListTables" || refused[0].Principal == nil || refused[0].Principal.Subject != "agent-1" {
+		refused[0].Operation != "PutItem" || refused[0].Principal == nil || refused[0].Principal.Subject != "agent-1" {
 		t.Fatalf("security events %+v", refused)
 	}
 	checkNoSecrets(t, outs, sig)
+}
+
+// TestHeaderSignedReadMayRepeat: botocore signs two identical calls in one
+// second identically (it adds amz-sdk-invocation-id after signing); reads
+// repeat, as AWS allows.
+func TestHeaderSignedReadMayRepeat(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.pub.setRespond(ok(`{"TableNames":[]}`))
+	build, _ := e.sign(t, e.agentCreds("agent-1"), listTablesReq)
+	for i := range 3 {
+		if a := send(t, build()); a.status != http.StatusOK {
+			t.Fatalf("use %d answered %d %s", i+1, a.status, a.raw)
+		}
+	}
+	if n := len(refusals(t, e.pub.published())); n != 0 || len(e.pub.signatures()) != 0 {
+		t.Errorf("%d refusals, %d signatures shared for a read", n, len(e.pub.signatures()))
+	}
 }
 
 func TestReplayRefusedAtAnotherReplica(t *testing.T) {
 	cfg := startBus(t)
 	respondFromBus(t, cfg, func(requestID string, ev *schemas.RequestReceived) []bus.Output {
 		env, err := schemas.NewEnvelope(ids.New(), requestID, "test", time.Now(), &schemas.ResponseReady{ReplyTo: ev.ReplyTo,
-			Outcome: schemas.OutcomeExecuted, Response: &schemas.HTTPResponse{Status: http.StatusOK, Body: []byte(`{"TableNames":[]}`), BodySize: 17}})
+			Outcome: schemas.OutcomeExecuted, Response: &schemas.HTTPResponse{Status: http.StatusOK, Body: []byte(`{}`), BodySize: 2}})
 		if err != nil {
 			panic(err)
 		}
@@ -65,15 +88,13 @@ func TestReplayRefusedAtAnotherReplica(t *testing.T) {
 	for _, e := range []*env{a, b} {
 		eventually(t, "readiness", func() bool { s, _ := get(t, e.url+"/readyz"); return s == http.StatusOK })
 	}
-	build, sig := a.sign(t, a.agentCreds("agent-1"), listTablesReq)
-	req := build()
-	req.URL.Host = strings.TrimPrefix(a.url, "http://")
-	if ans := send(t, req); ans.status != http.StatusOK {
+	build, sig := a.sign(t, a.agentCreds("agent-1"), putItemReq)
+	if ans := send(t, build()); ans.status != http.StatusOK {
 		t.Fatalf("first use at replica a answered %d %s", ans.status, ans.raw)
 	}
 	// The race window: replica b refuses the replay once its tail has read
 	// a's signature.seen (milliseconds). Wait for that, not for a time.
-	d := digest(sha256.Sum256([]byte(sig)))
+	d := sigDigest(sha256.Sum256([]byte(sig)))
 	eventually(t, "replica b to learn the signature", func() bool { return b.g.seen.has(d, time.Now()) })
 	// The Host header is signed: replica b sees the request as signed for
 	// a's address, exactly as a load balancer in front of both forwards it.
@@ -129,7 +150,7 @@ func TestPresignedReuse(t *testing.T) {
 func TestSignatureSetExpires(t *testing.T) {
 	s := newSignatureSet()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	d := digest(sha256.Sum256([]byte("sig")))
+	d := sigDigest(sha256.Sum256([]byte("sig")))
 	steps := []struct {
 		name   string
 		at     time.Time
@@ -149,7 +170,7 @@ func TestSignatureSetExpires(t *testing.T) {
 			t.Fatalf("%s: %d digests held", st.name, len(s.until))
 		}
 	}
-	other := digest(sha256.Sum256([]byte("other")))
+	other := sigDigest(sha256.Sum256([]byte("other")))
 	s.note(other, now.Add(2*time.Hour), now.Add(time.Hour))
 	s.claim(d, now.Add(3*time.Hour), now.Add(3*time.Hour)) // sweeps both expired entries
 	if s.has(other, now.Add(3*time.Hour)) || len(s.until) != 1 {
