@@ -3,11 +3,11 @@ package ingress
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jitgate/jitgate/internal/awsmodel"
 	"github.com/jitgate/jitgate/internal/bus"
@@ -24,57 +24,73 @@ type call struct {
 	protocol string
 	w        http.ResponseWriter
 	r        *http.Request
+	// bodyRead is set once the whole body was read; an HTTP/1 answer
+	// before that closes the connection instead of draining a body nobody
+	// wants (HTTP/2 resets just the stream).
+	bodyRead bool
 }
 
-func (c *call) fail(e apiError) { writeError(c.w, c.protocol, c.id, e) }
+func (c *call) fail(e apiError) {
+	if !c.bodyRead && c.r.ContentLength != 0 && c.r.ProtoMajor == 1 {
+		c.w.Header().Set("Connection", "close")
+	}
+	writeError(c.w, c.protocol, c.id, e)
+}
 
-// serveAWS handles every AWS API call: verify, identify, publish, wait,
-// answer.
+// serveAWS handles every AWS API call: authenticate, read the body, verify,
+// identify, refuse replays, publish, wait, answer. Nothing large is read
+// before the session token opens: until then the caller is a stranger.
 func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 	c := &call{id: ids.New(), protocol: g.hints.guessProtocol(r), w: w, r: r}
 	// Every answer names jitgate's request id, the one in the audit log.
 	w.Header().Set("X-Jitgate-Request-Id", c.id)
+	if !g.limits.enter() {
+		w.Header().Set("Retry-After", retryAfter)
+		c.fail(throttled(c.protocol, "jitgate is serving as many calls as it is configured to"))
+		return
+	}
+	defer g.limits.leave()
 	now := g.deps.Now()
-	limit := g.cfg.MaxBody
 	if !signed(r) {
 		// The one unsigned call is a small STS form: strangers cannot make
 		// the gateway buffer large bodies before any signature check.
-		limit = min(limit, maxUnsignedBody)
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			c.fail(apiError{http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
-				fmt.Sprintf("request body exceeds the gateway's %d-byte limit", limit)})
-			return
+		body, ok := g.readBody(c, min(g.cfg.MaxBody, maxUnsignedBody))
+		if ok {
+			g.serveUnsigned(c, body)
 		}
-		c.fail(apiError{http.StatusBadRequest, "IncompleteBody", "could not read the request body: " + err.Error()})
 		return
 	}
-	if !signed(r) {
-		g.serveUnsigned(c, body)
+	sess, claim, ok := g.authenticate(c, now)
+	if !ok {
 		return
 	}
-	var sess session.Session
+	principal := sess.Principal.Issuer + " " + sess.Principal.Subject
+	if !g.limits.enterAs(principal) {
+		w.Header().Set("Retry-After", retryAfter)
+		c.fail(throttled(c.protocol, fmt.Sprintf("too many calls in flight for %s (at most %d at once)", sess.Principal.Subject, g.cfg.MaxInFlightPerPrincipal)))
+		return
+	}
+	defer g.limits.leaveAs(principal)
+	body, ok := g.readBody(c, g.cfg.MaxBody)
+	if !ok {
+		return
+	}
 	verified, err := sigv4.Verify(r, body, func(akid, token string) (string, error) {
-		s, err := g.deps.Sealer.Open(akid, token, now)
-		if err != nil {
-			return "", err
+		// Verify finds the credentials where Credentials found them; the
+		// session opened from those is the one to check against.
+		if akid != claim.AccessKeyID || token != claim.SessionToken {
+			return "", errors.New("credentials differ between the pre-check and verification")
 		}
-		sess = s
-		return s.SecretAccessKey, nil
+		return sess.SecretAccessKey, nil
 	}, now)
 	if err != nil {
-		g.log.Info("signature rejected", "request_id", c.id, "code", sigv4.Code(err), "err", err)
-		if errors.Is(err, session.ErrExpired) {
-			c.fail(apiError{http.StatusForbidden, "ExpiredToken",
-				"the jitgate session has expired: get new credentials with AssumeRoleWithWebIdentity (request id " + c.id + ")"})
-			return
-		}
-		c.fail(apiError{sigv4.HTTPStatus(err), sigv4.Code(err), err.Error()})
+		g.refuseSignature(c, sess, err)
 		return
 	}
+	// From here on the request is what the agent signed, plus a few
+	// harmless unsigned headers: identification judges exactly what is
+	// forwarded.
+	r.Header = forwardable(r.Header, verified.SignedHeaders)
 	svc, _, _ := awsmodel.SplitServicePath(r.URL.Path)
 	op, err := g.deps.Models.Identify(r, verified.Payload, awsmodel.Hint{Service: svc, SigningName: verified.SigningName,
 		Region: verified.Region, SignedHeaders: verified.SignedHeaders})
@@ -92,17 +108,55 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 		c.fail(apiError{http.StatusBadRequest, "InvalidRequest", err.Error()})
 		return
 	}
-	if op.Service == "sts" && op.Name == "GetCallerIdentity" {
-		g.answerCallerIdentity(c, ev, sess)
+	seen, ok := g.claimSignature(c, sess, verified, op, now)
+	if !ok {
 		return
 	}
-	g.dispatch(c, ev, verified.Payload)
+	if op.Service == "sts" && op.Name == "GetCallerIdentity" {
+		g.answerCallerIdentity(c, ev, sess, seen)
+		return
+	}
+	g.dispatch(c, ev, verified.Payload, seen)
+}
+
+// authenticate opens the session a request claims, from its Authorization
+// header or presign query alone, before any of the body is read.
+func (g *Ingress) authenticate(c *call, now time.Time) (session.Session, *sigv4.Claim, bool) {
+	claim, err := sigv4.Credentials(c.r)
+	if err != nil {
+		g.refuseSignature(c, session.Session{}, err)
+		return session.Session{}, nil, false
+	}
+	sess, err := g.deps.Sealer.Open(claim.AccessKeyID, claim.SessionToken, now)
+	if err != nil {
+		g.refuseSignature(c, session.Session{}, fmt.Errorf("%w: %w", sigv4.ErrUnknownCredentials, err))
+		return session.Session{}, nil, false
+	}
+	return sess, claim, true
+}
+
+// refuseSignature answers a request whose authentication failed. Refusals
+// that may be an attack by an authenticated caller (unsigned input) are
+// recorded as security events too.
+func (g *Ingress) refuseSignature(c *call, sess session.Session, err error) {
+	switch {
+	case errors.Is(err, session.ErrExpired):
+		g.log.Info("signature rejected", "request_id", c.id, "code", "ExpiredToken", "err", err)
+		c.fail(apiError{http.StatusForbidden, "ExpiredToken",
+			"the jitgate session has expired: get new credentials with AssumeRoleWithWebIdentity (request id " + c.id + ")"})
+		return
+	case errors.Is(err, sigv4.ErrUnsignedHeader), errors.Is(err, sigv4.ErrPayloadNotSigned):
+		g.securityRefusal(c, &sess, nil, schemas.SecurityUnsignedInput, err.Error())
+	default:
+		g.log.Info("signature rejected", "request_id", c.id, "code", sigv4.Code(err), "err", err)
+	}
+	c.fail(apiError{sigv4.HTTPStatus(err), sigv4.Code(err), fmt.Sprintf("%v (request id %s)", err, c.id)})
 }
 
 // answerCallerIdentity answers sts:GetCallerIdentity with the agent's own
 // jitgate identity (the gateway's AWS identity is none of its business) and
 // records the call and its answer like any other.
-func (g *Ingress) answerCallerIdentity(c *call, ev *schemas.RequestReceived, sess session.Session) {
+func (g *Ingress) answerCallerIdentity(c *call, ev *schemas.RequestReceived, sess session.Session, seen *claimedSignature) {
 	rec := httptest.NewRecorder()
 	sts.WriteCallerIdentity(rec, sess, c.id)
 	ev.Answered, ev.ReplyTo = true, ""
@@ -121,6 +175,7 @@ func (g *Ingress) answerCallerIdentity(c *call, ev *schemas.RequestReceived, ses
 		}
 		outs = append(outs, bus.Output{Topic: topic, Envelope: env})
 	}
+	outs = seen.outputs(outs)
 	if err := g.deps.Publisher.Publish(c.r.Context(), outs...); err != nil {
 		g.log.Error("could not record a caller-identity call", "request_id", c.id, "err", err)
 		c.fail(apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
@@ -138,9 +193,14 @@ func (g *Ingress) answerCallerIdentity(c *call, ev *schemas.RequestReceived, ses
 // (AssumeRoleWithWebIdentity: a form with a JWT).
 const maxUnsignedBody = 64 << 10
 
-// signed reports whether r carries a SigV4 signature in either form.
+// signed reports whether r carries a signature in either form, SigV2
+// included (refused with a message that says how to sign instead).
 func signed(r *http.Request) bool {
-	return r.Header.Get("Authorization") != "" || r.URL.Query().Get("X-Amz-Signature") != ""
+	if r.Header.Get("Authorization") != "" {
+		return true
+	}
+	q := r.URL.Query()
+	return q.Get("X-Amz-Signature") != "" || sigv4.IsSigV2Presigned(q)
 }
 
 // serveUnsigned answers the one unsigned call agents make: STS
@@ -163,12 +223,4 @@ func (g *Ingress) serveUnsigned(c *call, body []byte) {
 	}
 	c.fail(apiError{http.StatusForbidden, "MissingAuthenticationToken",
 		"request is not signed: get jitgate credentials with AssumeRoleWithWebIdentity and sign with SigV4"})
-}
-
-// stripHeaders never travel past the ingress: the executor re-signs, and
-// credentials do not belong in Kafka.
-var stripHeaders = map[string]bool{
-	"authorization": true, "x-amz-date": true, "x-amz-security-token": true,
-	"connection": true, "keep-alive": true, "proxy-authorization": true, "te": true,
-	"trailer": true, "transfer-encoding": true, "upgrade": true, "expect": true,
 }

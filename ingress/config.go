@@ -2,6 +2,7 @@ package ingress
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jitgate/jitgate/internal/bus"
@@ -23,9 +24,60 @@ type Config struct {
 	// Wait is how long an agent's call waits for its outcome (a decision, an
 	// approval, the upstream's answer). Default 30s.
 	Wait time.Duration
-	// MaxBody bounds a request body. Default 256 MiB.
+	// MaxBody bounds a request body once the caller's session token has
+	// opened; before that, the ingress reads no body at all (and at most
+	// 64 KiB of the one unsigned call, AssumeRoleWithWebIdentity). Default
+	// 256 MiB.
 	MaxBody int64
+
+	// MaxHeaderBytes bounds the request line and headers. Default 64 KiB.
+	MaxHeaderBytes int
+	// ReadHeaderTimeout bounds reading the request line and headers.
+	// Default 10s.
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection idle this long. Default
+	// 120s.
+	IdleTimeout time.Duration
+	// BodyIdleTimeout cuts off a body read that makes no progress this long.
+	// Default 20s.
+	BodyIdleTimeout time.Duration
+	// BodyMinRate and BodyGrace cut off a body trickled in slowly: after
+	// BodyGrace, the body must have arrived at BodyMinRate bytes per second
+	// on average, so byte n is due by start + BodyGrace + n/BodyMinRate.
+	// Large uploads at any usable speed pass. Defaults 4 KiB/s and 10s.
+	BodyMinRate int64
+	BodyGrace   time.Duration
+
+	// MaxInFlight bounds the agent calls this replica serves at once
+	// (waiting ones included); more are answered with the protocol's
+	// throttling error and Retry-After. Default 1024.
+	MaxInFlight int
+	// MaxInFlightPerPrincipal bounds one principal's calls at once (by OIDC
+	// issuer and subject), so one agent cannot take the whole replica.
+	// Default 64 (or MaxInFlight when that is smaller).
+	MaxInFlightPerPrincipal int
+
+	// ReplayLookback is how far back a starting replica reads the
+	// signatures topic to learn the signatures other replicas accepted.
+	// It must cover the longest validity of a signature the gateway
+	// refuses to see twice: 30 minutes for the header form (X-Amz-Date
+	// ±15 minutes), the session lifetime (at most 12h) for single-use
+	// presigned URLs. Default 12h.
+	ReplayLookback time.Duration
 }
+
+// Defaults of the limits above.
+const (
+	DefaultMaxHeaderBytes          = 64 << 10
+	DefaultReadHeaderTimeout       = 10 * time.Second
+	DefaultIdleTimeout             = 120 * time.Second
+	DefaultBodyIdleTimeout         = 20 * time.Second
+	DefaultBodyMinRate             = 4 << 10
+	DefaultBodyGrace               = 10 * time.Second
+	DefaultMaxInFlight             = 1024
+	DefaultMaxInFlightPerPrincipal = 64
+	DefaultReplayLookback          = 12 * time.Hour
+)
 
 func (c *Config) setDefaults() {
 	if c.Listen == "" && c.TLSListen == "" {
@@ -36,6 +88,21 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxBody == 0 {
 		c.MaxBody = 256 << 20
+	}
+	setDefault(&c.MaxHeaderBytes, DefaultMaxHeaderBytes)
+	setDefault(&c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	setDefault(&c.IdleTimeout, DefaultIdleTimeout)
+	setDefault(&c.BodyIdleTimeout, DefaultBodyIdleTimeout)
+	setDefault(&c.BodyMinRate, DefaultBodyMinRate)
+	setDefault(&c.BodyGrace, DefaultBodyGrace)
+	setDefault(&c.MaxInFlight, DefaultMaxInFlight)
+	setDefault(&c.MaxInFlightPerPrincipal, min(DefaultMaxInFlightPerPrincipal, c.MaxInFlight))
+	setDefault(&c.ReplayLookback, DefaultReplayLookback)
+}
+
+func setDefault[T int | int64 | time.Duration](v *T, def T) {
+	if *v == 0 {
+		*v = def
 	}
 }
 
@@ -49,6 +116,13 @@ func (c Config) Validate() error {
 	}
 	if c.Wait < 0 || c.MaxBody < 0 {
 		return errors.New("ingress: wait and max body must not be negative")
+	}
+	if c.MaxHeaderBytes < 0 || c.ReadHeaderTimeout < 0 || c.IdleTimeout < 0 || c.BodyIdleTimeout < 0 ||
+		c.BodyMinRate < 0 || c.BodyGrace < 0 || c.MaxInFlight < 0 || c.MaxInFlightPerPrincipal < 0 || c.ReplayLookback < 0 {
+		return errors.New("ingress: limits and timeouts must not be negative")
+	}
+	if c.MaxInFlightPerPrincipal > c.MaxInFlight {
+		return fmt.Errorf("ingress: --max-in-flight-per-principal (%d) exceeds --max-in-flight (%d)", c.MaxInFlightPerPrincipal, c.MaxInFlight)
 	}
 	return c.Bus.Validate()
 }

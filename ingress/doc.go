@@ -3,20 +3,30 @@
 //
 // For every call it (1) answers STS AssumeRoleWithWebIdentity itself,
 // exchanging an OIDC token for sealed jitgate session credentials; (2)
-// verifies the SigV4 signature of every other call against those
-// credentials; (3) identifies service, operation, region and parameters from
-// the botocore model index, refusing (400 in the caller's protocol, logged
-// and recorded as security.refused on the security topic) any request it
-// cannot read one way only or whose operation rests on an unsigned header
-// (refuse.go); (4) publishes request.received (and, for large
-// bodies, request.body_chunk events) to the requests topic, keyed by request
-// id; and (5) waits for the request's response.ready on the responses topic
-// and answers the agent in its own protocol. A request not answered within
-// the configured wait gets an AWS-style AccessDenied naming the request id.
+// opens the session the call's Authorization header or presign query
+// names, before reading any of the body (strangers' bodies are never read;
+// the unsigned STS form is capped at 64 KiB), then reads the body (paced:
+// a stalled or trickled body is cut off) and verifies the SigV4 signature,
+// refusing unsigned x-amz-* headers, unsigned payloads outside S3 and SigV2;
+// (3) identifies service, operation, region and parameters from the
+// botocore model index, seeing only the signed headers and a short
+// allow-list of harmless unsigned ones (the only headers it forwards), and
+// refuses (400 in the caller's protocol) any request it cannot read one way
+// only or whose operation rests on an unsigned header (refuse.go);
+// (4) refuses a signature seen before (replay.go); (5) publishes
+// request.received (and, for large bodies, request.body_chunk events) to
+// the requests topic, keyed by request id, with signature.seen to the
+// signatures topic; and (6) waits for the request's response.ready on the
+// responses topic and answers the agent in its own protocol. A request not
+// answered within the configured wait gets an AWS-style AccessDenied naming
+// the request id. Calls in flight are bounded per replica and per principal
+// (limits.go); refusals that may be attacks are published to the security
+// topic (refusal.go).
 //
-// Input topic: responses (tailed whole by every replica; each keeps the
-// replies whose reply-to header names it). Output topics: requests; security
-// (refusals that may be attacks).
+// Input topics: responses (tailed whole by every replica; each keeps the
+// replies whose reply-to header names it), holds and grants (from the
+// start), signatures (from the replay look-back). Output topics: requests,
+// signatures, security.
 // Delivery: a request is published once, synchronously, before the agent
 // waits; the ingress holds no state that matters after a restart (an
 // agent's connection dies with the replica, and the agent retries).

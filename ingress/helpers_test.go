@@ -54,6 +54,11 @@ type envOpts struct {
 	replica string
 	// noAttach leaves a bus-backed gateway unattached (readiness tests).
 	noAttach bool
+	// sealer, when set, is shared with another env: replicas of one
+	// gateway open each other's sessions.
+	sealer *session.Sealer
+	// tune adjusts the configuration (limits, timeouts) before New.
+	tune func(*Config)
 }
 
 // env is one gateway served on loopback with a trusted development issuer
@@ -99,8 +104,10 @@ func newEnv(t testing.TB, o envOpts) *env {
 	}
 	e := &env{t: t, iss: serveIssuer(t), stranger: serveIssuer(t), rec: &recorder{}, wait: o.wait, agentCredsCached: map[string]aws.Credentials{}}
 	var err error
-	if e.sealer, err = session.NewSealer(session.GenerateKey()); err != nil {
-		t.Fatal(err)
+	if e.sealer = o.sealer; e.sealer == nil {
+		if e.sealer, err = session.NewSealer(session.GenerateKey()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	e.stsSvc, err = sts.New(context.Background(), sts.Config{
 		Issuers:      []sts.IssuerConfig{{URL: e.iss.URL(), Audience: testAudience}},
@@ -127,6 +134,9 @@ func newEnv(t testing.TB, o envOpts) *env {
 		cfg.Bus = bus.Config{Brokers: []string{"127.0.0.1:1"}} // never dialled
 		e.pub = &fakePublisher{}
 		pub = e.pub
+	}
+	if o.tune != nil {
+		o.tune(&cfg)
 	}
 	e.cfg = cfg
 	e.g, err = New(cfg, Deps{
@@ -291,8 +301,10 @@ func (r *recorder) last() (reqHdr http.Header, status int, respHdr http.Header) 
 type fakePublisher struct {
 	g  *Ingress
 	mu sync.Mutex
-	// outs are every published output, in order.
+	// outs are every published output but signature.seen, in order.
 	outs []bus.Output
+	// sigs are the signature.seen outputs (replay protection), in order.
+	sigs []bus.Output
 	// err fails every Publish.
 	err error
 	// respond returns the reply events (response.ready, then any
@@ -302,7 +314,13 @@ type fakePublisher struct {
 
 func (p *fakePublisher) Publish(ctx context.Context, outs ...bus.Output) error {
 	p.mu.Lock()
-	p.outs = append(p.outs, outs...)
+	for _, o := range outs {
+		if o.Topic == schemas.TopicSignatures {
+			p.sigs = append(p.sigs, o)
+		} else {
+			p.outs = append(p.outs, o)
+		}
+	}
 	err, respond := p.err, p.respond
 	p.mu.Unlock()
 	if err != nil {
@@ -333,6 +351,12 @@ func (p *fakePublisher) published() []bus.Output {
 	return append([]bus.Output(nil), p.outs...)
 }
 
+func (p *fakePublisher) signatures() []bus.Output {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]bus.Output(nil), p.sigs...)
+}
+
 func (p *fakePublisher) setRespond(f func(ev *schemas.RequestReceived) []schemas.Payload) {
 	p.mu.Lock()
 	p.respond = f
@@ -341,7 +365,7 @@ func (p *fakePublisher) setRespond(f func(ev *schemas.RequestReceived) []schemas
 
 func (p *fakePublisher) reset() {
 	p.mu.Lock()
-	p.outs = nil
+	p.outs, p.sigs = nil, nil
 	p.mu.Unlock()
 }
 

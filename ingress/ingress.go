@@ -63,6 +63,12 @@ type Ingress struct {
 	holdsReady chan struct{}
 	// hints shape the errors of requests that were not identified.
 	hints protocolHints
+	// limits bound the calls in flight; seen holds the signatures used
+	// recently (here and, via the signatures topic, at other replicas);
+	// seenReady closes once the topic's look-back window has been read.
+	limits    *inFlight
+	seen      *signatureSet
+	seenReady chan struct{}
 }
 
 // New builds an Ingress. Run starts serving.
@@ -84,7 +90,8 @@ func New(cfg Config, deps Deps) (*Ingress, error) {
 		deps.Now = time.Now
 	}
 	g := &Ingress{cfg: cfg, deps: deps, log: deps.Logger.With("role", "ingress", "replica", cfg.Replica), replies: newReplies(),
-		holds: holds.NewStore(deps.HoldsKey), holdsReady: make(chan struct{}), hints: newProtocolHints(deps.Models)}
+		holds: holds.NewStore(deps.HoldsKey), holdsReady: make(chan struct{}), hints: newProtocolHints(deps.Models),
+		limits: newInFlight(cfg.MaxInFlight, cfg.MaxInFlightPerPrincipal), seen: newSignatureSet(), seenReady: make(chan struct{})}
 	g.mux = http.NewServeMux()
 	g.routeAPI()
 	// Health probes are unsigned; a signed GET /healthz is an S3 call on a
@@ -142,6 +149,12 @@ func (g *Ingress) serveReady(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "not ready: still reading the holds log", http.StatusServiceUnavailable)
 		return
 	}
+	select {
+	case <-g.seenReady:
+	default:
+		http.Error(w, "not ready: still reading the signatures used recently", http.StatusServiceUnavailable)
+		return
+	}
 	fmt.Fprintln(w, "ready")
 }
 
@@ -183,7 +196,13 @@ func (g *Ingress) Attach(ctx context.Context) (wait func() error, err error) {
 		tail.Close()
 		return nil, err
 	}
-	done := make(chan error, 2)
+	sigs, err := bus.NewTailSince(ctx, g.cfg.Bus, g.deps.Now().Add(-g.cfg.ReplayLookback), g.log, schemas.TopicSignatures)
+	if err != nil {
+		tail.Close()
+		state.Close()
+		return nil, err
+	}
+	done := make(chan error, 3)
 	go func() {
 		done <- tail.Run(ctx, func(replyTo string) bool { return replyTo == g.cfg.Replica }, func(m bus.Message) {
 			g.replies.deliver(ctx, m)
@@ -201,15 +220,35 @@ func (g *Ingress) Attach(ctx context.Context) (wait func() error, err error) {
 			}
 		})
 	}()
+	go func() { done <- sigs.Run(ctx, nil, g.noteSignature) }()
 	go func() {
-		select {
-		case <-state.CaughtUp():
-			close(g.holdsReady)
-		case <-ctx.Done():
+		for _, w := range []struct {
+			t     *bus.Tail
+			ready chan struct{}
+		}{{state, g.holdsReady}, {sigs, g.seenReady}} {
+			select {
+			case <-w.t.CaughtUp():
+				close(w.ready)
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
 	g.ready.Store(true)
-	return func() error { return errors.Join(<-done, <-done) }, nil
+	return func() error { return errors.Join(<-done, <-done, <-done) }, nil
+}
+
+// server is the HTTP server for the configured limits. There is no overall
+// read timeout (it would cut off large uploads); bodies are paced by
+// readBody instead.
+func (g *Ingress) server() *http.Server {
+	return &http.Server{
+		Handler:           g,
+		ReadHeaderTimeout: g.cfg.ReadHeaderTimeout,
+		IdleTimeout:       g.cfg.IdleTimeout,
+		MaxHeaderBytes:    g.cfg.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+	}
 }
 
 // Run binds (unless l has listeners), attaches to the replies and serves
@@ -227,7 +266,7 @@ func (g *Ingress) Run(ctx context.Context, l Listener) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(g.log.Handler(), slog.LevelWarn)}
+	srv := g.server()
 	errc := make(chan error, 2)
 	if l.Plain != nil {
 		g.log.Info("serving HTTP", "addr", l.Plain.Addr().String())

@@ -25,6 +25,7 @@ func (g *Ingress) requestEvent(c *call, sess session.Session, v *sigv4.Result, o
 	if err != nil {
 		return nil, fmt.Errorf("parameters of %s.%s are not representable: %w", op.Service, op.Name, err)
 	}
+	// c.r.Header holds only what forwardable kept.
 	headers := schemas.HeadersFrom(c.r.Header, func(name string) bool { return stripHeaders[strings.ToLower(name)] })
 	signedHeaders := slices.DeleteFunc(slices.Clone(v.SignedHeaders), func(h string) bool { return stripHeaders[h] })
 	return &schemas.RequestReceived{
@@ -52,6 +53,39 @@ func (g *Ingress) requestEvent(c *call, sess session.Session, v *sigv4.Result, o
 	}, nil
 }
 
+// stripHeaders never travel past the ingress: the executor re-signs, and
+// credentials do not belong in Kafka.
+var stripHeaders = map[string]bool{
+	"authorization": true, "x-amz-date": true, "x-amz-security-token": true,
+	"connection": true, "keep-alive": true, "proxy-authorization": true, "te": true,
+	"trailer": true, "transfer-encoding": true, "upgrade": true, "expect": true,
+}
+
+// unsignedForwarded are the only headers forwarded without being signed.
+// None of them changes what AWS runs: the SDK's identification and retry
+// bookkeeping, the trace id, and the body's length (the executor sends the
+// body it forwards with its own length). Everything else unsigned (a
+// browser's Range, Accept or Cookie beside a presigned URL, a Content-Type
+// or Content-MD5 nobody signed) is dropped: the executor re-signs what it
+// gets, so forwarding an unsigned header would make the gateway sign for
+// the agent what the agent never signed.
+var unsignedForwarded = map[string]bool{
+	"user-agent": true, "x-amzn-trace-id": true, "amz-sdk-invocation-id": true, "amz-sdk-request": true,
+	"content-length": true,
+}
+
+// forwardable keeps the headers the agent signed and unsignedForwarded.
+func forwardable(h http.Header, signed []string) http.Header {
+	out := make(http.Header, len(signed)+len(unsignedForwarded))
+	for name, vs := range h {
+		lower := strings.ToLower(name)
+		if unsignedForwarded[lower] || slices.Contains(signed, lower) {
+			out[name] = vs
+		}
+	}
+	return out
+}
+
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -60,9 +94,10 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// dispatch publishes the request (with its body inline or chunked), waits
-// for the outcome and answers the agent.
-func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, payload []byte) {
+// dispatch publishes the request (with its body inline or chunked) and the
+// signature.seen that makes other replicas refuse its replay, waits for the
+// outcome and answers the agent.
+func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, payload []byte, seen *claimedSignature) {
 	ctx, cancel := context.WithDeadline(c.r.Context(), ev.Deadline)
 	defer cancel()
 	var chunks [][]byte
@@ -88,6 +123,7 @@ func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, payload []byte)
 		}
 		outs = append(outs, bus.Output{Topic: schemas.TopicRequests, Envelope: env})
 	}
+	outs = seen.outputs(outs)
 	replies, done := g.replies.wait(c.id)
 	defer done()
 	if err := g.deps.Publisher.Publish(ctx, outs...); err != nil {

@@ -73,6 +73,17 @@ func TestRequestReceivedSigned(t *testing.T) {
 		t.Errorf("envelope request id %q producer %q", env.RequestID, env.Producer)
 	}
 	checkNoSecrets(t, outs, creds.SecretAccessKey, creds.SessionToken, sig)
+	// The replay record travels in the same publish, as a digest only.
+	sigs := e.pub.signatures()
+	if len(sigs) != 1 || sigs[0].Envelope.RequestID != "" || sigs[0].Envelope.Type != schemas.TypeSignatureSeen {
+		t.Fatalf("signature events %+v", sigs)
+	}
+	checkNoSecrets(t, sigs, creds.SecretAccessKey, creds.SessionToken, sig)
+	signedAt, _ := time.Parse("20060102T150405Z", reqHdr.Get("X-Amz-Date"))
+	if seen, err := schemas.DecodeAs[*schemas.SignatureSeen](sigs[0].Envelope); err != nil || seen.Digest != sha256Hex([]byte(sig)) ||
+		!seen.Expires.Equal(signedAt.Add(sigv4.MaxSkew)) || seen.Replica != testReplica {
+		t.Errorf("signature.seen %+v (%v), want expiry %s", seen, err, signedAt.Add(sigv4.MaxSkew))
+	}
 
 	for _, h := range ev.HTTP.Headers {
 		if slices.Contains(credentialHeaders, strings.ToLower(h.Name)) {

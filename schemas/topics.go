@@ -29,10 +29,16 @@ const (
 	// TopicSecurity carries security.refused: requests and events a stage
 	// refused as possible attacks, keyed by request id (or event id).
 	TopicSecurity = "security"
+	// TopicSignatures carries signature.seen: digests of the request
+	// signatures the ingress accepted, keyed by digest, with no request id
+	// (they are not part of a request's lifecycle). Every ingress replica
+	// tails it (from a look-back window at start) to refuse replays another
+	// replica already served. Small records; nothing else reads it.
+	TopicSignatures = "signatures"
 )
 
 // AllTopics lists every topic suffix, in data-path order.
-var AllTopics = []string{TopicRequests, TopicDecisions, TopicHolds, TopicGrants, TopicExecutions, TopicResponses, TopicPolicy, TopicSecurity}
+var AllTopics = []string{TopicRequests, TopicDecisions, TopicHolds, TopicGrants, TopicExecutions, TopicResponses, TopicPolicy, TopicSecurity, TopicSignatures}
 
 // Kafka record header names carrying envelope fields, so tools can route a
 // record without decoding its value.

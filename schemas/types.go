@@ -22,6 +22,7 @@ const (
 	TypeResponseBodyChunk Type = "response.body_chunk"
 	TypePolicyLoaded      Type = "policy.loaded"
 	TypeSecurityRefused   Type = "security.refused"
+	TypeSignatureSeen     Type = "signature.seen"
 )
 
 // registry maps each known type to a constructor of its payload.
@@ -43,6 +44,7 @@ var registry = map[Type]func() Payload{
 	TypeResponseBodyChunk: func() Payload { return new(ResponseBodyChunk) },
 	TypePolicyLoaded:      func() Payload { return new(PolicyLoaded) },
 	TypeSecurityRefused:   func() Payload { return new(SecurityRefused) },
+	TypeSignatureSeen:     func() Payload { return new(SignatureSeen) },
 }
 
 // Types lists every known event type.

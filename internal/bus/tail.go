@@ -75,10 +75,16 @@ func NewTail(ctx context.Context, cfg Config, from TailFrom, log *slog.Logger, t
 			parts[o.Topic][o.Partition] = kgo.NewOffset().At(o.Offset)
 		}
 	})
+	return t.start(parts)
+}
+
+// start connects the tail at parts once target is filled in.
+func (t *Tail) start(parts map[string]map[int32]kgo.Offset) (*Tail, error) {
 	t.checkCaughtUp()
 	// Control records (transaction markers) are kept so that the read
 	// position is known exactly; Run skips them.
-	t.cl, err = kgo.NewClient(cfg.clientOpts(kgo.ConsumePartitions(parts), kgo.KeepControlRecords())...)
+	var err error
+	t.cl, err = kgo.NewClient(t.cfg.clientOpts(kgo.ConsumePartitions(parts), kgo.KeepControlRecords())...)
 	if err != nil {
 		return nil, fmt.Errorf("bus: tail: %w", err)
 	}

@@ -48,6 +48,9 @@ func ParseAuthorization(v string) (*Authorization, error) {
 	v = strings.TrimSpace(v)
 	alg, rest, _ := strings.Cut(v, " ")
 	if alg != Algorithm {
+		if alg == "AWS" {
+			return nil, fmt.Errorf("%w (%w): sign with SigV4 (AWS4-HMAC-SHA256); boto3: Config(signature_version='s3v4')", ErrSigV2, ErrUnsupportedAlgorithm)
+		}
 		if alg == "" {
 			return nil, fmt.Errorf("%w: empty Authorization header", ErrMalformedAuth)
 		}

@@ -13,15 +13,25 @@
 //     STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER] (aws-chunked bodies are
 //     decoded, chunk signatures and trailer checksums verified), and the
 //     body's own hash when the header is absent (non-S3 services);
+//   - coverage, as AWS enforces it: every x-amz-* header present must be
+//     signed (ErrUnsignedHeader); UNSIGNED-PAYLOAD and STREAMING-* only for
+//     S3's signing names (s3, s3-object-lambda, s3-outposts, s3express),
+//     every other service's body must match its signed SHA-256
+//     (ErrPayloadNotSigned); SigV2 in either form is refused with a message
+//     saying how to sign instead (ErrSigV2);
 //   - session tokens: a token sent in a header must be signed, and is handed
 //     to the Lookup with the access key id;
 //   - time: header-form requests more than 15 minutes from now, and presigned
 //     requests past X-Amz-Date + X-Amz-Expires (at most 7 days), are rejected.
+//
+// Credentials is the pre-check: it reads the access key id, session token
+// and scope a request claims without touching the body, so a server can
+// open the session before it reads anything large. It vouches for nothing.
 //
 // Errors are sentinels from errors.go; Code maps any of them to the AWS error
 // code a client expects, and HTTPStatus to the status to answer with. No error
 // message carries a secret key, a session token or a signature.
 //
 // SigV4 does not stop replays inside the 15-minute window; callers that care
-// must remember what they have seen.
+// must remember what they have seen (Result.Signature, hashed).
 package sigv4

@@ -63,6 +63,23 @@ var (
 	// ErrChecksumMismatch means an x-amz-checksum-* trailer does not match
 	// the decoded body.
 	ErrChecksumMismatch = errors.New("sigv4: trailing checksum does not match the body")
+
+	// ErrUnsignedHeader means an x-amz-* header is present but not covered
+	// by the signature. AWS refuses such requests too: an unsigned
+	// x-amz-copy-source or x-amz-acl would change what runs without the
+	// signer having agreed to it.
+	ErrUnsignedHeader = errors.New("sigv4: x-amz-* headers present but not signed")
+
+	// ErrPayloadNotSigned means the payload mode leaves the body outside the
+	// signature (UNSIGNED-PAYLOAD, STREAMING-*) for a signing name other than
+	// S3's: AWS accepts those modes only for S3, so for every other service
+	// the body's SHA-256 must be signed. It wraps ErrUnsupportedPayload.
+	ErrPayloadNotSigned = fmt.Errorf("%w: the body must be signed", ErrUnsupportedPayload)
+
+	// ErrSigV2 means the request is signed with Signature Version 2 (an
+	// "Authorization: AWS akid:signature" header, or AWSAccessKeyId,
+	// Signature and Expires query parameters). jitgate verifies SigV4 only.
+	ErrSigV2 = errors.New("sigv4: SigV2 signatures are not accepted")
 )
 
 // Code returns the AWS error code a client expects for err, or "" when err
@@ -76,6 +93,10 @@ func Code(err error) string {
 		return ""
 	case errors.Is(err, ErrMissingAuth):
 		return "MissingAuthenticationToken"
+	case errors.Is(err, ErrSigV2):
+		return "InvalidRequest"
+	case errors.Is(err, ErrUnsignedHeader):
+		return "AccessDenied"
 	case errors.Is(err, ErrMalformedAuth), errors.Is(err, ErrSecurityTokenNotSigned):
 		return "IncompleteSignature"
 	case errors.Is(err, ErrTimeSkewed):
@@ -112,7 +133,8 @@ func HTTPStatus(err error) int {
 		errors.Is(err, ErrChecksumMismatch),
 		errors.Is(err, ErrDecodedLengthMismatch),
 		errors.Is(err, ErrUnsupportedPayload),
-		errors.Is(err, ErrMalformedChunkedBody):
+		errors.Is(err, ErrMalformedChunkedBody),
+		errors.Is(err, ErrSigV2):
 		return http.StatusBadRequest
 	default:
 		return http.StatusForbidden

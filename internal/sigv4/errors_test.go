@@ -27,6 +27,10 @@ func TestCode(t *testing.T) {
 		{ErrDecodedLengthMismatch, "IncompleteBody", http.StatusBadRequest},
 		{ErrUnsupportedPayload, "InvalidRequest", http.StatusBadRequest},
 		{ErrMalformedChunkedBody, "InvalidRequest", http.StatusBadRequest},
+		{fmt.Errorf("%w: x-amz-acl", ErrUnsignedHeader), "AccessDenied", http.StatusForbidden},
+		{ErrPayloadNotSigned, "InvalidRequest", http.StatusBadRequest},
+		{fmt.Errorf("%w: presign with s3v4", ErrSigV2), "InvalidRequest", http.StatusBadRequest},
+		{fmt.Errorf("%w (%w)", ErrSigV2, ErrUnsupportedAlgorithm), "InvalidRequest", http.StatusBadRequest},
 		{errors.New("something else"), "AccessDenied", http.StatusForbidden},
 	}
 	for _, tt := range tests {

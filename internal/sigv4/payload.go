@@ -110,3 +110,18 @@ func verifyChunkChain(c *chunkedBody, s *signer, seed string, trailer bool) erro
 	}
 	return nil
 }
+
+// payloadModeAllowed refuses payload modes that leave the body outside the
+// signature for any signing name but S3's. AWS accepts UNSIGNED-PAYLOAD and
+// the STREAMING-* modes only there; elsewhere a gateway that accepted them
+// would forward a body nobody signed.
+func payloadModeAllowed(hash, signingName string) error {
+	if len(hash) == 64 && isHex(hash) || singleEncodedPath(signingName) {
+		return nil
+	}
+	if hash == UnsignedPayload || strings.HasPrefix(hash, "STREAMING-") {
+		return fmt.Errorf("%w: %s is accepted only for S3 (signing name %q); sign the body's SHA-256 in x-amz-content-sha256",
+			ErrPayloadNotSigned, truncate(hash, 64), truncate(signingName, 32))
+	}
+	return nil
+}

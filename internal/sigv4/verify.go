@@ -31,8 +31,12 @@ type Result struct {
 	SigningName string
 	// SignedHeaders are the lowercase header names as signed.
 	SignedHeaders []string
-	Presigned     bool
-	SignedAt      time.Time
+	// Signature is the verified request signature (lowercase hex). It is a
+	// bearer secret until it expires: keep it out of logs and events (hash
+	// it, as replay detection does).
+	Signature string
+	Presigned bool
+	SignedAt  time.Time
 	// Expires is the end of a presigned request's validity (zero otherwise).
 	Expires time.Time
 	// Payload is the decoded payload: the body itself (sharing its memory),
@@ -60,21 +64,14 @@ func Verify(r *http.Request, body []byte, lookup Lookup, now time.Time) (*Result
 		return nil, err
 	}
 	q := values(pairs)
-	authz := r.Header.Values("Authorization")
-	_, querySig := q["X-Amz-Signature"]
-	_, queryAlg := q["X-Amz-Algorithm"]
-	switch {
-	case len(authz) > 1:
-		return nil, fmt.Errorf("%w: more than one Authorization header", ErrMalformedAuth)
-	case len(authz) == 1 && (querySig || queryAlg):
-		return nil, fmt.Errorf("%w: both an Authorization header and presign query parameters", ErrMalformedAuth)
-	case len(authz) == 1:
-		return verifyHeader(r, body, pairs, q, authz[0], lookup, now)
-	case querySig || queryAlg:
-		return verifyPresigned(r, body, pairs, q, lookup, now)
-	default:
-		return nil, ErrMissingAuth
+	authz, presigned, err := authForm(r, q)
+	if err != nil {
+		return nil, err
 	}
+	if presigned {
+		return verifyPresigned(r, body, pairs, q, lookup, now)
+	}
+	return verifyHeader(r, body, pairs, q, authz, lookup, now)
 }
 
 // verifyHeader verifies the Authorization header form.
@@ -111,6 +108,9 @@ func verifyHeader(r *http.Request, body []byte, pairs []queryPair, q map[string]
 	}
 	s, err := check(r, a, signedAt, token, pairs, "", hash, lookup)
 	if err != nil {
+		return nil, err
+	}
+	if err := signedInput(r, a, hash); err != nil {
 		return nil, err
 	}
 	p, err := checkPayload(r, body, hash, s, a.Signature)
@@ -173,6 +173,9 @@ func verifyPresigned(r *http.Request, body []byte, pairs []queryPair, q map[stri
 	if _, err := check(r, a, signedAt, token, pairs, "X-Amz-Signature", hash, lookup); err != nil {
 		return nil, err
 	}
+	if err := signedInput(r, a, hash); err != nil {
+		return nil, err
+	}
 	dp, err := checkPayload(r, body, hash, nil, "")
 	if err != nil {
 		return nil, err
@@ -180,6 +183,17 @@ func verifyPresigned(r *http.Request, body []byte, pairs []queryPair, q map[stri
 	res := result(a, token, signedAt, expires, hash, dp)
 	res.Presigned = true
 	return res, nil
+}
+
+// signedInput refuses a correctly signed request whose signature does not
+// cover what AWS would act on: unsigned x-amz-* headers, or a body left
+// unsigned for a service other than S3. It runs after the signature
+// matched, so only authenticated callers reach these refusals.
+func signedInput(r *http.Request, a *Authorization, hash string) error {
+	if err := checkHeadersSigned(r, a.SignedHeaders); err != nil {
+		return err
+	}
+	return payloadModeAllowed(hash, a.Service)
 }
 
 // check looks the credentials up and compares the request signature; it
@@ -212,6 +226,7 @@ func result(a *Authorization, token string, signedAt, expires time.Time, hash st
 		Region:        a.Region,
 		SigningName:   strings.ToLower(a.Service),
 		SignedHeaders: a.SignedHeaders,
+		Signature:     a.Signature,
 		SignedAt:      signedAt,
 		Expires:       expires,
 		Payload:       p.data,

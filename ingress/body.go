@@ -1,0 +1,110 @@
+package ingress
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+)
+
+// errBodyTooSlow is a body that stalled or trickled below the minimum rate.
+var errBodyTooSlow = errors.New("request body too slow")
+
+// maxInitialBuffer caps what a declared Content-Length makes the ingress
+// allocate before the bytes arrive.
+const maxInitialBuffer = 1 << 20
+
+// readBody reads the whole body, at most limit bytes, cutting off a body
+// that stalls for BodyIdleTimeout or falls below BodyMinRate after
+// BodyGrace. It answers the agent itself when it fails.
+func (g *Ingress) readBody(c *call, limit int64) ([]byte, bool) {
+	if c.r.ContentLength > limit {
+		c.fail(tooLarge(limit))
+		return nil, false
+	}
+	paced := &pacedBody{rc: http.NewResponseController(c.w), body: c.r.Body, start: time.Now(),
+		idle: g.cfg.BodyIdleTimeout, grace: g.cfg.BodyGrace, minRate: g.cfg.BodyMinRate}
+	defer paced.clear()
+	var buf bytes.Buffer
+	if c.r.ContentLength > 0 {
+		buf.Grow(int(min(c.r.ContentLength, maxInitialBuffer)))
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(c.w, paced, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		c.bodyRead = true
+		return buf.Bytes(), true
+	case errors.As(err, &tooBig):
+		c.fail(tooLarge(limit))
+	case errors.Is(err, errBodyTooSlow):
+		g.log.Info("body cut off", "request_id", c.id, "source", clientIP(c.r), "read", paced.n, "after", time.Since(paced.start).Round(time.Millisecond))
+		c.fail(apiError{http.StatusBadRequest, "RequestTimeout", fmt.Sprintf(
+			"the request body arrived too slowly (after %d bytes): jitgate needs at least %d bytes/s after %s, and no pause over %s; retry on a faster connection",
+			paced.n, g.cfg.BodyMinRate, g.cfg.BodyGrace, g.cfg.BodyIdleTimeout)})
+	default:
+		c.fail(apiError{http.StatusBadRequest, "IncompleteBody", "could not read the request body: " + err.Error()})
+	}
+	return nil, false
+}
+
+func tooLarge(limit int64) apiError {
+	return apiError{http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
+		fmt.Sprintf("request body exceeds the gateway's %d-byte limit", limit)}
+}
+
+// pacedBody sets the connection's read deadline before every read: now
+// plus the idle timeout, or sooner when the minimum-rate budget (grace plus
+// one second per minRate bytes read) runs out first. A deadline set through
+// the ResponseController interrupts a blocked read, so a client that sends
+// one byte every few seconds is cut off instead of holding the connection.
+type pacedBody struct {
+	rc      *http.ResponseController
+	body    io.ReadCloser
+	start   time.Time
+	idle    time.Duration
+	grace   time.Duration
+	minRate int64
+	n       int64
+	// unsupported: the writer cannot set deadlines (a test recorder); only
+	// the rate check between reads applies.
+	unsupported bool
+}
+
+func (b *pacedBody) Read(p []byte) (int, error) {
+	now := time.Now()
+	deadline := now.Add(b.idle)
+	if b.minRate > 0 {
+		if due := b.start.Add(b.grace + time.Duration(b.n)*time.Second/time.Duration(b.minRate)); due.Before(deadline) {
+			deadline = due
+		}
+	}
+	if !deadline.After(now) {
+		return 0, errBodyTooSlow
+	}
+	if !b.unsupported {
+		if err := b.rc.SetReadDeadline(deadline); errors.Is(err, http.ErrNotSupported) {
+			b.unsupported = true
+		}
+	}
+	n, err := b.body.Read(p)
+	b.n += int64(n)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return n, errBodyTooSlow
+	}
+	return n, err
+}
+
+func (b *pacedBody) Close() error { return b.body.Close() }
+
+// clear lifts the deadline: the server reads the connection in the
+// background while the call waits, and a past deadline there would cancel
+// the request's context.
+func (b *pacedBody) clear() {
+	if !b.unsupported {
+		b.rc.SetReadDeadline(time.Time{})
+	}
+}
