@@ -87,16 +87,18 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 		g.refuseSignature(c, sess, err)
 		return
 	}
-	// From here on the request is what the agent signed, plus a few
-	// harmless unsigned headers: identification judges exactly what is
-	// forwarded.
-	r.Header = forwardable(r.Header, verified.SignedHeaders)
+	// Identification sees every header, so that one that would pick or
+	// fill the operation but was not signed is refused, not silently lost
+	// (it reads only signed ones); then the request keeps what the agent
+	// signed, plus a few harmless unsigned headers: what was judged is
+	// exactly what is forwarded.
 	svc, _, _ := awsmodel.SplitServicePath(r.URL.Path)
 	op, err := g.deps.Models.Identify(r, verified.Payload, awsmodel.Hint{Service: svc, SigningName: verified.SigningName,
 		Region: verified.Region, SignedHeaders: verified.SignedHeaders})
 	if g.refuseUnreadable(c, sess, err) {
 		return
 	}
+	r.Header = forwardable(r.Header, verified.SignedHeaders)
 	if err != nil {
 		// Default deny: what the gateway cannot identify it cannot judge.
 		c.fail(apiError{http.StatusForbidden, "AccessDenied", fmt.Sprintf("jitgate could not identify this call, so it is denied: %v (request id %s)", err, c.id)})
