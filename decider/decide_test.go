@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -353,5 +354,38 @@ func TestAnsweredCallsAreNotDecided(t *testing.T) {
 	r.Answered = true
 	if outs := u.handle(t, schemas.TopicRequests, envelope(t, "answered-1", t0, r)); len(outs) != 0 {
 		t.Fatalf("an answered call produced %s", shape(outs))
+	}
+}
+
+// A request.received that no ingress sealed (written straight to the
+// requests topic, or altered on the way) is not judged: it could name any
+// principal. It yields only a security.refused event.
+func TestForgedRequestIsNotJudged(t *testing.T) {
+	u := newUnit(t, testPolicy)
+	tests := []struct {
+		name  string
+		forge func(env *schemas.Envelope)
+	}{
+		{"unsealed", func(env *schemas.Envelope) { env.Auth = "" }},
+		{"principal altered after sealing", func(env *schemas.Envelope) {
+			env.Payload = []byte(strings.Replace(string(env.Payload), `"sub":"bot"`, `"sub":"admin"`, 1))
+		}},
+		{"sealed under another key", func(env *schemas.Envelope) {
+			if err := schemas.Seal(env, []byte("not-the-holds-key-0123456789")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := received(t, getItem)
+			tt.forge(&env)
+			outs := u.handle(t, schemas.TopicRequests, env)
+			wantShape(t, outs, "security:security.refused")
+			r := first[*schemas.SecurityRefused](t, outs)
+			if r.Kind != schemas.SecurityForgedEvent || r.Stage != "decider" || r.EventID != env.ID {
+				t.Fatalf("refusal %+v", r)
+			}
+		})
 	}
 }

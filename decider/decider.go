@@ -146,6 +146,11 @@ func (d *Decider) Handle(_ context.Context, m bus.Message) (bus.Result, error) {
 	if m.Envelope.Type != schemas.TypeRequestReceived {
 		return bus.Result{}, nil
 	}
+	if err := schemas.Verify(m.Envelope, d.cfg.HoldsKey); err != nil {
+		// Anyone who can write to the requests topic could otherwise
+		// name any principal and have its call judged and run.
+		return d.refuseForgedRequest(m, err)
+	}
 	req, err := schemas.DecodeAs[*schemas.RequestReceived](m.Envelope)
 	if err == nil && req.Answered {
 		return bus.Result{}, nil // answered by the ingress; published for the record

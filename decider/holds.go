@@ -230,3 +230,17 @@ func (d *Decider) expireHolds(ctx context.Context) {
 		}
 	}
 }
+
+// refuseForgedRequest logs a request.received that no ingress sealed and
+// records it as a security.refused event, in place of a decision: a forged
+// request speaks for no agent, so nothing answers it.
+func (d *Decider) refuseForgedRequest(m bus.Message, cause error) (bus.Result, error) {
+	d.log.Warn("security: refused a forged request; it is not judged",
+		"kind", schemas.SecurityForgedEvent, "event_id", m.Envelope.ID, "request_id", m.Envelope.RequestID,
+		"producer", m.Envelope.Producer, "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", cause)
+	r, err := bus.EventRefusal("decider", d.producer, schemas.SecurityForgedEvent, cause.Error(), m, d.deps.Now())
+	if err != nil {
+		return bus.Result{}, err
+	}
+	return bus.Result{Out: []bus.Output{r}}, nil
+}

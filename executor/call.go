@@ -99,7 +99,10 @@ func (c *call) chunkedBody(ctx context.Context) (io.ReadCloser, string, error) {
 	if c.d.Body == nil {
 		return nil, "", ErrNoBodyRef
 	}
-	open := func() (io.ReadCloser, error) { return c.e.openBody(ctx, *c.d.Body, c.id, h.BodyChunks) }
+	if len(h.ChunkSHA256) != h.BodyChunks {
+		return nil, "", fmt.Errorf("%w: the request names %d chunk digests for %d chunks", ErrNoBodyRef, len(h.ChunkSHA256), h.BodyChunks)
+	}
+	open := func() (io.ReadCloser, error) { return c.e.openBody(ctx, *c.d.Body, c.id, h.ChunkSHA256) }
 	if resign.S3Family(c.target.SigningName) {
 		rc, err := open()
 		return rc, "", err

@@ -27,9 +27,10 @@ type Executor struct {
 	now      func() time.Time
 	// done holds the request ids started within the replay window.
 	done *executed
-	// openBody streams a chunked request body; bus.OpenRequestBody by
-	// default (tests replace it).
-	openBody func(ctx context.Context, ref schemas.RecordRef, requestID string, chunks int) (io.ReadCloser, error)
+	// openBody streams a chunked request body, skipping chunks whose data
+	// does not match digests; bus.OpenRequestBody by default (tests
+	// replace it).
+	openBody func(ctx context.Context, ref schemas.RecordRef, requestID string, digests []string) (io.ReadCloser, error)
 }
 
 // New checks cfg and deps and builds an executor.
@@ -63,8 +64,8 @@ func New(cfg Config, deps Deps) (*Executor, error) {
 	e.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	e.roles = newRoles(cfg, deps, e.client)
 	bcfg := cfg.Bus
-	e.openBody = func(ctx context.Context, ref schemas.RecordRef, id string, n int) (io.ReadCloser, error) {
-		return bus.OpenRequestBody(ctx, bcfg, ref, id, n)
+	e.openBody = func(ctx context.Context, ref schemas.RecordRef, id string, digests []string) (io.ReadCloser, error) {
+		return bus.OpenRequestBody(ctx, bcfg, ref, id, digests)
 	}
 	return e, nil
 }

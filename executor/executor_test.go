@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -451,15 +452,15 @@ func TestChunkedRequestBody(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			e, f, _ := newUnit(t, unitConfig(), Deps{})
 			opens := 0
-			e.openBody = func(_ context.Context, ref schemas.RecordRef, id string, n int) (io.ReadCloser, error) {
+			e.openBody = func(_ context.Context, ref schemas.RecordRef, id string, digests []string) (io.ReadCloser, error) {
 				opens++
-				if ref.Offset != 41 || id != "req-1" || n != 2 {
-					t.Errorf("opened %+v %s %d", ref, id, n)
+				if ref.Offset != 41 || id != "req-1" || !slices.Equal(digests, []string{"d0", "d1"}) {
+					t.Errorf("opened %+v %s %v", ref, id, digests)
 				}
 				return io.NopCloser(bytes.NewReader(body)), nil
 			}
 			req := c.req
-			req.HTTP.BodySize, req.HTTP.BodyChunks = int64(len(body)), 2
+			req.HTTP.BodySize, req.HTTP.BodyChunks, req.HTTP.ChunkSHA256 = int64(len(body)), 2, []string{"d0", "d1"}
 			d := sealed(t, schemas.Allow, req, func(d *schemas.DecisionMade) {
 				d.Body = &schemas.RecordRef{Topic: "jitgate.requests", Offset: 41}
 			})

@@ -168,7 +168,7 @@ func TestStage(t *testing.T) {
 	}
 	put := s3Request("PUT", "/"+bucket+"/big", "Content-Type", "application/octet-stream")
 	parts := bus.Chunks(big)
-	put.HTTP.BodySize, put.HTTP.BodyChunks = int64(len(big)), len(parts)
+	put.HTTP.BodySize, put.HTTP.BodyChunks, put.HTTP.ChunkSHA256 = int64(len(big)), len(parts), bus.ChunkDigests(parts)
 	outs := []bus.Output{{Topic: schemas.TopicRequests, Envelope: envelope(t, "req-put", "received", &put)}}
 	for i, p := range parts {
 		outs = append(outs, bus.Output{Topic: schemas.TopicRequests,

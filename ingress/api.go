@@ -243,14 +243,22 @@ func (g *Ingress) awaitGrant(ctx context.Context, id string) {
 // holds key as written by "ingress/" + Replica, so deciders and other
 // replicas can tell it from a record someone wrote straight to Kafka.
 func (g *Ingress) publish(ctx context.Context, topic, key, requestID string, p schemas.Payload) (schemas.Envelope, error) {
-	env, err := schemas.NewEnvelope(ids.New(), requestID, schemas.ProducerName(schemas.RoleIngress, g.cfg.Replica), g.deps.Now(), p)
+	env, err := g.sealed(requestID, p)
 	if err != nil {
 		return env, err
 	}
-	if err := schemas.Seal(&env, g.deps.HoldsKey); err != nil {
+	return env, g.deps.Publisher.Publish(ctx, bus.Output{Topic: topic, Key: key, Envelope: env})
+}
+
+// sealed builds an event this replica writes, sealed with the holds key:
+// approver events, and request.received, which names the principal the
+// decider judges.
+func (g *Ingress) sealed(requestID string, p schemas.Payload) (schemas.Envelope, error) {
+	env, err := schemas.NewEnvelope(ids.New(), requestID, g.producer, g.deps.Now(), p)
+	if err != nil {
 		return env, err
 	}
-	return env, g.deps.Publisher.Publish(ctx, bus.Output{Topic: topic, Key: key, Envelope: env})
+	return env, schemas.Seal(&env, g.deps.HoldsKey)
 }
 
 // refuseForged logs an event of the holds or grants topics that the view
@@ -262,7 +270,7 @@ func (g *Ingress) refuseForged(ctx context.Context, m bus.Message, forged *holds
 		"kind", schemas.SecurityForgedEvent, "type", m.Envelope.Type, "event_id", m.Envelope.ID,
 		"request_id", m.Envelope.RequestID, "producer", m.Envelope.Producer,
 		"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", forged.Err)
-	out, err := bus.EventRefusal("ingress", schemas.ProducerName(schemas.RoleIngress, g.cfg.Replica),
+	out, err := bus.EventRefusal("ingress", g.producer,
 		schemas.SecurityForgedEvent, forged.Error(), m, g.deps.Now())
 	if err == nil {
 		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -164,19 +164,17 @@ func (g *Ingress) answerCallerIdentity(c *call, ev *schemas.RequestReceived, ses
 	ev.Answered, ev.ReplyTo = true, ""
 	resp := &schemas.HTTPResponse{Status: rec.Code, Body: rec.Body.Bytes(), BodySize: int64(rec.Body.Len()),
 		Headers: schemas.HeadersFrom(rec.Header(), nil)}
-	var outs []bus.Output
-	for _, p := range []schemas.Payload{ev, &schemas.ResponseReady{Outcome: schemas.OutcomeExecuted, Response: resp}} {
-		env, err := schemas.NewEnvelope(ids.New(), c.id, g.cfg.Replica, g.deps.Now(), p)
-		if err != nil {
-			c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
-			return
-		}
-		topic := schemas.TopicRequests
-		if p.EventType() == schemas.TypeResponseReady {
-			topic = schemas.TopicResponses
-		}
-		outs = append(outs, bus.Output{Topic: topic, Envelope: env})
+	reqEnv, err := g.sealed(c.id, ev)
+	if err != nil {
+		c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
+		return
 	}
+	respEnv, err := schemas.NewEnvelope(ids.New(), c.id, g.producer, g.deps.Now(), &schemas.ResponseReady{Outcome: schemas.OutcomeExecuted, Response: resp})
+	if err != nil {
+		c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
+		return
+	}
+	outs := []bus.Output{{Topic: schemas.TopicRequests, Envelope: reqEnv}, {Topic: schemas.TopicResponses, Envelope: respEnv}}
 	outs = seen.outputs(outs)
 	if err := g.deps.Publisher.Publish(c.r.Context(), outs...); err != nil {
 		g.log.Error("could not record a caller-identity call", "request_id", c.id, "err", err)

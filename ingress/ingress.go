@@ -51,12 +51,15 @@ type Deps struct {
 
 // Ingress serves agents.
 type Ingress struct {
-	cfg     Config
-	deps    Deps
-	log     *slog.Logger
-	replies *replies
-	mux     *http.ServeMux
-	ready   atomic.Bool
+	cfg Config
+	// producer names this replica on every event it writes
+	// ("ingress/<replica>", the role deciders check).
+	producer string
+	deps     Deps
+	log      *slog.Logger
+	replies  *replies
+	mux      *http.ServeMux
+	ready    atomic.Bool
 	// holds is this replica's view of holds and grants, rebuilt from Kafka;
 	// holdsReady closes once it has read the log written before start.
 	holds      *holds.Store
@@ -89,7 +92,7 @@ func New(cfg Config, deps Deps) (*Ingress, error) {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	g := &Ingress{cfg: cfg, deps: deps, log: deps.Logger.With("role", "ingress", "replica", cfg.Replica), replies: newReplies(),
+	g := &Ingress{cfg: cfg, deps: deps, producer: schemas.ProducerName(schemas.RoleIngress, cfg.Replica), log: deps.Logger.With("role", "ingress", "replica", cfg.Replica), replies: newReplies(),
 		holds: holds.NewStore(deps.HoldsKey), holdsReady: make(chan struct{}), hints: newProtocolHints(deps.Models),
 		limits: newInFlight(cfg.MaxInFlight, cfg.MaxInFlightPerPrincipal), seen: newSignatureSet(), seenReady: make(chan struct{})}
 	g.mux = http.NewServeMux()

@@ -103,12 +103,12 @@ func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, payload []byte,
 	var chunks [][]byte
 	if len(payload) > bus.ChunkSize {
 		chunks = bus.Chunks(payload)
-		ev.HTTP.BodyChunks = len(chunks)
+		ev.HTTP.BodyChunks, ev.HTTP.ChunkSHA256 = len(chunks), bus.ChunkDigests(chunks)
 	} else {
 		ev.HTTP.Body = payload
 	}
 	outs := make([]bus.Output, 0, 1+len(chunks))
-	env, err := schemas.NewEnvelope(ids.New(), c.id, g.cfg.Replica, g.deps.Now(), ev)
+	env, err := g.sealed(c.id, ev)
 	if err != nil {
 		c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
 		return
@@ -116,7 +116,7 @@ func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, payload []byte,
 	outs = append(outs, bus.Output{Topic: schemas.TopicRequests, Envelope: env})
 	for i, data := range chunks {
 		chunk := &schemas.RequestBodyChunk{Seq: i, Data: data, Last: i == len(chunks)-1}
-		env, err := schemas.NewEnvelope(ids.New(), c.id, g.cfg.Replica, g.deps.Now(), chunk)
+		env, err := schemas.NewEnvelope(ids.New(), c.id, g.producer, g.deps.Now(), chunk)
 		if err != nil {
 			c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
 			return

@@ -69,8 +69,12 @@ func TestRequestReceivedSigned(t *testing.T) {
 	if len(outs) != 1 || outs[0].Topic != schemas.TopicRequests || (outs[0].Key != "" && outs[0].Key != env.RequestID) {
 		t.Fatalf("published %+v", outs)
 	}
-	if len(env.RequestID) != 36 || env.Producer != testReplica {
+	if len(env.RequestID) != 36 || env.Producer != schemas.ProducerName(schemas.RoleIngress, testReplica) {
 		t.Errorf("envelope request id %q producer %q", env.RequestID, env.Producer)
+	}
+	// Sealed: a decider judges only requests an ingress wrote.
+	if err := schemas.Verify(env, testHoldsKey); err != nil {
+		t.Errorf("request.received does not verify under the holds key: %v", err)
 	}
 	checkNoSecrets(t, outs, creds.SecretAccessKey, creds.SessionToken, sig)
 	// The replay record travels in the same publish, as a digest only.
@@ -228,6 +232,10 @@ func TestRequestBodyChunks(t *testing.T) {
 				}
 				if chunk.Seq != i-1 || chunk.Last != (i == len(outs)-1) {
 					t.Errorf("chunk %d: seq %d last %v", i, chunk.Seq, chunk.Last)
+				}
+				// The sealed request binds each chunk by its digest.
+				if d := bus.ChunkDigests([][]byte{chunk.Data}); len(ev.HTTP.ChunkSHA256) != c.chunks || ev.HTTP.ChunkSHA256[i-1] != d[0] {
+					t.Errorf("chunk %d: digest %v, request names %v", i, d, ev.HTTP.ChunkSHA256)
 				}
 				got = append(got, chunk.Data...)
 			}

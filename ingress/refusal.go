@@ -23,8 +23,9 @@ func (g *Ingress) securityRefusal(c *call, sess *session.Session, op *awsmodel.O
 	if op != nil {
 		ev.Service, ev.Operation = op.Service, op.Name
 	}
-	g.log.Warn("security: request refused", "kind", kind, "request_id", c.id, "principal", subject, "source", ev.Source, "reason", reason)
-	out, err := bus.Refusal(g.cfg.Replica, c.id, g.deps.Now(), ev)
+	g.log.Warn("security: request refused", "kind", kind, "request_id", c.id, "principal", subject, "source", ev.Source,
+		"method", c.r.Method, "path", c.r.URL.EscapedPath(), "reason", reason)
+	out, err := bus.Refusal(g.producer, c.id, g.deps.Now(), ev)
 	if err == nil {
 		// Recorded even when the agent hangs up.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.r.Context()), 5*time.Second)

@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/jitgate/jitgate/internal/awsmodel"
-	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/internal/session"
 	"github.com/jitgate/jitgate/schemas"
 )
@@ -35,19 +34,7 @@ func (g *Ingress) refuseUnreadable(c *call, sess session.Session, err error) boo
 	// The sentinel's text repeats what the answer says first.
 	reason := strings.NewReplacer(awsmodel.ErrAmbiguousRequest.Error()+": ", "", awsmodel.ErrUnsignedInput.Error()+": ", "",
 		"awsmodel: ", "").Replace(err.Error())
-	ev := &schemas.SecurityRefused{
-		Stage:     "ingress",
-		Kind:      kind,
-		Reason:    reason,
-		Principal: &schemas.Principal{Subject: sess.Principal.Subject, Issuer: sess.Principal.Issuer, Groups: sess.Principal.Groups},
-		Source:    clientIP(c.r),
-	}
-	out, recErr := bus.Refusal(g.cfg.Replica, c.id, g.deps.Now(), ev)
-	if recErr == nil {
-		recErr = g.deps.Publisher.Publish(c.r.Context(), out)
-	}
-	g.log.Warn("security: request refused", "request_id", c.id, "kind", kind, "principal", sess.Principal.Subject,
-		"source", ev.Source, "method", c.r.Method, "path", c.r.URL.EscapedPath(), "reason", reason, "recorded", recErr == nil, "record_err", recErr)
+	g.securityRefusal(c, &sess, nil, kind, reason)
 	c.fail(apiError{http.StatusBadRequest, refusalCode(c.protocol), fmt.Sprintf(
 		"jitgate refused this request because %s: %s. Send it as the AWS SDKs do: every parameter once, in one place and one case, no '.' or '..' path segments, every header the operation reads signed (request id %s)",
 		what, reason, c.id)})

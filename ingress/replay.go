@@ -136,7 +136,7 @@ func (g *Ingress) claimSignature(c *call, sess session.Session, v *sigv4.Result,
 	hexDigest := hex.EncodeToString(d[:])
 	// Not one of the request's events (its timeline stays the request's
 	// lifecycle): no request id, keyed by the digest.
-	env, err := schemas.NewEnvelope(ids.New(), "", g.cfg.Replica, now,
+	env, err := schemas.NewEnvelope(ids.New(), "", g.producer, now,
 		&schemas.SignatureSeen{Digest: hexDigest, Expires: expires.UTC(), Replica: g.cfg.Replica})
 	if err != nil {
 		c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})

@@ -45,17 +45,20 @@ var (
 
 // writers names, for each authority event type, the one role entitled to
 // write it. The decision key covers decision.made; the holds key covers
-// the rest (the holds and grants topics).
+// the rest: the holds and grants topics, and request.received, which names
+// the principal the decider judges (its body chunks are bound to it by
+// HTTPRequest.ChunkSHA256).
 var writers = map[Type]string{
-	TypeDecisionMade:  RoleDecider,
-	TypeHoldOpened:    RoleDecider,
-	TypeHoldApproved:  RoleDecider,
-	TypeHoldExpired:   RoleDecider,
-	TypeGrantOpened:   RoleDecider,
-	TypeApprovalGiven: RoleIngress,
-	TypeHoldDenied:    RoleIngress,
-	TypeHoldJustified: RoleIngress,
-	TypeGrantRevoked:  RoleIngress,
+	TypeRequestReceived: RoleIngress,
+	TypeDecisionMade:    RoleDecider,
+	TypeHoldOpened:      RoleDecider,
+	TypeHoldApproved:    RoleDecider,
+	TypeHoldExpired:     RoleDecider,
+	TypeGrantOpened:     RoleDecider,
+	TypeApprovalGiven:   RoleIngress,
+	TypeHoldDenied:      RoleIngress,
+	TypeHoldJustified:   RoleIngress,
+	TypeGrantRevoked:    RoleIngress,
 }
 
 // Writer returns the role entitled to write events of type t, and whether

@@ -37,6 +37,12 @@ type HTTPRequest struct {
 	// BodyChunks > 0 means Body is empty and the payload follows as that many
 	// request.body_chunk events on the same partition.
 	BodyChunks int `json:"body_chunks,omitempty"`
+	// ChunkSHA256 is the hex SHA-256 of each body chunk's data, in order.
+	// Sealed with the request (and carried in the sealed decision), it
+	// binds the chunks to it: readers skip a chunk record whose data does
+	// not match, so a record someone else wrote on the partition cannot
+	// change the body that runs.
+	ChunkSHA256 []string `json:"chunk_sha256,omitempty"`
 }
 
 // RequestReceived is published by the ingress for every verified agent call.

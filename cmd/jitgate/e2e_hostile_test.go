@@ -143,8 +143,10 @@ func TestHostileRequests(t *testing.T) {
 	})
 
 	t.Run("replayed signature", func(t *testing.T) {
-		c := hostile{service: "dynamodb", method: "POST", path: "/", header: ddb, body: "{}"}
-		req := signedRequest(t, endpoint, creds, c, false, time.Now())
+		// A state-changing call is single-use (read-only calls may repeat:
+		// botocore signs identical calls within one second identically).
+		c := hostile{service: "s3", method: "PUT", path: "/victim/replayed", body: "once"}
+		req := signedRequest(t, endpoint, creds, c, true, time.Now())
 		raw := cloneRequest(t, req)
 		before := len(emu.Requests())
 		if status, body := do(t, req); status != http.StatusOK {

@@ -2,6 +2,8 @@ package bus
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 
@@ -27,19 +29,38 @@ func Chunks(body []byte) [][]byte {
 
 // OpenRequestBody streams the request.body_chunk events that follow the
 // request.received record at ref, in order, without holding them all in
-// memory. Records of other requests on the same partition are skipped.
-func OpenRequestBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID string, chunks int) (io.ReadCloser, error) {
-	return openBody(ctx, cfg, ref, requestID, schemas.TypeRequestBodyChunk, chunks)
+// memory. digests are the hex SHA-256 of each chunk's data (from the sealed
+// request, HTTPRequest.ChunkSHA256): a chunk record whose data does not
+// match is skipped, as are records of other requests on the same
+// partition, so a record someone else wrote cannot change the body.
+func OpenRequestBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID string, digests []string) (io.ReadCloser, error) {
+	if len(digests) == 0 {
+		return nil, fmt.Errorf("bus: request %s: a chunked body needs the digests of its chunks", requestID)
+	}
+	return openBody(ctx, cfg, ref, requestID, schemas.TypeRequestBodyChunk, len(digests), digests)
+}
+
+// ChunkDigests returns the hex SHA-256 of each chunk, for
+// HTTPRequest.ChunkSHA256.
+func ChunkDigests(chunks [][]byte) []string {
+	out := make([]string, len(chunks))
+	for i, c := range chunks {
+		sum := sha256.Sum256(c)
+		out[i] = hex.EncodeToString(sum[:])
+	}
+	return out
 }
 
 // OpenResponseBody streams the raw response.body_chunk events that follow
 // the execution.finished record at ref (the masker reads a whole body it
 // must rewrite this way).
 func OpenResponseBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID string, chunks int) (io.ReadCloser, error) {
-	return openBody(ctx, cfg, ref, requestID, schemas.TypeResponseBodyChunk, chunks)
+	return openBody(ctx, cfg, ref, requestID, schemas.TypeResponseBodyChunk, chunks, nil)
 }
 
-func openBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID string, chunkType schemas.Type, chunks int) (io.ReadCloser, error) {
+// openBody streams chunks events of chunkType for requestID from ref on.
+// With digests, only chunks whose data matches digests[seq] count.
+func openBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID string, chunkType schemas.Type, chunks int, digests []string) (io.ReadCloser, error) {
 	cfg.setDefaults()
 	cl, err := kgo.NewClient(cfg.clientOpts(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{
 		ref.Topic: {ref.Partition: kgo.NewOffset().At(ref.Offset + 1)},
@@ -79,6 +100,11 @@ func openBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID 
 				if err != nil {
 					pw.CloseWithError(err)
 					return
+				}
+				if digests != nil {
+					if sum := sha256.Sum256(data); got != seq || hex.EncodeToString(sum[:]) != digests[seq] {
+						continue // not the chunk the sealed request names
+					}
 				}
 				if got != seq {
 					pw.CloseWithError(fmt.Errorf("bus: body chunk %d of %s arrived as %d", seq, requestID, got))
