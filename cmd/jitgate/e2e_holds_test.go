@@ -249,7 +249,8 @@ func TestHoldWorkflow(t *testing.T) {
 			}
 		}
 		refused("self-approval", "bot-1", "sandbox,approvers", "cannot approve", "approve", id)
-		refused("non-member", "bob", "devs", "approvers", "approve", id)
+		// Someone who may not see the hold is told it does not exist.
+		refused("non-member", "bob", "devs", "no hold "+id, "approve", id)
 		if _, e, ok := d.cli(t, "alice", "approvers", "approve", id); !ok {
 			t.Fatal(e)
 		}
@@ -271,7 +272,7 @@ func TestHoldWorkflow(t *testing.T) {
 
 		verID := heldCall(t, env, "s3api", "put-bucket-versioning", "--bucket", "held", "--versioning-configuration", "Status=Enabled")
 		refused("approve before the required justification", "alice", "approvers", "justif", "approve", verID)
-		refused("justify someone else's request", "mallory", "sandbox", "requester", "justify", verID, "trust me")
+		refused("justify someone else's request", "mallory", "sandbox", "no hold "+verID, "justify", verID, "trust me")
 		if _, e, ok := d.cli(t, "bot-1", "sandbox", "justify", verID, "turning on versioning before the migration"); !ok {
 			t.Fatal(e)
 		}
