@@ -101,6 +101,12 @@ func (e *Executor) followExecutions(ctx context.Context) (<-chan struct{}, <-cha
 	done := make(chan error, 1)
 	go func() {
 		done <- tail.RunTypes(ctx, []schemas.Type{schemas.TypeExecutionStarted}, func(m bus.Message) {
+			if err := schemas.Verify(m.Envelope, e.cfg.DecisionKey); err != nil {
+				e.log.Warn("security: ignoring an execution.started no executor sealed",
+					"kind", schemas.SecurityForgedEvent, "request_id", m.Envelope.RequestID, "event_id", m.Envelope.ID,
+					"producer", m.Envelope.Producer, "partition", m.Partition, "offset", m.Offset, "err", err)
+				return
+			}
 			// A started call's deadline is at most MaxWait after it started.
 			e.done.learn(m.Envelope.RequestID, m.Envelope.Time.Add(window))
 		})

@@ -191,6 +191,13 @@ func (e *Executor) event(id string, seq int, p schemas.Payload) (bus.Output, err
 	if err != nil {
 		return bus.Output{}, err
 	}
+	if p.EventType() == schemas.TypeExecutionStarted {
+		// Executors refuse a decision whose request id started: a forged
+		// start must not be able to block a real call.
+		if err := schemas.Seal(&env, e.cfg.DecisionKey); err != nil {
+			return bus.Output{}, err
+		}
+	}
 	replyTo := ""
 	switch v := p.(type) {
 	case *schemas.ExecutionStarted:

@@ -122,6 +122,21 @@ func TestStageRefusesForgedAndReplayedDecisions(t *testing.T) {
 	refused("req-late", schemas.SecurityReplayedEvent, 1)
 	waitFor(t, "req-late's one terminal outcome", func() bool { return count("req-late", schemas.TypeExecutionFinished) == 1 })
 
+	// An execution.started nobody with the decision key wrote (to make the
+	// executors refuse the real call as already run) is ignored: the
+	// authentic decision that follows runs.
+	fakeStart := envelope(t, "req-d", "started", &schemas.ExecutionStarted{Attempt: 1})
+	fakeStart.Producer = "executor/attacker"
+	if err := pub.Publish(ctx, bus.Output{Topic: schemas.TopicExecutions, Envelope: fakeStart}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the forged start on the executions topic", func() bool { return len(execs.of("req-d")) == 1 })
+	time.Sleep(200 * time.Millisecond) // the executor's own tail reads it too
+	blocked := s3Request("GET", "/")
+	blocked.Deadline = time.Now().Add(4 * time.Second)
+	write(envelope(t, "req-d", "decision", sealed(t, schemas.Allow, blocked, nil)))
+	waitFor(t, "req-d to run despite the forged start", func() bool { return count("req-d", schemas.TypeExecutionFinished) == 1 })
+
 	// A restarted executor (another replica of the group) rebuilds what ran
 	// from the executions topic: the replay is refused again.
 	stop()
@@ -144,7 +159,7 @@ func TestStageRefusesForgedAndReplayedDecisions(t *testing.T) {
 	if n, m := count("req-a", schemas.TypeExecutionStarted), count("req-a", schemas.TypeExecutionFinished); n != 1 || m != 1 {
 		t.Errorf("req-a started %d and finished %d times, want once each", n, m)
 	}
-	if n := len(emu.Requests()); n != 1 {
-		t.Fatalf("upstream saw %d calls, want only the one authentic allow", n)
+	if n := len(emu.Requests()); n != 2 {
+		t.Fatalf("upstream saw %d calls, want only the two authentic allows", n)
 	}
 }

@@ -22,8 +22,9 @@ import (
 // Roles that write authority events; a producer name is the role, "/", and
 // the instance (see ProducerName).
 const (
-	RoleDecider = "decider"
-	RoleIngress = "ingress"
+	RoleDecider  = "decider"
+	RoleIngress  = "ingress"
+	RoleExecutor = "executor"
 )
 
 // MinKeyLen is the shortest authentication key Seal and Verify accept, in
@@ -44,7 +45,8 @@ var (
 )
 
 // writers names, for each authority event type, the one role entitled to
-// write it. The decision key covers decision.made; the holds key covers
+// write it. The decision key covers decision.made and execution.started
+// (which makes executors refuse a decision as already run); the holds key covers
 // the rest: the holds and grants topics, and request.received, which names
 // the principal the decider judges (its body chunks are bound to it by
 // HTTPRequest.ChunkSHA256).
