@@ -32,32 +32,15 @@ func (d *Decider) followHolds(ctx context.Context) (<-chan struct{}, error) {
 		var forged *holds.ForgedError
 		switch {
 		case errors.As(err, &forged):
-			d.refuseForged(ctx, m, forged)
+			// Every replica reports it from its own tail, each time it
+			// replays the log; the refusal's id comes from the record, so
+			// the audit log keeps one per record.
+			bus.ReportRefusedEvent(ctx, d.deps.Publisher, d.log, "decider", d.producer, schemas.SecurityForgedEvent, forged, m, d.deps.Now())
 		case err != nil:
 			d.log.Warn("holds event not applied", "type", m.Envelope.Type, "request_id", m.Envelope.RequestID, "err", err)
 		}
 	})
 	return tail.CaughtUp(), nil
-}
-
-// refuseForged logs a forged holds or grants event and records it as a
-// security event. Every replica does so on its own tail, each time it
-// replays the log; the refusal's id is derived from the record, so the
-// audit log keeps one per record.
-func (d *Decider) refuseForged(ctx context.Context, m bus.Message, forged *holds.ForgedError) {
-	d.log.Warn("security: refused a forged event on the holds log; it does not count",
-		"kind", schemas.SecurityForgedEvent, "type", m.Envelope.Type, "event_id", m.Envelope.ID,
-		"request_id", m.Envelope.RequestID, "producer", m.Envelope.Producer,
-		"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", forged.Err)
-	out, err := bus.EventRefusal("decider", d.producer, schemas.SecurityForgedEvent, forged.Error(), m, d.deps.Now())
-	if err == nil {
-		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		err = d.deps.Publisher.Publish(pctx, out)
-		cancel()
-	}
-	if err != nil {
-		d.log.Error("could not record a refused forged event", "event_id", m.Envelope.ID, "err", err)
-	}
 }
 
 // handleHoldEvent acts on the hold lifecycle: the approval that completes a

@@ -261,27 +261,6 @@ func (g *Ingress) sealed(requestID string, p schemas.Payload) (schemas.Envelope,
 	return env, schemas.Seal(&env, g.deps.HoldsKey)
 }
 
-// refuseForged logs an event of the holds or grants topics that the view
-// refused as forged and records it as a security event. Every replica
-// does so on its own tail; the refusal's id is derived from the record,
-// so the audit log keeps one per record.
-func (g *Ingress) refuseForged(ctx context.Context, m bus.Message, forged *holds.ForgedError) {
-	g.log.Warn("security: refused a forged event on the holds log; it does not count",
-		"kind", schemas.SecurityForgedEvent, "type", m.Envelope.Type, "event_id", m.Envelope.ID,
-		"request_id", m.Envelope.RequestID, "producer", m.Envelope.Producer,
-		"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", forged.Err)
-	out, err := bus.EventRefusal("ingress", g.producer,
-		schemas.SecurityForgedEvent, forged.Error(), m, g.deps.Now())
-	if err == nil {
-		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		err = g.deps.Publisher.Publish(pctx, out)
-		cancel()
-	}
-	if err != nil {
-		g.log.Error("could not record a refused forged event", "event_id", m.Envelope.ID, "err", err)
-	}
-}
-
 // awaitApplied waits (briefly) until the holds view applied eventID.
 func (g *Ingress) awaitApplied(ctx context.Context, eventID string) {
 	deadline := time.Now().Add(applyWait)

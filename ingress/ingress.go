@@ -217,7 +217,7 @@ func (g *Ingress) Attach(ctx context.Context) (wait func() error, err error) {
 			var forged *holds.ForgedError
 			switch {
 			case errors.As(err, &forged):
-				g.refuseForged(ctx, m, forged)
+				bus.ReportRefusedEvent(ctx, g.deps.Publisher, g.log, "ingress", g.producer, schemas.SecurityForgedEvent, forged, m, g.deps.Now())
 			case err != nil:
 				g.log.Warn("holds event not applied", "type", m.Envelope.Type, "request_id", m.Envelope.RequestID, "err", err)
 			}

@@ -1,8 +1,10 @@
 package bus
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jitgate/jitgate/schemas"
@@ -31,6 +33,31 @@ func EventRefusal(stage, producer, kind, reason string, m Message, at time.Time)
 	}
 	out.Envelope.ID = id
 	return out, nil
+}
+
+// EventPublisher is what ReportRefusedEvent needs: *Publisher is one.
+type EventPublisher interface {
+	Publish(ctx context.Context, outs ...Output) error
+}
+
+// ReportRefusedEvent logs, once, a consumed event refused as a possible
+// attack and records it as a security.refused event (see EventRefusal),
+// for the stages that refuse events outside a transaction (their views of
+// the holds log). A failure to record is logged, not returned: the event
+// stays refused either way.
+func ReportRefusedEvent(ctx context.Context, pub EventPublisher, log *slog.Logger, stage, producer, kind string, cause error, m Message, at time.Time) {
+	env := m.Envelope
+	log.Warn("security: refused an event; it does not count", "kind", kind, "type", env.Type, "event_id", env.ID,
+		"request_id", env.RequestID, "producer", env.Producer, "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", cause)
+	out, err := EventRefusal(stage, producer, kind, cause.Error(), m, at)
+	if err == nil {
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err = pub.Publish(pctx, out)
+		cancel()
+	}
+	if err != nil {
+		log.Error("could not record a refused event", "event_id", env.ID, "err", err)
+	}
 }
 
 // refusalID is a name-based UUID of the refusing stage and the record.

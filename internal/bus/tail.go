@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -128,6 +129,18 @@ type Filter func(replyTo string) bool
 // Run calls fn for every record that passes keep, in partition order, until
 // ctx ends. Records that do not decode are logged and skipped.
 func (t *Tail) Run(ctx context.Context, keep Filter, fn func(Message)) error {
+	return t.run(ctx, func(r *kgo.Record) bool { return keep == nil || keep(header(r, schemas.HeaderReplyTo)) }, fn)
+}
+
+// RunTypes is Run for records whose type header names one of types: the
+// others (large response chunks, say) are skipped without decoding.
+func (t *Tail) RunTypes(ctx context.Context, types []schemas.Type, fn func(Message)) error {
+	return t.run(ctx, func(r *kgo.Record) bool { return slices.Contains(types, schemas.Type(header(r, schemas.HeaderType))) }, fn)
+}
+
+// run decodes and hands fn every data record that keep accepts from its
+// headers alone.
+func (t *Tail) run(ctx context.Context, keep func(*kgo.Record) bool, fn func(Message)) error {
 	defer t.cl.Close()
 	for {
 		fetches := t.cl.PollFetches(ctx)
@@ -139,10 +152,7 @@ func (t *Tail) Run(ctx context.Context, keep Filter, fn func(Message)) error {
 		})
 		fetches.EachRecord(func(r *kgo.Record) {
 			defer t.advance(r)
-			if r.Attrs.IsControl() {
-				return
-			}
-			if keep != nil && !keep(header(r, schemas.HeaderReplyTo)) {
+			if r.Attrs.IsControl() || !keep(r) {
 				return
 			}
 			m, err := t.cfg.message(r)

@@ -155,9 +155,15 @@ func (s *Store) Grant(id string) (Grant, bool) {
 func (s *Store) Grants(now time.Time) []Grant {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return s.listGrantsLocked(func(g *Grant) bool { return g.ActiveAt(now) })
+}
+
+// listGrantsLocked returns the grants keep accepts, in listing order.
+// Callers hold s.mu.
+func (s *Store) listGrantsLocked(keep func(*Grant) bool) []Grant {
 	var es []*grantEntry
 	for _, g := range s.grants {
-		if g.ActiveAt(now) {
+		if keep(&g.Grant) {
 			es = append(es, g)
 		}
 	}

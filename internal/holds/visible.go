@@ -46,18 +46,7 @@ func (s *Store) PendingFor(p schemas.Principal, now time.Time) []Hold {
 func (s *Store) GrantsFor(p schemas.Principal, now time.Time) []Grant {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var es []*grantEntry
-	for _, g := range s.grants {
-		if g.ActiveAt(now) && s.grantVisible(&g.Grant, p) {
-			es = append(es, g)
-		}
-	}
-	slices.SortFunc(es, compareGrants)
-	out := make([]Grant, len(es))
-	for i, g := range es {
-		out[i] = g.Grant
-	}
-	return out
+	return s.listGrantsLocked(func(g *Grant) bool { return g.ActiveAt(now) && s.grantVisible(g, p) })
 }
 
 // grantVisible reports whether p may see g. Callers hold s.mu.

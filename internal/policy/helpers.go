@@ -2,9 +2,9 @@ package policy
 
 import (
 	"fmt"
+	"github.com/jitgate/jitgate/internal/glob"
 	"net/netip"
 	"time"
-	"unicode/utf8"
 )
 
 // Helper functions available in expressions. Each receives already
@@ -34,7 +34,7 @@ func fnGlob(params ...any) (any, error) {
 	if err != nil || !ok {
 		return false, err
 	}
-	return Glob(s, p), nil
+	return glob.Match(s, p), nil
 }
 
 // fnAnyGlob is anyGlob(list, pattern): true if any element matches.
@@ -48,7 +48,7 @@ func fnAnyGlob(params ...any) (any, error) {
 		return false, nil
 	case []string:
 		for _, s := range list {
-			if Glob(s, p) {
+			if glob.Match(s, p) {
 				return true, nil
 			}
 		}
@@ -58,7 +58,7 @@ func fnAnyGlob(params ...any) (any, error) {
 			if err != nil {
 				return false, err
 			}
-			if ok && Glob(s, p) {
+			if ok && glob.Match(s, p) {
 				return true, nil
 			}
 		}
@@ -111,39 +111,4 @@ func fnWeekday(params ...any) (any, error) {
 		return "", fmt.Errorf("weekday: want a time, got %T", params[0])
 	}
 	return t.UTC().Weekday().String(), nil
-}
-
-// Glob reports whether s matches pattern, where `*` matches any run of
-// characters (including none) and `?` exactly one character. There are no
-// character classes or escapes; matching is case-sensitive.
-//
-// It is iterative wildcard matching with one backtrack point: no
-// recursion, no allocation, O(len(s)*len(pattern)) in the worst case.
-func Glob(s, pattern string) bool {
-	si, pi := 0, 0
-	starP, starS := -1, 0
-	for si < len(s) {
-		switch {
-		case pi < len(pattern) && pattern[pi] == '?':
-			_, n := utf8.DecodeRuneInString(s[si:])
-			si += n
-			pi++
-		case pi < len(pattern) && pattern[pi] == '*':
-			starP, starS = pi, si
-			pi++
-		case pi < len(pattern) && pattern[pi] == s[si]:
-			si++
-			pi++
-		case starP >= 0:
-			_, n := utf8.DecodeRuneInString(s[starS:])
-			starS += n
-			pi, si = starP+1, starS
-		default:
-			return false
-		}
-	}
-	for pi < len(pattern) && pattern[pi] == '*' {
-		pi++
-	}
-	return pi == len(pattern)
 }

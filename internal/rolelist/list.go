@@ -2,9 +2,9 @@ package rolelist
 
 import (
 	"fmt"
+	"github.com/jitgate/jitgate/internal/glob"
 	"slices"
 	"strings"
-	"unicode/utf8"
 )
 
 // Entry is one allowed role pattern.
@@ -71,7 +71,7 @@ func (l List) Entries() []Entry { return slices.Clone(l.entries) }
 // without a group, or with one of groups, matches arn.
 func (l List) Allows(groups []string, arn string) bool {
 	for _, e := range l.entries {
-		if (e.Group == "" || slices.Contains(groups, e.Group)) && Glob(arn, e.Pattern) {
+		if (e.Group == "" || slices.Contains(groups, e.Group)) && glob.Match(arn, e.Pattern) {
 			return true
 		}
 	}
@@ -83,39 +83,9 @@ func (l List) Allows(groups []string, arn string) bool {
 // guarantees that no role outside the operator's list is ever assumed.
 func (l List) AllowsARN(arn string) bool {
 	for _, e := range l.entries {
-		if Glob(arn, e.Pattern) {
+		if glob.Match(arn, e.Pattern) {
 			return true
 		}
 	}
 	return false
-}
-
-// Glob reports whether s matches pattern (`*` any run, `?` one character).
-// Iterative with one backtrack point: O(len(s)*len(pattern)), no recursion.
-func Glob(s, pattern string) bool {
-	si, pi := 0, 0
-	starP, starS := -1, 0
-	for si < len(s) {
-		switch {
-		case pi < len(pattern) && pattern[pi] == '?':
-			_, n := utf8.DecodeRuneInString(s[si:])
-			si += n
-			pi++
-		case pi < len(pattern) && pattern[pi] == '*':
-			starP, starS = pi, si
-			pi++
-		case pi < len(pattern) && pattern[pi] == s[si]:
-			si++
-			pi++
-		case starP >= 0:
-			starS++
-			si, pi = starS, starP+1
-		default:
-			return false
-		}
-	}
-	for pi < len(pattern) && pattern[pi] == '*' {
-		pi++
-	}
-	return pi == len(pattern)
 }

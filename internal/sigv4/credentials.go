@@ -28,18 +28,11 @@ type Claim struct {
 // Authorization headers or tokens (ErrMalformedAuth), and SigV2 (ErrSigV2).
 // Call Verify after reading the body; Credentials vouches for nothing.
 func Credentials(r *http.Request) (*Claim, error) {
-	if r.URL == nil {
-		return nil, fmt.Errorf("%w: request has no URL", ErrMalformedAuth)
-	}
-	pairs, err := parseQuery(r.URL.RawQuery)
+	f, err := readForm(r)
 	if err != nil {
 		return nil, err
 	}
-	q := values(pairs)
-	authz, presigned, err := authForm(r, q)
-	if err != nil {
-		return nil, err
-	}
+	q, authz, presigned := f.query, f.authz, f.presigned
 	token, err := singleHeader(r, "X-Amz-Security-Token")
 	if err != nil {
 		return nil, err
@@ -66,6 +59,33 @@ func Credentials(r *http.Request) (*Claim, error) {
 	}
 	return &Claim{AccessKeyID: a.AccessKeyID, SessionToken: token, Region: a.Region,
 		SigningName: strings.ToLower(a.Service), Presigned: presigned}, nil
+}
+
+// form is how a request carries its signature: its query (parsed once,
+// in order and by key), and either the Authorization header or the
+// presign query.
+type form struct {
+	pairs     []queryPair
+	query     map[string][]string
+	authz     string
+	presigned bool
+}
+
+// readForm parses r's query and tells which form of authentication r uses.
+func readForm(r *http.Request) (form, error) {
+	if r.URL == nil {
+		return form{}, fmt.Errorf("%w: request has no URL", ErrMalformedAuth)
+	}
+	pairs, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		return form{}, err
+	}
+	q := values(pairs)
+	authz, presigned, err := authForm(r, q)
+	if err != nil {
+		return form{}, err
+	}
+	return form{pairs: pairs, query: q, authz: authz, presigned: presigned}, nil
 }
 
 // authForm says which form of authentication r uses: the Authorization

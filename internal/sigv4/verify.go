@@ -56,22 +56,14 @@ type Result struct {
 // presign-expiry checks. r is a server-side request: Host, RequestURI and the
 // header map as net/http's server fills them.
 func Verify(r *http.Request, body []byte, lookup Lookup, now time.Time) (*Result, error) {
-	if r.URL == nil {
-		return nil, fmt.Errorf("%w: request has no URL", ErrMalformedAuth)
-	}
-	pairs, err := parseQuery(r.URL.RawQuery)
+	f, err := readForm(r)
 	if err != nil {
 		return nil, err
 	}
-	q := values(pairs)
-	authz, presigned, err := authForm(r, q)
-	if err != nil {
-		return nil, err
+	if f.presigned {
+		return verifyPresigned(r, body, f.pairs, f.query, lookup, now)
 	}
-	if presigned {
-		return verifyPresigned(r, body, pairs, q, lookup, now)
-	}
-	return verifyHeader(r, body, pairs, q, authz, lookup, now)
+	return verifyHeader(r, body, f.pairs, f.query, f.authz, lookup, now)
 }
 
 // verifyHeader verifies the Authorization header form.
