@@ -254,7 +254,12 @@ func (d *Decider) outputs(requestID string, dec *schemas.DecisionMade) (bus.Resu
 // authority: decision.made with the decision key, the holds and grants
 // events with the holds key.
 func (d *Decider) envelope(eventID, requestID string, p schemas.Payload) (schemas.Envelope, error) {
-	env, err := schemas.NewEnvelope(eventID, requestID, d.producer, d.deps.Now(), p)
+	return d.envelopeAt(eventID, requestID, d.deps.Now(), p)
+}
+
+// envelopeAt is envelope stamped at a given time.
+func (d *Decider) envelopeAt(eventID, requestID string, at time.Time, p schemas.Payload) (schemas.Envelope, error) {
+	env, err := schemas.NewEnvelope(eventID, requestID, d.producer, at, p)
 	if err != nil {
 		return env, err
 	}

@@ -189,8 +189,10 @@ func (d *Decider) addAs(res *bus.Result, eventID, topic, key, requestID string, 
 }
 
 // expireHolds records hold.expired for holds nobody decided in time. Every
-// decider replica sees every hold, so two may record the same expiry; the
-// holds view applies the first and ignores the rest.
+// decider replica sees every hold, so two may record the same expiry: the
+// event's id derives from the request id and it is stamped with the hold's
+// expiry, so every replica writes the same event, the holds view applies
+// it once and the audit log (keyed by request, time and event id) keeps one.
 func (d *Decider) expireHolds(ctx context.Context) {
 	t := time.NewTicker(d.cfg.ExpireEvery)
 	defer t.Stop()
@@ -201,7 +203,7 @@ func (d *Decider) expireHolds(ctx context.Context) {
 		case <-t.C:
 		}
 		for _, h := range d.holds.Expired(d.deps.Now()) {
-			env, err := d.envelope(ids.New(), h.RequestID, &schemas.HoldExpired{})
+			env, err := d.envelopeAt(answerID("expired", h.RequestID), h.RequestID, h.Terms.Expires, &schemas.HoldExpired{})
 			if err == nil {
 				err = d.deps.Publisher.Publish(ctx, bus.Output{Topic: schemas.TopicHolds, Envelope: env})
 			}

@@ -305,9 +305,39 @@ func TestExpireHoldsPublishesExpiry(t *testing.T) {
 		if o.Topic != schemas.TopicHolds || o.Envelope.RequestID != stop.RequestID {
 			t.Fatalf("expired %s of %s; want only the stop hold %s (not %s)", o.Topic, o.Envelope.RequestID, stop.RequestID, put.RequestID)
 		}
-		if !o.Envelope.Time.Equal(t0.Add(7 * time.Minute)) {
-			t.Errorf("expiry stamped %s", o.Envelope.Time)
+		if !o.Envelope.Time.Equal(t0.Add(5 * time.Minute)) {
+			t.Errorf("expiry stamped %s, want the hold's expiry", o.Envelope.Time)
 		}
+	}
+	// Every attempt, and every replica, writes the same event: the audit
+	// log keeps one expiry.
+	for _, o := range expired[1:] {
+		if o.Envelope.ID != expired[0].Envelope.ID || !o.Envelope.Time.Equal(expired[0].Envelope.Time) {
+			t.Errorf("expiry written as %s at %s and as %s at %s", expired[0].Envelope.ID, expired[0].Envelope.Time, o.Envelope.ID, o.Envelope.Time)
+		}
+	}
+	// A second replica, which saw the same hold open, writes it alike.
+	other := newUnit(t, testPolicy)
+	other.applyOuts(t, other.handle(t, schemas.TopicRequests, stop))
+	other.clk.Set(t0.Add(8 * time.Minute))
+	other.d.cfg.ExpireEvery = 5 * time.Millisecond
+	octx, ocancel := context.WithCancel(context.Background())
+	odone := make(chan struct{})
+	go func() { defer close(odone); other.d.expireHolds(octx) }()
+	var twin bus.Output
+	waitFor(t, "the other replica's hold.expired", 10*time.Second, func() bool {
+		for _, o := range other.pub.published() {
+			if o.Envelope.Type == schemas.TypeHoldExpired {
+				twin = o
+				return true
+			}
+		}
+		return false
+	})
+	ocancel()
+	<-odone
+	if twin.Envelope.ID != expired[0].Envelope.ID || !twin.Envelope.Time.Equal(expired[0].Envelope.Time) {
+		t.Errorf("replicas wrote the expiry as %s at %s and as %s at %s", expired[0].Envelope.ID, expired[0].Envelope.Time, twin.Envelope.ID, twin.Envelope.Time)
 	}
 	// Once the expiry is in the view, the hold is over.
 	u.apply(t, expired[0].Envelope)
