@@ -17,9 +17,11 @@ import (
 type Store struct {
 	// key verifies every event before it is folded (schemas.Verify): the
 	// holds key, which only deciders and ingresses hold.
-	key    []byte
-	mu     sync.RWMutex
-	seen   map[string]struct{}            // applied event ids
+	key []byte
+	mu  sync.RWMutex
+	// seen maps each applied event id to when it may be forgotten
+	// (prune.go).
+	seen   map[string]time.Time
 	holds  map[string]*holdEntry          // by request id
 	grants map[string]*grantEntry         // by grant id
 	owned  map[principalKey][]*grantEntry // by grantee, sorted by (Expires, GrantID)
@@ -27,6 +29,11 @@ type Store struct {
 	// a revocation is never lost to ordering: revoking fails safe.
 	early    map[string]revocation
 	matchers map[string]matcherResult // compiled match expressions by source
+	// retention is how long ended holds, expired grants and applied event
+	// ids stay in view (prune.go); lastPrune is the log time of the last
+	// pruning pass.
+	retention time.Duration
+	lastPrune time.Time
 }
 
 // holdEntry is a hold plus what Crossing needs.
@@ -53,13 +60,14 @@ type matcherResult struct {
 // refused).
 func NewStore(key []byte) *Store {
 	return &Store{
-		key:      key,
-		seen:     map[string]struct{}{},
-		holds:    map[string]*holdEntry{},
-		grants:   map[string]*grantEntry{},
-		owned:    map[principalKey][]*grantEntry{},
-		early:    map[string]revocation{},
-		matchers: map[string]matcherResult{},
+		key:       key,
+		retention: DefaultRetention,
+		seen:      map[string]time.Time{},
+		holds:     map[string]*holdEntry{},
+		grants:    map[string]*grantEntry{},
+		owned:     map[principalKey][]*grantEntry{},
+		early:     map[string]revocation{},
+		matchers:  map[string]matcherResult{},
 	}
 }
 
@@ -115,8 +123,9 @@ func (s *Store) Apply(env schemas.Envelope) error {
 		if _, ok := s.seen[env.ID]; ok {
 			return nil
 		}
-		s.seen[env.ID] = struct{}{}
+		s.seen[env.ID] = s.forgetAfter(env, p)
 	}
+	defer s.pruneLocked(env.Time)
 	if decodeErr != nil {
 		return fmt.Errorf("holds: apply %s event %q: %w", env.Type, env.ID, decodeErr)
 	}

@@ -1,0 +1,101 @@
+package holds
+
+import (
+	"slices"
+	"time"
+
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// DefaultRetention is how long a Store keeps an ended hold, an expired
+// grant and the id of an applied event, counted from when it ended: long
+// enough for approvers to look back at the day's decisions (the audit log
+// keeps everything), short enough that a long-running view stays bounded.
+const DefaultRetention = 24 * time.Hour
+
+// pruneEvery bounds how often, in log time, Apply prunes.
+const pruneEvery = time.Minute
+
+// SetRetention changes how long ended holds, expired grants and applied
+// event ids stay in view (DefaultRetention unless set); d <= 0 keeps the
+// default.
+func (s *Store) SetRetention(d time.Duration) {
+	if d <= 0 {
+		d = DefaultRetention
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.retention = d
+}
+
+// forgetAfter is when the id of env may leave the seen set. An event that
+// opens something must be remembered as long as what it opened: an
+// authentic grant.opened published again after its id was forgotten would
+// otherwise reopen a revoked grant, so it is remembered until the grant
+// has expired plus the retention (a replayed hold.opened is harmless: its
+// hold is expired by its own terms).
+func (s *Store) forgetAfter(env schemas.Envelope, p schemas.Payload) time.Time {
+	end := env.Time
+	switch p := p.(type) {
+	case *schemas.GrantOpened:
+		end = later(end, p.Expires)
+	case *schemas.HoldOpened:
+		end = later(end, p.Terms.Expires)
+	}
+	return end.Add(s.retention)
+}
+
+// pruneLocked drops, at most every pruneEvery of log time, what ended more
+// than the retention before now (the time of the event being applied, so
+// that every replica replaying the log prunes alike): ended holds without
+// a grant in view, grants expired that long ago, early revocations and
+// event ids. Callers hold s.mu.
+func (s *Store) pruneLocked(now time.Time) {
+	if now.Sub(s.lastPrune) < pruneEvery {
+		return
+	}
+	s.lastPrune = now
+	cutoff := now.Add(-s.retention)
+	for id, g := range s.grants {
+		if g.Expires.Before(cutoff) {
+			delete(s.grants, id)
+			k := keyOf(g.Principal)
+			s.owned[k] = slices.DeleteFunc(s.owned[k], func(e *grantEntry) bool { return e == g })
+			if len(s.owned[k]) == 0 {
+				delete(s.owned, k)
+			}
+		}
+	}
+	for id, h := range s.holds {
+		if _, granted := s.grants[h.GrantID]; granted || !h.endedBefore(cutoff) {
+			continue
+		}
+		delete(s.holds, id)
+	}
+	for id, r := range s.early {
+		if r.at.Before(cutoff) {
+			delete(s.early, id)
+		}
+	}
+	for id, until := range s.seen {
+		if until.Before(now) {
+			delete(s.seen, id)
+		}
+	}
+}
+
+// endedBefore reports whether the hold was over (resolved, or expired by
+// its terms) before t.
+func (h *Hold) endedBefore(t time.Time) bool {
+	if h.State != StatePending {
+		return h.ResolvedAt.Before(t) || h.Terms.Expires.Before(t) && h.ResolvedAt.IsZero()
+	}
+	return h.Terms.Expires.Before(t)
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
