@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -217,4 +218,48 @@ func randomPolicy(r *rand.Rand, n int) string {
 		}
 	}
 	return b.String()
+}
+
+// TestIndexConcurrent evaluates from several goroutines while the index
+// fills its cache; run with -race.
+func TestIndexConcurrent(t *testing.T) {
+	p := mustParse(t, realisticPolicy(100))
+	ins := randomInputs(rand.New(rand.NewPCG(8, 9)), 200)
+	want := make([]Decision, len(ins))
+	for i, in := range ins {
+		want[i], _ = p.evaluateLinear(in)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range ins {
+				k := (i + g*50) % len(ins)
+				if got, _ := p.Evaluate(ins[k]); !reflect.DeepEqual(got, want[k]) {
+					t.Errorf("goroutine %d call %d: %+v, want %+v", g, k, got, want[k])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// TestIndexCacheBound keeps at most maxCachedCalls lists and still decides
+// calls beyond them.
+func TestIndexCacheBound(t *testing.T) {
+	p := mustParse(t, `version: 1
+rules:
+  - name: puts
+    when: 'glob(operation, "Put*") && "dev" in principal.groups'
+    then: allow
+`)
+	for i := range maxCachedCalls + 100 {
+		in := Input{Principal: Principal{Groups: []string{"dev"}}, Service: "s3", Operation: fmt.Sprintf("Put%d", i)}
+		if d, err := p.Evaluate(in); err != nil || d.Rule != "puts" {
+			t.Fatalf("%s: %+v, %v", in.Operation, d, err)
+		}
+	}
+	if p.index.cached != maxCachedCalls {
+		t.Errorf("cached %d lists, want %d", p.index.cached, maxCachedCalls)
+	}
 }
