@@ -42,16 +42,21 @@ type candidates struct {
 type index struct {
 	filters []ruleFilter // parallel to Policy.rules
 
-	// services maps a service to its operations' lists. Both levels are
-	// copied on write, so readers never lock; a write copies one
-	// service's operations at most.
+	// services maps a service to its operations' lists. It is copied on
+	// write (services are few), so readers do not lock it.
 	services atomic.Pointer[map[string]*opLists]
-	mu       sync.Mutex // serializes writers
-	cached   int        // lists kept, guarded by mu
+	mu       sync.Mutex   // serializes writers of services
+	cached   atomic.Int64 // lists kept, at most maxCachedCalls
 
 	// machines are expr VMs reused across evaluations (a VM keeps its
 	// stack between runs).
 	machines sync.Pool
+}
+
+// opLists are the lists of one service's operations.
+type opLists struct {
+	mu  sync.RWMutex
+	ops map[string]*candidates
 }
 
 func (ix *index) machine() *vm.VM {
@@ -59,10 +64,6 @@ func (ix *index) machine() *vm.VM {
 		return m
 	}
 	return &vm.VM{}
-}
-
-type opLists struct {
-	ops atomic.Pointer[map[string]*candidates]
 }
 
 func newIndex(rules []Rule) *index {
@@ -77,42 +78,49 @@ func newIndex(rules []Rule) *index {
 
 // lookup returns the candidate list of a service and operation.
 func (ix *index) lookup(service, operation string) *candidates {
-	if s, ok := (*ix.services.Load())[service]; ok {
-		if c, ok := (*s.ops.Load())[operation]; ok {
-			return c
-		}
-	}
-	c := ix.build(service, operation)
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	if ix.cached >= maxCachedCalls {
+	s := ix.service(service)
+	s.mu.RLock()
+	c, ok := s.ops[operation]
+	s.mu.RUnlock()
+	if ok {
 		return c
 	}
-	services := *ix.services.Load()
-	s, ok := services[service]
-	if !ok {
-		s = &opLists{}
-		empty := map[string]*candidates{}
-		s.ops.Store(&empty)
-		next := make(map[string]*opLists, len(services)+1)
-		for k, v := range services {
-			next[k] = v
-		}
-		next[service] = s
-		ix.services.Store(&next)
-	}
-	ops := *s.ops.Load()
-	if cur, ok := ops[operation]; ok {
+	c = ix.build(service, operation)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.ops[operation]; ok {
 		return cur
 	}
-	next := make(map[string]*candidates, len(ops)+1)
-	for k, v := range ops {
+	if ix.cached.Add(1) > maxCachedCalls {
+		ix.cached.Add(-1)
+		return c
+	}
+	s.ops[operation] = c
+	return c
+}
+
+// service returns the lists of a service, adding it when new.
+func (ix *index) service(name string) *opLists {
+	if s, ok := (*ix.services.Load())[name]; ok {
+		return s
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	services := *ix.services.Load()
+	if s, ok := services[name]; ok {
+		return s
+	}
+	s := &opLists{ops: map[string]*candidates{}}
+	if len(services) >= maxCachedCalls {
+		return s // not kept: its lists are built per call
+	}
+	next := make(map[string]*opLists, len(services)+1)
+	for k, v := range services {
 		next[k] = v
 	}
-	next[operation] = c
-	s.ops.Store(&next)
-	ix.cached++
-	return c
+	next[name] = s
+	ix.services.Store(&next)
+	return s
 }
 
 func (ix *index) build(service, operation string) *candidates {

@@ -259,7 +259,7 @@ rules:
 			t.Fatalf("%s: %+v, %v", in.Operation, d, err)
 		}
 	}
-	if p.index.cached != maxCachedCalls {
-		t.Errorf("cached %d lists, want %d", p.index.cached, maxCachedCalls)
+	if n := p.index.cached.Load(); n != maxCachedCalls {
+		t.Errorf("cached %d lists, want %d", n, maxCachedCalls)
 	}
 }
