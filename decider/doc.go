@@ -17,7 +17,10 @@
 // revokes anything.
 //
 // Rules are evaluated in order, first match wins, default deny; a policy
-// error at run time denies (fail closed). Rules see the call's effect
+// error at run time denies (fail closed). The policy evaluates only the
+// rules its index leaves for the call's service and operation, with the
+// same result (docs/policy.md, "Performance"); the rest of a decision's
+// cost is decoding, verifying, encoding and sealing events. Rules see the call's effect
 // classes (call.effects) from the decider's own operation index
 // (Deps.Model), never from the event: the decider overwrites
 // RequestReceived.Effects before it matches grants and decides, so

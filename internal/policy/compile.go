@@ -17,6 +17,7 @@ import (
 type compiled struct {
 	program  *vm.Program
 	literals map[string]struct{}
+	filter   ruleFilter
 }
 
 // compileExpr compiles a boolean expression against Env. Errors are expr
@@ -40,7 +41,7 @@ func compileExpr(src string) (compiled, error) {
 	if v.err != nil {
 		return compiled{}, v.err.Bind(file.NewSource(src))
 	}
-	return compiled{program: program, literals: v.literals}, nil
+	return compiled{program: program, literals: v.literals, filter: analyzeRule(program.Node())}, nil
 }
 
 // literalVisitor collects string literals and checks constant arguments of
@@ -73,7 +74,21 @@ func (v *literalVisitor) Visit(node *ast.Node) {
 // run evaluates a compiled program against env, an Env boxed once per
 // evaluation so running many rules does not copy it each time.
 func (c compiled) run(env any) (bool, error) {
-	out, err := expr.Run(c.program, env)
+	return runProgram(nil, c.program, env)
+}
+
+// runProgram runs a program on m (a fresh machine when nil: machines are
+// reused by Evaluate, see state.go).
+func runProgram(m *vm.VM, program *vm.Program, env any) (bool, error) {
+	var (
+		out any
+		err error
+	)
+	if m == nil {
+		out, err = expr.Run(program, env)
+	} else {
+		out, err = m.Run(program, env)
+	}
 	if err != nil {
 		return false, err
 	}

@@ -7,7 +7,11 @@
 // misspelled field, a type error or a syntax error is reported at load time
 // as a [*RuleError] naming the file, rule, YAML line and column, and the
 // expression's own line:column. [Policy.Evaluate] then runs the compiled
-// programs; it never compiles.
+// programs; it never compiles. It runs only the rules an index leaves for
+// the call's service and operation (index.go, analyze.go: conditions read
+// from each expression at load), in order, and decides exactly as running
+// every rule would, run-time errors included; [Policy.Explain] runs every
+// rule.
 //
 // Rules see what a call does, not only its name: call.effects lists the
 // operation's effect classes from the gateway's AWS model ("read", "list",

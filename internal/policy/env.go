@@ -37,25 +37,35 @@ type Call struct {
 
 // newEnv builds the expression environment for one input: resources are
 // extracted from the parameters once, time is UTC (now when zero).
-func newEnv(in Input) Env {
+func newEnv(in Input) Env { return newEnvFor(in, true, true) }
+
+// newEnvFor builds the environment, leaving Resources and Account empty
+// unless asked for: Evaluate asks for them only when a rule that will run
+// reads them (analyze.go).
+func newEnvFor(in Input, resources, account bool) Env {
 	t := in.Time
 	if t.IsZero() {
 		t = time.Now()
 	}
-	return Env{
+	env := Env{
 		Principal: in.Principal,
 		Service:   in.Service,
 		Operation: in.Operation,
 		Region:    in.Region,
 		ReadOnly:  in.ReadOnly,
 		Params:    in.Params,
-		Resources: ExtractResources(in.Params),
 		Source:    in.Source,
 		Time:      t.UTC(),
 		Role:      in.Role,
-		Account:   arnAccount(in.Role),
 		Call:      Call{Effects: effects(in.Effects)},
 	}
+	if resources {
+		env.Resources = ExtractResources(in.Params)
+	}
+	if account {
+		env.Account = arnAccount(in.Role)
+	}
+	return env
 }
 
 // effects is never nil, so `x in call.effects` and `len(call.effects)`

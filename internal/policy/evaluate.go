@@ -1,6 +1,10 @@
 package policy
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/expr-lang/expr/vm"
+)
 
 // RuleTrace is what one rule did for one input, as shown by
 // `jitgate policy explain`. Decisive marks the rule whose outcome (or
@@ -23,9 +27,65 @@ type RuleTrace struct {
 // with a reason naming the rule and the error; the error is also returned
 // as an *EvalError so the caller can count it. The Decision is valid in
 // every case.
+//
+// Only the rules the index leaves for the call's service and operation are
+// evaluated (index.go); the decision is the one evaluating every rule in
+// order would make.
 func (p *Policy) Evaluate(in Input) (Decision, error) {
+	minting := CredentialCall(in.Service, in.Operation, in.Effects)
+	if minting && !p.allowMinting {
+		return builtinDecision(in), nil
+	}
+	cands := p.index.lookup(in.Service, in.Operation)
+	var (
+		env any
+		m   *vm.VM
+	)
+	defer func() {
+		if m != nil {
+			p.index.machines.Put(m)
+		}
+	}()
+	for _, c := range cands.list {
+		if c.check != nil && !c.check.holds(&in) {
+			continue // the rule is false for this call, without error
+		}
+		r := &p.rules[c.rule]
+		if !c.exact {
+			if env == nil {
+				env = any(newEnvFor(in, cands.resources, cands.account))
+				m = p.index.machine()
+			}
+			matched, err := runProgram(m, r.program, env)
+			if err != nil {
+				return failedDecision(r, err), &EvalError{Rule: r.Name, Err: err}
+			}
+			if !matched {
+				continue
+			}
+		}
+		return r.decide(in, minting), nil
+	}
+	return Decision{Outcome: Deny, Reason: DefaultReason}, nil
+}
+
+// evaluateLinear is Evaluate without the index: every rule in order. The
+// tests hold Evaluate to it.
+func (p *Policy) evaluateLinear(in Input) (Decision, error) {
 	d, err, _ := p.evaluate(in, false)
 	return d, err
+}
+
+// matchReason is the reason of a decision by a rule without one.
+func matchReason(name string) string { return fmt.Sprintf("matched rule %q", name) }
+
+func builtinDecision(in Input) Decision {
+	b := builtinRule()
+	return Decision{Outcome: Deny, Rule: b.Name, Reason: fmt.Sprintf("%s:%s: %s", in.Service, in.Operation, b.Reason)}
+}
+
+func failedDecision(r *Rule, err error) Decision {
+	return Decision{Outcome: Deny, Rule: r.Name, Reason: fmt.Sprintf("rule %q failed, denying: %v", r.Name, err)}
 }
 
 // Explain evaluates every rule for in and reports each one in order, with
@@ -48,7 +108,7 @@ func (p *Policy) evaluate(in Input, explain bool) (Decision, error, []RuleTrace)
 		b := builtinRule()
 		if minting {
 			decided = true
-			d = Decision{Outcome: Deny, Rule: b.Name, Reason: fmt.Sprintf("%s:%s: %s", in.Service, in.Operation, b.Reason)}
+			d = builtinDecision(in)
 			if !explain {
 				return d, nil, nil
 			}
@@ -74,7 +134,7 @@ func (p *Policy) evaluate(in Input, explain bool) (Decision, error, []RuleTrace)
 		}
 		if err != nil {
 			derr = &EvalError{Rule: r.Name, Err: err}
-			d = Decision{Outcome: Deny, Rule: r.Name, Reason: fmt.Sprintf("rule %q failed, denying: %v", r.Name, err)}
+			d = failedDecision(r, err)
 		} else {
 			d = r.decide(in, minting)
 		}
@@ -101,7 +161,7 @@ func (r *Rule) decide(in Input, minting bool) Decision {
 	}
 	reason := r.Reason
 	if reason == "" {
-		reason = fmt.Sprintf("matched rule %q", r.Name)
+		reason = r.matchReason
 	}
 	d := Decision{Outcome: r.Then, Rule: r.Name, Reason: reason}
 	if r.Then != Deny {

@@ -33,6 +33,7 @@ type Policy struct {
 	hash         string
 	allowMinting bool
 	rules        []Rule
+	index        *index // which rules a call's service and operation leave
 }
 
 // Name returns the file name the policy was parsed under.
@@ -80,6 +81,7 @@ func Parse(src []byte, name string) (*Policy, error) {
 	case 0:
 		sum := sha256.Sum256(src)
 		p.name, p.hash = name, hex.EncodeToString(sum[:])
+		p.index = newIndex(p.rules)
 		return p, nil
 	case 1:
 		return nil, ps.errs[0]
@@ -199,6 +201,7 @@ func (ps *loader) rule(i int, n *yaml.Node) (r Rule, ok bool) {
 		ps.failf(s, nn, "name: the prefix \"builtin:\" is reserved")
 	} else {
 		r.Name, label = s, s
+		r.matchReason = matchReason(s)
 	}
 	f := ps.fields(label, n, ruleKeys, "a rule")
 
@@ -209,7 +212,7 @@ func (ps *loader) rule(i int, n *yaml.Node) (r Rule, ok bool) {
 	} else if c, err := compileExpr(s); err != nil {
 		ps.fail(label, wn, fmt.Errorf("when: %w", err))
 	} else {
-		r.When, r.program, r.literals = s, c.program, c.literals
+		r.When, r.program, r.literals, r.filter = s, c.program, c.literals, c.filter
 	}
 
 	if tn, has := f["then"]; !has {

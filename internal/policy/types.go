@@ -128,4 +128,8 @@ type Rule struct {
 
 	program  *vm.Program         // nil for the built-in rule
 	literals map[string]struct{} // string literals in When
+	filter   ruleFilter          // what the index knows of When
+	// matchReason is the decision's reason when Reason is empty, made
+	// once at load.
+	matchReason string
 }
