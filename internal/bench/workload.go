@@ -83,6 +83,10 @@ func newClients(a Agent, hc *awshttp.BuildableClient) clients {
 		HTTPClient:   hc,
 		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
 		BaseEndpoint: aws.String(a.Endpoint),
+		// What config.LoadDefaultConfig sets, as agents load it: a CRC32
+		// on every upload, and S3 checksums validated on download.
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported,
 	}
 	return clients{
 		ddb: dynamodb.NewFromConfig(cfg),
