@@ -1,7 +1,7 @@
 # jitgate — two commands set up everything on a fresh machine:
 #   make dev    runs the gateway (every role in one process)
 #   make test   installs what the tests need and runs them
-.PHONY: all build dev test deps vet fmt bench generate clean
+.PHONY: all build dev test deps vet fmt bench bench-load bench-quick bench-micro generate clean
 
 GO      ?= go
 BIN     := bin/jitgate
@@ -37,7 +37,23 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
-bench:
+# bench measures the whole path (jitbench: the canned upstream, a plain
+# reverse proxy, jitgate dev and the roles on a real Kafka broker, about
+# six minutes; results in bench/results/<time>/, see docs/performance.md)
+# and then every microbenchmark.
+bench: bench-load bench-micro
+
+BENCH_OUT ?= bench/results
+
+bench-load: build
+	$(GO) run ./cmd/jitbench -jitgate $(BIN) -out $(BENCH_OUT)
+
+# bench-quick is the bounded run CI can afford (about 15 seconds): the
+# upstream, the floor and jitgate dev at 1 and 8 clients, results in /tmp.
+bench-quick: build
+	$(GO) run ./cmd/jitbench -quick -jitgate $(BIN) -out $${TMPDIR:-/tmp}/jitbench
+
+bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # generate rebuilds the AWS operation index and endpoint table from the

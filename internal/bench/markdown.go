@@ -1,0 +1,134 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Files a report is written as, in its directory.
+const (
+	FileJSON     = "report.json"
+	FileMarkdown = "report.md"
+	FilePlot     = "latency.png"
+)
+
+// Write stores the report in dir as JSON, markdown and the latency plot.
+func (r *Report) Write(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	raw, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, FileJSON), append(raw, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, FileMarkdown), []byte(r.Markdown()), 0o644); err != nil {
+		return err
+	}
+	png, err := r.Plot()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, FilePlot), png, 0o644)
+}
+
+// Markdown renders the report: where it ran, the main table, and the
+// median latency per call kind.
+func (r *Report) Markdown() string {
+	var b strings.Builder
+	m, s := r.Machine, r.Settings
+	fmt.Fprintf(&b, "# jitbench %s\n\n", r.Started.Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "- machine: %d CPUs (%s), %d MiB, %s, %s; load average %.2f at start, %.2f at end\n",
+		m.CPUs, m.CPUModel, m.MemoryMiB, m.OS, m.GoVersion, m.LoadAvgStart, m.LoadAvgEnd)
+	fmt.Fprintf(&b, "- commit: %s\n", m.Commit)
+	fmt.Fprintf(&b, "- load: calls %s, round robin, one attempt each (SDK retries off); %g s per run, %d round(s), targets alternating; %d clients per principal; jitgate log level %s\n",
+		strings.Join(s.Ops, ", "), s.RunSeconds, s.Rounds, s.PerAgent, s.LogLevel)
+	b.WriteString("\n")
+	b.WriteString("| target | load | req/s | p50 ms | p99 ms | p99.9 ms | errors | req/s ÷ floor | + p50 / p99 over upstream (ms) | + p50 / p99 over floor (ms) |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, c := range r.Cells {
+		fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s | %s | %d | %s | %s | %s |\n",
+			c.Target, c.load(), c.ReqPerSec, num(c.P50), num(c.P99), p999(c), c.Errors, ratio(c.ThroughputVsProxy), added(c.AddedOverUpstream), added(c.AddedOverProxy))
+	}
+	b.WriteString("\nMedian latency (ms) per call:\n\n| target | load |")
+	for _, op := range s.Ops {
+		fmt.Fprintf(&b, " %s |", op)
+	}
+	b.WriteString("\n|---|---|" + strings.Repeat("---:|", len(s.Ops)) + "\n")
+	for _, c := range r.Cells {
+		fmt.Fprintf(&b, "| %s | %s |", c.Target, c.load())
+		for _, op := range s.Ops {
+			if l, ok := c.PerOp[op]; ok {
+				fmt.Fprintf(&b, " %s |", num(l.P50))
+			} else {
+				b.WriteString(" – |")
+			}
+		}
+		b.WriteString("\n")
+	}
+	var errs []string
+	for _, c := range r.Cells {
+		if c.FirstError != "" {
+			errs = append(errs, fmt.Sprintf("- %s %s: %d errors, the first: %s", c.Target, c.load(), c.Errors, c.FirstError))
+		}
+	}
+	if len(errs) > 0 {
+		b.WriteString("\nErrors:\n\n" + strings.Join(errs, "\n") + "\n")
+	}
+	b.WriteString("\nTargets: " + targetList(s.Targets) + ".\n")
+	return b.String()
+}
+
+func (c Cell) load() string {
+	if c.Mode == ModeRate {
+		return fmt.Sprintf("%g/s", c.Rate)
+	}
+	return fmt.Sprintf("c=%d", c.Concurrency)
+}
+
+func targetList(names []string) string {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s = %s", n, targetLabels[n])
+	}
+	return strings.Join(parts, "; ")
+}
+
+// num prints a millisecond value with the precision it deserves.
+func num(v float64) string {
+	switch {
+	case v >= 100 || v <= -100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10 || v <= -10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}
+
+// p999 is blank below 1000 calls, where it is only the maximum.
+func p999(c Cell) string {
+	if c.Calls < 1000 {
+		return "–"
+	}
+	return num(c.P999)
+}
+
+func ratio(v float64) string {
+	if v == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func added(a *Added) string {
+	if a == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%+.2f / %+.2f", a.P50, a.P99)
+}
