@@ -96,10 +96,23 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 	// Calls in flight finish and publish their outcome before the stage
 	// stops: an abandoned call would end as "outcome unknown".
 	defer s.afters.Wait()
+	// pending: records were handled without a transaction and their
+	// offsets are not committed yet.
+	pending := false
 	for {
-		fetches := sess.PollFetches(ctx)
+		fetches := s.poll(ctx, pending)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if pending && fetches.NumRecords() == 0 {
+			// Quiet for idleCommit: commit the skipped records' offsets, so
+			// that the group's lag reads zero and a successor does not
+			// hand them out again.
+			if err := s.commitOffsets(ctx); err != nil {
+				s.log.Debug("idle offset commit failed; the next batch commits them", "err", err)
+			}
+			pending = false
+			continue
 		}
 		fetches.EachError(func(topic string, p int32, err error) {
 			s.log.Warn("fetch failed", "topic", topic, "partition", p, "err", err)
@@ -107,7 +120,9 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 		if fetches.Empty() {
 			continue
 		}
-		if err := s.batch(ctx, fetches); err != nil {
+		var err error
+		if pending, err = s.batch(ctx, fetches); err != nil {
+			pending = false // the abort rewound to the committed offsets
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -137,13 +152,14 @@ type stage struct {
 
 // batch handles one poll's records, then publishes their outputs and
 // commits their offsets in one transaction. A batch that publishes nothing
-// and starts no follow-up opens no transaction: its offsets are committed
-// with the next batch that does. Until then a restart or a rebalance hands
+// and starts no follow-up opens no transaction (skipped): its offsets are
+// committed with the next batch that does, or once the stage has been
+// quiet for idleCommit. Until then a restart or a rebalance hands
 // those records out again, which is harmless because handling them had no
 // effect in Kafka (the same holds today for a crash before any commit).
 // This saves a transaction per record that a stage only skips, such as
 // the masker's execution.started and the executor's non-allow decisions.
-func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) error {
+func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) (skipped bool, err error) {
 	var (
 		recs   []*kgo.Record
 		afters []func(context.Context) []Output
@@ -178,10 +194,10 @@ func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) error {
 		}
 	})
 	if failed == nil && len(recs) == 0 && len(afters) == 0 {
-		return nil
+		return true, nil
 	}
 	if err := s.sess.Begin(); err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return false, fmt.Errorf("begin transaction: %w", err)
 	}
 	if failed == nil {
 		failed = s.produce(ctx, recs)
@@ -191,16 +207,45 @@ func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) error {
 	committed, err := s.end(ctx, kgo.TransactionEndTry(failed == nil))
 	switch {
 	case failed != nil:
-		return failed
+		return false, failed
 	case err != nil:
-		return fmt.Errorf("commit: %w", err)
+		return false, fmt.Errorf("commit: %w", err)
 	case !committed:
-		return errors.New("transaction aborted by a rebalance")
+		return false, errors.New("transaction aborted by a rebalance")
 	}
 	for _, f := range afters {
 		s.startAfter(ctx, f)
 	}
-	return nil
+	return false, nil
+}
+
+// idleCommit is how long a stage waits for more records before it commits
+// the offsets of records it handled without a transaction.
+const idleCommit = 200 * time.Millisecond
+
+// poll waits for records; with skipped records pending, for at most
+// idleCommit.
+func (s *stage) poll(ctx context.Context, pending bool) kgo.Fetches {
+	if !pending {
+		return s.sess.PollFetches(ctx)
+	}
+	pctx, cancel := context.WithTimeout(ctx, idleCommit)
+	defer cancel()
+	return s.sess.PollFetches(pctx)
+}
+
+// commitOffsets commits the offsets of everything handled so far in a
+// transaction that publishes nothing. It carries consumer offsets, so
+// franz-go does not hold its lock for 500 ms afterwards.
+func (s *stage) commitOffsets(ctx context.Context) error {
+	if err := s.sess.Begin(); err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	committed, err := s.end(ctx, kgo.TryCommit)
+	if err == nil && !committed {
+		err = errors.New("transaction aborted by a rebalance")
+	}
+	return err
 }
 
 // wants reports whether the stage reads r: with StageConfig.Types set,
