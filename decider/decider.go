@@ -133,6 +133,9 @@ func (d *Decider) Run(ctx context.Context) error {
 	}
 	return bus.RunStage(ctx, bus.StageConfig{
 		Bus: d.cfg.Bus, Group: d.cfg.Group, Topics: []string{schemas.TopicRequests, schemas.TopicHolds},
+		// Body chunks and the hold events it does not act on are skipped
+		// undecoded.
+		Types:    []schemas.Type{schemas.TypeRequestReceived, schemas.TypeApprovalGiven, schemas.TypeHoldDenied, schemas.TypeHoldExpired},
 		Instance: d.cfg.Instance, Logger: d.log, RetryPause: 50 * time.Millisecond,
 	}, d.Handle)
 }

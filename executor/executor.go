@@ -91,6 +91,7 @@ func (e *Executor) Run(ctx context.Context) error {
 		Bus:      e.cfg.Bus,
 		Group:    e.cfg.Group,
 		Topics:   []string{schemas.TopicDecisions},
+		Types:    []schemas.Type{schemas.TypeDecisionMade},
 		Instance: e.cfg.Instance,
 		Parallel: e.cfg.Parallel,
 		Logger:   e.log,

@@ -65,6 +65,8 @@ func New(cfg Config, deps Deps) (*Masker, error) {
 func (k *Masker) Run(ctx context.Context) error {
 	return bus.RunStage(ctx, bus.StageConfig{
 		Bus: k.cfg.Bus, Group: k.cfg.Group, Topics: []string{schemas.TopicExecutions},
+		// execution.started is skipped undecoded, and costs no transaction.
+		Types:    []schemas.Type{schemas.TypeExecutionFinished, schemas.TypeResponseBodyChunk},
 		Instance: k.cfg.Instance, Logger: k.log,
 	}, k.Handle)
 }

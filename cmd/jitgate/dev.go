@@ -85,6 +85,7 @@ func devCommand() *cli.Command {
 			&cli.StringFlag{Name: "upstream", Value: "emulator", Usage: "emulator (in-process AWS emulator), aws (real AWS, default credential chain), or a base URL", EnvVars: []string{"JITGATE_DEV_UPSTREAM"}},
 			&cli.DurationFlag{Name: "wait", Value: 30 * time.Second, Usage: "how long an agent's call waits for its outcome", EnvVars: []string{"JITGATE_WAIT"}},
 			&cli.StringFlag{Name: "clickhouse", Usage: "ClickHouse native address for the recorder (none: events stay in Kafka only)", EnvVars: []string{"JITGATE_CLICKHOUSE"}},
+			pprofFlag(),
 			&cli.StringSliceFlag{Name: "allowed-roles", Value: cli.NewStringSlice(devAllowedRoles), Usage: "roles agents may name and the executor may assume (ARN globs, or GROUP=ARN-GLOB)", EnvVars: []string{"JITGATE_ALLOWED_ROLES"}},
 		}, webhookFlags()...),
 		Action: runDev,
@@ -141,6 +142,9 @@ func devKey(path string) ([]byte, error) {
 
 func runDev(c *cli.Context) error {
 	log := logger(c)
+	if err := startPprof(c); err != nil {
+		return err
+	}
 	dir := c.String("data-dir")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err

@@ -28,7 +28,13 @@ import (
 )
 
 func roleCommand(name, usage string, flags []cli.Flag, action cli.ActionFunc) *cli.Command {
-	return &cli.Command{Name: name, Usage: usage, Flags: append(kafkaFlags(), flags...), Action: action}
+	return &cli.Command{Name: name, Usage: usage, Flags: append(append(kafkaFlags(), pprofFlag()), flags...),
+		Action: func(c *cli.Context) error {
+			if err := startPprof(c); err != nil {
+				return err
+			}
+			return action(c)
+		}}
 }
 
 func ingressFlags() []cli.Flag {

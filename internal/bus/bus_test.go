@@ -16,7 +16,7 @@ import (
 
 // brokers yields the embedded broker always and a real Kafka broker when
 // JITGATE_TEST_KAFKA names one (make test starts it): one suite, two brokers.
-func brokers(t *testing.T) map[string][]string {
+func brokers(t testing.TB) map[string][]string {
 	t.Helper()
 	e, err := StartEmbedded(0, "")
 	if err != nil {
@@ -30,7 +30,7 @@ func brokers(t *testing.T) map[string][]string {
 	return out
 }
 
-func testConfig(t *testing.T, addrs []string) Config {
+func testConfig(t testing.TB, addrs []string) Config {
 	prefix := fmt.Sprintf("t%d.%s.", time.Now().UnixNano(), strings.ReplaceAll(t.Name(), "/", "."))
 	cfg := Config{Brokers: addrs, Prefix: prefix, Partitions: 3, Replication: 1}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -41,7 +41,7 @@ func testConfig(t *testing.T, addrs []string) Config {
 	return cfg
 }
 
-func event(t *testing.T, reqID string, p schemas.Payload) schemas.Envelope {
+func event(t testing.TB, reqID string, p schemas.Payload) schemas.Envelope {
 	t.Helper()
 	env, err := schemas.NewEnvelope(reqID+"-"+string(p.EventType()), reqID, "test", time.Now(), p)
 	if err != nil {

@@ -1,7 +1,9 @@
 // Package bus is jitgate's Kafka plumbing on franz-go: topic set-up, a
 // publisher, the shared consume → handle → produce → commit loop every stage
 // runs (transactional, so a stage's outputs and its input offsets commit
-// together or not at all), a tailer for readers outside any group (from the
+// together or not at all; a batch that publishes nothing opens no
+// transaction, and a stage may skip event types it does not read
+// undecoded), a tailer for readers outside any group (from the
 // start, the end, or a timestamp, optionally skipping other event types
 // undecoded), the security.refused events a stage writes when it refuses a
 // request or a Kafka event (security.go, forged.go), and an embedded

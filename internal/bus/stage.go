@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/jitgate/jitgate/schemas"
 )
 
 // Handler turns one consumed event into the events to publish. The loop
@@ -43,6 +46,10 @@ type StageConfig struct {
 	Group string
 	// Topics are the topic suffixes to consume.
 	Topics []string
+	// Types, if set, are the event types the handler reads; records of
+	// other types (by their type header) are skipped without being decoded
+	// or handled. Empty: every record is handled.
+	Types []schemas.Type
 	// Instance distinguishes this process in the group; it makes the
 	// transactional id unique. Required.
 	Instance string
@@ -89,10 +96,23 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 	// Calls in flight finish and publish their outcome before the stage
 	// stops: an abandoned call would end as "outcome unknown".
 	defer s.afters.Wait()
+	// pending: records were handled without a transaction and their
+	// offsets are not committed yet.
+	pending := false
 	for {
-		fetches := sess.PollFetches(ctx)
+		fetches := s.poll(ctx, pending)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if pending && fetches.NumRecords() == 0 {
+			// Quiet for idleCommit: commit the skipped records' offsets, so
+			// that the group's lag reads zero and a successor does not
+			// hand them out again.
+			if err := s.commitOffsets(ctx); err != nil {
+				s.log.Debug("idle offset commit failed; the next batch commits them", "err", err)
+			}
+			pending = false
+			continue
 		}
 		fetches.EachError(func(topic string, p int32, err error) {
 			s.log.Warn("fetch failed", "topic", topic, "partition", p, "err", err)
@@ -100,7 +120,9 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 		if fetches.Empty() {
 			continue
 		}
-		if err := s.batch(ctx, fetches); err != nil {
+		var err error
+		if pending, err = s.batch(ctx, fetches); err != nil {
+			pending = false // the abort rewound to the committed offsets
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -128,18 +150,23 @@ type stage struct {
 	afters sync.WaitGroup
 }
 
-// batch handles one poll's records in one transaction.
-func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) error {
-	if err := s.sess.Begin(); err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
+// batch handles one poll's records, then publishes their outputs and
+// commits their offsets in one transaction. A batch that publishes nothing
+// and starts no follow-up opens no transaction (skipped): its offsets are
+// committed with the next batch that does, or once the stage has been
+// quiet for idleCommit. Until then a restart or a rebalance hands
+// those records out again, which is harmless because handling them had no
+// effect in Kafka (the same holds today for a crash before any commit).
+// This saves a transaction per record that a stage only skips, such as
+// the masker's execution.started and the executor's non-allow decisions.
+func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) (skipped bool, err error) {
 	var (
-		afters   []func(context.Context) []Output
-		failed   error
-		produced produceErr
+		recs   []*kgo.Record
+		afters []func(context.Context) []Output
+		failed error
 	)
 	fetches.EachRecord(func(r *kgo.Record) {
-		if failed != nil {
+		if failed != nil || !s.wants(r) {
 			return
 		}
 		m, err := s.cfg.Bus.message(r)
@@ -154,36 +181,77 @@ func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) error {
 			failed = fmt.Errorf("%s %s: %w", m.Envelope.Type, m.Envelope.RequestID, err)
 			return
 		}
-		if err := s.produce(ctx, res.Out, &produced); err != nil {
-			failed = err
-			return
+		for _, o := range res.Out {
+			rec, err := s.cfg.Bus.record(o)
+			if err != nil {
+				failed = err
+				return
+			}
+			recs = append(recs, rec)
 		}
 		if res.After != nil {
 			afters = append(afters, res.After)
 		}
 	})
-	if failed == nil {
-		// End flushes too, but would commit records that failed.
-		if err := s.sess.Client().Flush(ctx); err != nil {
-			failed = fmt.Errorf("flush: %w", err)
-		} else if err := produced.get(); err != nil {
-			failed = err
-		}
+	if failed == nil && len(recs) == 0 && len(afters) == 0 {
+		return true, nil
 	}
-	commit := kgo.TransactionEndTry(failed == nil)
-	committed, err := s.end(ctx, commit)
+	if err := s.sess.Begin(); err != nil {
+		return false, fmt.Errorf("begin transaction: %w", err)
+	}
+	if failed == nil {
+		failed = s.produce(ctx, recs)
+	}
+	// Ending with an abort also rewinds the session to the committed
+	// offsets, so a failed batch is handled again.
+	committed, err := s.end(ctx, kgo.TransactionEndTry(failed == nil))
 	switch {
 	case failed != nil:
-		return failed
+		return false, failed
 	case err != nil:
-		return fmt.Errorf("commit: %w", err)
+		return false, fmt.Errorf("commit: %w", err)
 	case !committed:
-		return errors.New("transaction aborted by a rebalance")
+		return false, errors.New("transaction aborted by a rebalance")
 	}
 	for _, f := range afters {
 		s.startAfter(ctx, f)
 	}
-	return nil
+	return false, nil
+}
+
+// idleCommit is how long a stage waits for more records before it commits
+// the offsets of records it handled without a transaction.
+const idleCommit = 200 * time.Millisecond
+
+// poll waits for records; with skipped records pending, for at most
+// idleCommit.
+func (s *stage) poll(ctx context.Context, pending bool) kgo.Fetches {
+	if !pending {
+		return s.sess.PollFetches(ctx)
+	}
+	pctx, cancel := context.WithTimeout(ctx, idleCommit)
+	defer cancel()
+	return s.sess.PollFetches(pctx)
+}
+
+// commitOffsets commits the offsets of everything handled so far in a
+// transaction that publishes nothing. It carries consumer offsets, so
+// franz-go does not hold its lock for 500 ms afterwards.
+func (s *stage) commitOffsets(ctx context.Context) error {
+	if err := s.sess.Begin(); err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	committed, err := s.end(ctx, kgo.TryCommit)
+	if err == nil && !committed {
+		err = errors.New("transaction aborted by a rebalance")
+	}
+	return err
+}
+
+// wants reports whether the stage reads r: with StageConfig.Types set,
+// records of other types are skipped by their type header, undecoded.
+func (s *stage) wants(r *kgo.Record) bool {
+	return len(s.cfg.Types) == 0 || slices.Contains(s.cfg.Types, schemas.Type(header(r, schemas.HeaderType)))
 }
 
 // end finishes the open transaction even when ctx is already cancelled: a
@@ -205,21 +273,22 @@ func (s *stage) handle(ctx context.Context, m Message) (res Result, err error) {
 	return s.h(ctx, m)
 }
 
-// produce buffers outs in the open transaction; End flushes them, and
-// batch checks the outcome with produced.
-func (s *stage) produce(ctx context.Context, outs []Output, produced *produceErr) error {
-	for _, o := range outs {
-		rec, err := s.cfg.Bus.record(o)
-		if err != nil {
-			return err
-		}
+// produce writes recs in the open transaction and waits until the brokers
+// acknowledged all of them. End would flush too, but would commit records
+// that failed.
+func (s *stage) produce(ctx context.Context, recs []*kgo.Record) error {
+	var produced produceErr
+	for _, rec := range recs {
 		s.sess.Produce(ctx, rec, func(r *kgo.Record, err error) {
 			if err != nil {
-				produced.set(fmt.Errorf("produce %s: %w", o.Envelope.Type, err))
+				produced.set(fmt.Errorf("produce %s: %w", header(r, schemas.HeaderType), err))
 			}
 		})
 	}
-	return nil
+	if err := s.sess.Client().Flush(ctx); err != nil {
+		return fmt.Errorf("flush: %w", err)
+	}
+	return produced.get()
 }
 
 // produceErr keeps the first failure of a batch's asynchronous produces.
