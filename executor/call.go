@@ -67,11 +67,7 @@ func (c *call) do(ctx context.Context, begin time.Time) ([]bus.Output, error) {
 		return nil, fmt.Errorf("upstream %s: %w", c.target.Base.Host, err)
 	}
 	defer resp.Body.Close()
-	hr, body, err := readResponse(resp, c.d.Request.HTTP.Method, c.e.cfg.MaxResponseBody)
-	if err != nil {
-		return nil, err
-	}
-	return c.e.finished(c.id, c.d, hr, body, time.Since(begin))
+	return c.respond(ctx, resp, begin)
 }
 
 // credentials picks the gateway's credentials or an assumed role's.
@@ -102,7 +98,15 @@ func (c *call) chunkedBody(ctx context.Context) (io.ReadCloser, string, error) {
 	if len(h.ChunkSHA256) != h.BodyChunks {
 		return nil, "", fmt.Errorf("%w: the request names %d chunk digests for %d chunks", ErrNoBodyRef, len(h.ChunkSHA256), h.BodyChunks)
 	}
-	open := func() (io.ReadCloser, error) { return c.e.openBody(ctx, *c.d.Body, c.id, h.ChunkSHA256) }
+	// The ingress publishes a body's chunks before the request that names
+	// them and names the first one's record; older requests were followed
+	// by their chunks.
+	from := *c.d.Body
+	from.Offset++
+	if h.ChunksFrom != nil {
+		from = *h.ChunksFrom
+	}
+	open := func() (io.ReadCloser, error) { return c.e.openBody(ctx, from, c.id, h.ChunkSHA256) }
 	if resign.S3Family(c.target.SigningName) {
 		rc, err := open()
 		return rc, "", err
