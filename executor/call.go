@@ -21,13 +21,36 @@ type call struct {
 	id     string
 	d      *schemas.DecisionMade
 	target resign.Target
+	idle   *time.Timer // cancels the call after Timeout without progress
+}
+
+// progress reads through r, pushing the call's idle deadline back on
+// every read that moved bytes.
+func (c *call) progress(r io.Reader) io.Reader { return &progressReader{r: r, c: c} }
+
+type progressReader struct {
+	r io.Reader
+	c *call
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 && p.c.idle != nil {
+		p.c.idle.Reset(p.c.e.cfg.Timeout)
+	}
+	return n, err
 }
 
 // run makes the upstream call and returns execution.finished and any body
 // chunks. It never returns nothing: every failure becomes an error event.
 func (c *call) run(ctx context.Context) []bus.Output {
-	ctx, cancel := context.WithTimeout(ctx, c.e.cfg.Timeout)
+	// Timeout bounds the call's silence, not its length: every byte of
+	// body sent or received pushes it back, so a large transfer that keeps
+	// moving is never cut off, and a stalled one is.
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	c.idle = time.AfterFunc(c.e.cfg.Timeout, cancel)
+	defer c.idle.Stop()
 	begin := time.Now()
 	outs, err := c.do(ctx, begin)
 	if err != nil {
@@ -56,7 +79,7 @@ func (c *call) do(ctx context.Context, begin time.Time) ([]bus.Output, error) {
 			return nil, err
 		}
 		defer body.Close()
-		in.Body, in.PayloadHash = body, hash
+		in.Body, in.PayloadHash = c.progress(body), hash
 	}
 	req, err := resign.Request(ctx, in, creds, c.e.now())
 	if err != nil {
@@ -67,6 +90,7 @@ func (c *call) do(ctx context.Context, begin time.Time) ([]bus.Output, error) {
 		return nil, fmt.Errorf("upstream %s: %w", c.target.Base.Host, err)
 	}
 	defer resp.Body.Close()
+	resp.Body = io.NopCloser(c.progress(resp.Body))
 	return c.respond(ctx, resp, begin)
 }
 

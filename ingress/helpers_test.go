@@ -369,7 +369,7 @@ func (s *fakeStream) Close(context.Context) (schemas.RecordRef, error) {
 	if s.p.err != nil {
 		return schemas.RecordRef{}, s.p.err
 	}
-	return schemas.RecordRef{Topic: "jitgate." + schemas.TopicRequests, Offset: max(s.first, 0)}, nil
+	return schemas.RecordRef{Topic: "jitgate." + schemas.TopicBodies, Offset: max(s.first, 0)}, nil
 }
 
 func (p *fakePublisher) published() []bus.Output {

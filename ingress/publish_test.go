@@ -220,7 +220,11 @@ func TestRequestBodyChunks(t *testing.T) {
 				if len(raw) > bus.MaxRecordBytes {
 					t.Errorf("event %d is %d bytes, over the record limit", i, len(raw))
 				}
-				if o.Topic != schemas.TopicRequests || o.Envelope.RequestID != head.RequestID || (o.Key != "" && o.Key != head.RequestID) {
+				wantTopic := schemas.TopicBodies
+				if o.Envelope.Type == schemas.TypeRequestReceived {
+					wantTopic = schemas.TopicRequests
+				}
+				if o.Topic != wantTopic || o.Envelope.RequestID != head.RequestID || (o.Key != "" && o.Key != head.RequestID) {
 					t.Errorf("event %d: topic %s request %s key %q", i, o.Topic, o.Envelope.RequestID, o.Key)
 				}
 				// The chunks stream first; the request that names them

@@ -131,7 +131,7 @@ func (w *chunkWriter) add(data []byte, last bool) error {
 	}
 	w.digests = append(w.digests, bus.ChunkDigests([][]byte{data})[0])
 	w.size += int64(len(data))
-	return w.st.Send(w.ctx, bus.Output{Topic: schemas.TopicRequests, Envelope: env})
+	return w.st.Send(w.ctx, bus.Output{Topic: schemas.TopicBodies, Envelope: env})
 }
 
 // close waits for every chunk to be acknowledged.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 
@@ -98,15 +99,13 @@ func openBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID 
 				if header(r, schemas.HeaderRequestID) != requestID || header(r, schemas.HeaderType) != string(chunkType) {
 					continue
 				}
-				m, err := cfg.message(r)
+				c, err := decodeChunk(r.Value)
 				if err != nil {
 					pw.CloseWithError(err)
 					return
 				}
-				c, err := chunkData(m)
-				if err != nil {
-					pw.CloseWithError(err)
-					return
+				if c.requestID != requestID || c.typ != chunkType {
+					continue // headers that do not match the envelope
 				}
 				if digests != nil {
 					if sum := sha256.Sum256(c.data); c.seq != seq || hex.EncodeToString(sum[:]) != digests[seq] {
@@ -143,25 +142,36 @@ func (c *cancelReader) Close() error {
 	return c.PipeReader.Close()
 }
 
-// chunk is one body chunk of either type.
-type chunk struct {
-	seq    int
-	data   []byte
-	last   bool
-	failed string // ResponseBodyChunk.Error
+// decodeChunk reads a chunk record's envelope and payload in one pass
+// (the generic path scans a chunk's hundreds of KiB three times). The
+// type and request id were checked from the record's headers; the
+// envelope must agree.
+func decodeChunk(value []byte) (chunk, error) {
+	var e struct {
+		Type      schemas.Type `json:"type"`
+		RequestID string       `json:"request_id"`
+		Payload   struct {
+			Seq   int    `json:"seq"`
+			Data  []byte `json:"data"`
+			Last  bool   `json:"last"`
+			Error string `json:"error"`
+		} `json:"payload"`
+	}
+	if err := json.Unmarshal(value, &e); err != nil {
+		return chunk{}, fmt.Errorf("bus: undecodable body chunk: %w", err)
+	}
+	if e.Type != schemas.TypeRequestBodyChunk && e.Type != schemas.TypeResponseBodyChunk {
+		return chunk{}, fmt.Errorf("bus: %s is not a body chunk", e.Type)
+	}
+	return chunk{typ: e.Type, requestID: e.RequestID, seq: e.Payload.Seq, data: e.Payload.Data, last: e.Payload.Last, failed: e.Payload.Error}, nil
 }
 
-// chunkData decodes either chunk type.
-func chunkData(m Message) (chunk, error) {
-	p, err := m.Envelope.Decode()
-	if err != nil {
-		return chunk{}, err
-	}
-	switch c := p.(type) {
-	case *schemas.RequestBodyChunk:
-		return chunk{seq: c.Seq, data: c.Data, last: c.Last}, nil
-	case *schemas.ResponseBodyChunk:
-		return chunk{seq: c.Seq, data: c.Data, last: c.Last, failed: c.Error}, nil
-	}
-	return chunk{}, fmt.Errorf("bus: %s is not a body chunk", m.Envelope.Type)
+// chunk is one body chunk of either type.
+type chunk struct {
+	typ       schemas.Type
+	requestID string
+	seq       int
+	data      []byte
+	last      bool
+	failed    string // ResponseBodyChunk.Error
 }

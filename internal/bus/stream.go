@@ -1,7 +1,9 @@
 package bus
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -49,7 +51,7 @@ func (s *stream) Send(ctx context.Context, o Output) error {
 	if err := s.failed(); err != nil {
 		return err
 	}
-	rec, err := s.cfg.record(o)
+	rec, err := s.cfg.streamRecord(o)
 	if err != nil {
 		return err
 	}
@@ -95,4 +97,33 @@ func (s *stream) Close(ctx context.Context) (schemas.RecordRef, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.first, s.err
+}
+
+// streamRecord builds o's record like record does, without making
+// encoding/json re-scan the payload: a chunk's payload (hundreds of KiB of
+// base64, already compact from NewEnvelope) is spliced in as it is. The
+// rescan was the largest single cost of moving a body (a third of the
+// gateway's CPU in a 512 MiB upload's profile).
+func (cfg Config) streamRecord(o Output) (*kgo.Record, error) {
+	raw := o.Envelope.Payload
+	if o.Envelope.Auth != "" || len(raw) == 0 {
+		return cfg.record(o)
+	}
+	o.Envelope.Payload = json.RawMessage("0")
+	rec, err := cfg.record(o)
+	if err != nil {
+		return nil, err
+	}
+	head, ok := bytes.CutSuffix(rec.Value, []byte(`"payload":0}`))
+	if !ok {
+		o.Envelope.Payload = raw
+		return cfg.record(o)
+	}
+	v := make([]byte, 0, len(head)+len(`"payload":}`)+len(raw))
+	v = append(append(append(append(v, head...), `"payload":`...), raw...), '}')
+	if len(v) > MaxRecordBytes {
+		return nil, &TooLargeError{Type: o.Envelope.Type, Size: len(v)}
+	}
+	rec.Value = v
+	return rec, nil
 }
