@@ -1,7 +1,7 @@
 # jitgate — two commands set up everything on a fresh machine:
 #   make dev    runs the gateway (every role in one process)
 #   make test   installs what the tests need and runs them
-.PHONY: all build dev test deps vet fmt bench bench-load bench-quick bench-micro generate clean
+.PHONY: all build dev test soak deps vet fmt bench bench-load bench-quick bench-micro generate clean
 
 GO      ?= go
 BIN     := bin/jitgate
@@ -32,6 +32,11 @@ dev: build
 
 test: deps
 	bash scripts/test.sh
+
+# soak moves a 1 GiB S3 object up and down through jitgate dev and checks
+# the gateway's peak RSS stays under 256 MiB (make test runs 256 MiB).
+soak:
+	JITGATE_BULK_BYTES=1073741824 $(GO) test -count=1 -timeout 20m -run TestBulkBodiesBoundedMemory -v ./cmd/jitgate/
 
 vet:
 	$(GO) vet ./...

@@ -21,13 +21,36 @@ type call struct {
 	id     string
 	d      *schemas.DecisionMade
 	target resign.Target
+	idle   *time.Timer // cancels the call after Timeout without progress
+}
+
+// progress reads through r, pushing the call's idle deadline back on
+// every read that moved bytes.
+func (c *call) progress(r io.Reader) io.Reader { return &progressReader{r: r, c: c} }
+
+type progressReader struct {
+	r io.Reader
+	c *call
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 && p.c.idle != nil {
+		p.c.idle.Reset(p.c.e.cfg.Timeout)
+	}
+	return n, err
 }
 
 // run makes the upstream call and returns execution.finished and any body
 // chunks. It never returns nothing: every failure becomes an error event.
 func (c *call) run(ctx context.Context) []bus.Output {
-	ctx, cancel := context.WithTimeout(ctx, c.e.cfg.Timeout)
+	// Timeout bounds the call's silence, not its length: every byte of
+	// body sent or received pushes it back, so a large transfer that keeps
+	// moving is never cut off, and a stalled one is.
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	c.idle = time.AfterFunc(c.e.cfg.Timeout, cancel)
+	defer c.idle.Stop()
 	begin := time.Now()
 	outs, err := c.do(ctx, begin)
 	if err != nil {
@@ -56,7 +79,7 @@ func (c *call) do(ctx context.Context, begin time.Time) ([]bus.Output, error) {
 			return nil, err
 		}
 		defer body.Close()
-		in.Body, in.PayloadHash = body, hash
+		in.Body, in.PayloadHash = c.progress(body), hash
 	}
 	req, err := resign.Request(ctx, in, creds, c.e.now())
 	if err != nil {
@@ -67,11 +90,8 @@ func (c *call) do(ctx context.Context, begin time.Time) ([]bus.Output, error) {
 		return nil, fmt.Errorf("upstream %s: %w", c.target.Base.Host, err)
 	}
 	defer resp.Body.Close()
-	hr, body, err := readResponse(resp, c.d.Request.HTTP.Method, c.e.cfg.MaxResponseBody)
-	if err != nil {
-		return nil, err
-	}
-	return c.e.finished(c.id, c.d, hr, body, time.Since(begin))
+	resp.Body = io.NopCloser(c.progress(resp.Body))
+	return c.respond(ctx, resp, begin)
 }
 
 // credentials picks the gateway's credentials or an assumed role's.
@@ -102,7 +122,15 @@ func (c *call) chunkedBody(ctx context.Context) (io.ReadCloser, string, error) {
 	if len(h.ChunkSHA256) != h.BodyChunks {
 		return nil, "", fmt.Errorf("%w: the request names %d chunk digests for %d chunks", ErrNoBodyRef, len(h.ChunkSHA256), h.BodyChunks)
 	}
-	open := func() (io.ReadCloser, error) { return c.e.openBody(ctx, *c.d.Body, c.id, h.ChunkSHA256) }
+	// The ingress publishes a body's chunks before the request that names
+	// them and names the first one's record; older requests were followed
+	// by their chunks.
+	from := *c.d.Body
+	from.Offset++
+	if h.ChunksFrom != nil {
+		from = *h.ChunksFrom
+	}
+	open := func() (io.ReadCloser, error) { return c.e.openBody(ctx, from, c.id, h.ChunkSHA256) }
 	if resign.S3Family(c.target.SigningName) {
 		rc, err := open()
 		return rc, "", err

@@ -77,7 +77,10 @@ type Config struct {
 	// STSRegion is where the default AssumeRole client signs. Default
 	// "us-east-1".
 	STSRegion string
-	// Timeout bounds one upstream call, body included. Default 60s.
+	// Timeout bounds how long an upstream call may go without progress:
+	// until the answer's headers arrive, and then between any two reads of
+	// a body sent or received (so a large transfer that keeps moving is
+	// never cut off). Default 60s.
 	Timeout time.Duration
 	// MaxInlineBody is the largest response body carried inside
 	// execution.finished; larger ones follow as chunks. Default and maximum

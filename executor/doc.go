@@ -28,8 +28,10 @@
 //   - execution.finished (schemas.ExecutionFinished), with the upstream's
 //     raw, unmasked status, headers and body, or Error when no HTTP answer
 //     came back;
-//   - response.body_chunk (schemas.ResponseBodyChunk) × BodyChunks, after
-//     execution.finished, when the body is larger than Config.MaxInlineBody.
+//   - response.body_chunk (schemas.ResponseBodyChunk) × BodyChunks (or up
+//     to the one marked Last, when the length is unknown), after
+//     execution.finished, when the body is larger than Config.MaxInlineBody;
+//     a body that broke off ends in a chunk carrying Error.
 //
 // The raw response never leaves the executions topic except through the
 // masker; the gateway's AWS credentials never leave this process.
@@ -64,7 +66,12 @@
 // requests (retry read-only calls, report "outcome unknown" for the rest) is
 // left to the fault-tolerance work.
 //
-// Bodies: request bodies travel inline or as request.body_chunk events that
-// are streamed from the requests topic (bus.OpenRequestBody). Responses are
-// read whole, up to Config.MaxResponseBody, before they are published.
+// Bodies: request bodies travel inline or as request.body_chunk events
+// streamed from the bodies topic, from the record the sealed request names
+// and only chunks whose SHA-256 it lists (bus.OpenRequestBody). Responses
+// up to MaxInlineBody travel inside execution.finished; larger ones stream
+// as chunk events while the upstream sends them (stream.go), through one
+// chunk buffer, on the executor's own producer; bodies the masker must
+// read whole are capped at Config.MaxResponseBody. Event-stream frames go
+// out as they arrive.
 package executor

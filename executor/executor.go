@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jitgate/jitgate/internal/bus"
@@ -30,7 +31,14 @@ type Executor struct {
 	// openBody streams a chunked request body, skipping chunks whose data
 	// does not match digests; bus.OpenRequestBody by default (tests
 	// replace it).
-	openBody func(ctx context.Context, ref schemas.RecordRef, requestID string, digests []string) (io.ReadCloser, error)
+	openBody func(ctx context.Context, from schemas.RecordRef, requestID string, digests []string) (io.ReadCloser, error)
+	// stream publishes a streamed response (execution.finished and its
+	// chunks) as the body arrives; on a producer of the executor's own by
+	// default (tests replace it).
+	stream  func() bus.Stream
+	pubOnce sync.Once
+	pub     *bus.Publisher
+	pubErr  error
 }
 
 // New checks cfg and deps and builds an executor.
@@ -64,9 +72,10 @@ func New(cfg Config, deps Deps) (*Executor, error) {
 	e.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	e.roles = newRoles(cfg, deps, e.client)
 	bcfg := cfg.Bus
-	e.openBody = func(ctx context.Context, ref schemas.RecordRef, id string, digests []string) (io.ReadCloser, error) {
-		return bus.OpenRequestBody(ctx, bcfg, ref, id, digests)
+	e.openBody = func(ctx context.Context, from schemas.RecordRef, id string, digests []string) (io.ReadCloser, error) {
+		return bus.OpenRequestBody(ctx, bcfg, from, id, digests)
 	}
+	e.stream = e.lazyStream
 	return e, nil
 }
 
@@ -77,6 +86,11 @@ func New(cfg Config, deps Deps) (*Executor, error) {
 func (e *Executor) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer func() {
+		if e.pub != nil {
+			e.pub.Close()
+		}
+	}()
 	caughtUp, tailDone, err := e.followExecutions(ctx)
 	if err != nil {
 		return err

@@ -439,14 +439,19 @@ func TestChunkedRequestBody(t *testing.T) {
 		req       schemas.RequestReceived
 		wantOpens int
 		wantHash  string // "" = the body's sha256
+		// from is where the sealed request says the chunks start (nil:
+		// they follow the request); wantFrom the offset read from.
+		from     *schemas.RecordRef
+		wantFrom int64
 	}{
-		{"s3 streams once, unsigned payload", s3Request("PUT", "/b/k"), 1, "UNSIGNED-PAYLOAD"},
+		{"s3 streams once, unsigned payload", s3Request("PUT", "/b/k"), 1, "UNSIGNED-PAYLOAD", &schemas.RecordRef{Topic: "jitgate.requests", Offset: 7}, 7},
+		{"chunks that follow the request", s3Request("PUT", "/b/k"), 1, "UNSIGNED-PAYLOAD", nil, 42},
 		{"other services hash first", func() schemas.RequestReceived {
 			r := s3Request("POST", "/")
 			r.Service, r.SigningName, r.Region = "iam", "iam", "eu-west-1"
 			r.HTTP.SignedHeaders = []string{"host", "x-amz-content-sha256"}
 			return r
-		}(), 2, ""},
+		}(), 2, "", &schemas.RecordRef{Topic: "jitgate.requests", Offset: 7}, 7},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -454,13 +459,14 @@ func TestChunkedRequestBody(t *testing.T) {
 			opens := 0
 			e.openBody = func(_ context.Context, ref schemas.RecordRef, id string, digests []string) (io.ReadCloser, error) {
 				opens++
-				if ref.Offset != 41 || id != "req-1" || !slices.Equal(digests, []string{"d0", "d1"}) {
+				if ref.Offset != c.wantFrom || id != "req-1" || !slices.Equal(digests, []string{"d0", "d1"}) {
 					t.Errorf("opened %+v %s %v", ref, id, digests)
 				}
 				return io.NopCloser(bytes.NewReader(body)), nil
 			}
 			req := c.req
 			req.HTTP.BodySize, req.HTTP.BodyChunks, req.HTTP.ChunkSHA256 = int64(len(body)), 2, []string{"d0", "d1"}
+			req.HTTP.ChunksFrom = c.from
 			d := sealed(t, schemas.Allow, req, func(d *schemas.DecisionMade) {
 				d.Body = &schemas.RecordRef{Topic: "jitgate.requests", Offset: 41}
 			})

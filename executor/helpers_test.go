@@ -117,7 +117,41 @@ func newUnit(t *testing.T, cfg Config, deps Deps) (*Executor, *fakeAWS, *logBuff
 	if err != nil {
 		t.Fatal(err)
 	}
+	cs := &capturedStreams{}
+	e.stream = cs.stream
+	streamsOf.Store(e, cs)
 	return e, f, logs
+}
+
+// streamsOf holds, per unit executor, what it streamed (large responses).
+var streamsOf sync.Map
+
+// capturedStreams records streamed outputs in the order sent.
+type capturedStreams struct {
+	mu   sync.Mutex
+	outs []bus.Output
+}
+
+func (c *capturedStreams) stream() bus.Stream { return c }
+
+func (c *capturedStreams) Send(_ context.Context, o bus.Output) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.outs = append(c.outs, o)
+	return nil
+}
+
+func (c *capturedStreams) Close(context.Context) (schemas.RecordRef, error) {
+	return schemas.RecordRef{}, nil
+}
+
+// take returns and forgets what was streamed.
+func (c *capturedStreams) take() []bus.Output {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	outs := c.outs
+	c.outs = nil
+	return outs
 }
 
 func s3Request(method, path string, hs ...string) schemas.RequestReceived {
@@ -193,6 +227,9 @@ func run(t *testing.T, e *Executor, m bus.Message) outcome {
 	if res.After != nil {
 		o.after = true
 		outs = append(outs, res.After(context.Background())...)
+	}
+	if cs, ok := streamsOf.Load(e); ok {
+		outs = append(outs, cs.(*capturedStreams).take()...)
 	}
 	o.outs = outs
 	for _, out := range outs {

@@ -1,8 +1,6 @@
 package executor
 
 import (
-	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,27 +17,34 @@ var hopByHop = map[string]bool{
 	"Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
 }
 
-// readResponse reads status, headers (sorted by name) and body, up to max
-// body bytes.
-func readResponse(resp *http.Response, method string, max int64) (schemas.HTTPResponse, []byte, error) {
-	body, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
-	if err != nil {
-		return schemas.HTTPResponse{}, nil, fmt.Errorf("executor: read upstream response: %w", err)
-	}
-	if int64(len(body)) > max {
-		return schemas.HTTPResponse{}, nil, fmt.Errorf("%w (%d bytes)", ErrResponseTooLarge, max)
-	}
-	hr := schemas.HTTPResponse{Status: resp.StatusCode, BodySize: int64(len(body)),
+// responseHead reads status and headers (sorted by name) of the
+// upstream's answer.
+func responseHead(resp *http.Response, method string) schemas.HTTPResponse {
+	hr := schemas.HTTPResponse{Status: resp.StatusCode,
 		Headers: schemas.HeadersFrom(resp.Header, func(name string) bool { return hopByHop[name] })}
 	if method == http.MethodHead && resp.Header.Get("Content-Length") == "" && resp.ContentLength >= 0 {
 		// A HEAD answer's Content-Length describes the object: keep it.
 		hr.Headers = append(hr.Headers, schemas.Header{Name: "Content-Length", Value: strconv.FormatInt(resp.ContentLength, 10)})
 	}
-	return hr, body, nil
+	return hr
 }
 
-// finished builds execution.finished and, for bodies over MaxInlineBody,
-// the response.body_chunk events that follow it.
+// finishedEvent builds execution.finished for hr (whose body, if it
+// streams, follows as chunks).
+func (e *Executor) finishedEvent(id string, d *schemas.DecisionMade, hr schemas.HTTPResponse, took time.Duration) (bus.Output, error) {
+	return e.event(id, 0, &schemas.ExecutionFinished{
+		ReplyTo:    d.Request.ReplyTo,
+		Service:    d.Request.Service,
+		Operation:  d.Request.Operation,
+		Protocol:   d.Request.Protocol,
+		Response:   hr,
+		DurationMS: took.Milliseconds(),
+	})
+}
+
+// finished builds execution.finished and, for bodies over MaxInlineBody
+// (held whole: tests, and callers that have the body), the
+// response.body_chunk events that follow it.
 func (e *Executor) finished(id string, d *schemas.DecisionMade, hr schemas.HTTPResponse, body []byte, took time.Duration) ([]bus.Output, error) {
 	var chunks [][]byte
 	if len(body) > e.cfg.MaxInlineBody {
@@ -48,14 +53,7 @@ func (e *Executor) finished(id string, d *schemas.DecisionMade, hr schemas.HTTPR
 	} else {
 		hr.Body = body
 	}
-	fin, err := e.event(id, 0, &schemas.ExecutionFinished{
-		ReplyTo:    d.Request.ReplyTo,
-		Service:    d.Request.Service,
-		Operation:  d.Request.Operation,
-		Protocol:   d.Request.Protocol,
-		Response:   hr,
-		DurationMS: took.Milliseconds(),
-	})
+	fin, err := e.finishedEvent(id, d, hr, took)
 	if err != nil {
 		return nil, err
 	}

@@ -69,21 +69,38 @@ func (g *Ingress) answer(ctx context.Context, c *call, replies <-chan bus.Messag
 		c.w.WriteHeader(resp.Status)
 		return
 	}
-	h.Set("Content-Length", strconv.FormatInt(resp.BodySize, 10))
+	if resp.BodySize >= 0 {
+		h.Set("Content-Length", strconv.FormatInt(resp.BodySize, 10))
+	}
 	c.w.WriteHeader(resp.Status)
 	if resp.BodyChunks == 0 {
 		c.w.Write(resp.Body)
 		return
 	}
-	// The wait bounds the outcome, not the transfer: a large body streams
-	// for as long as chunks keep coming.
-	for seq := 0; seq < resp.BodyChunks; {
+	g.streamAnswer(c, resp, replies)
+}
+
+// streamAnswer writes a chunked body as its events arrive: the known
+// number of chunks, or (BodyChunks < 0) up to the one marked Last, flushed
+// one by one so that event-stream frames reach the agent as they come. The
+// wait bounds the outcome, not the transfer: a large body streams for as
+// long as chunks keep coming. A body that broke off upstream, or stops
+// arriving, ends the connection without a clean end, so the agent's SDK
+// sees a truncated body as an error, never as a whole one.
+func (g *Ingress) streamAnswer(c *call, resp *schemas.HTTPResponse, replies <-chan bus.Message) {
+	flush := func() {}
+	if f, ok := c.w.(http.Flusher); ok && resp.BodyChunks < 0 {
+		flush = f.Flush
+	}
+	idle := time.NewTimer(g.cfg.Wait)
+	defer idle.Stop()
+	for seq := 0; resp.BodyChunks < 0 || seq < resp.BodyChunks; {
 		select {
 		case <-c.r.Context().Done():
 			return
-		case <-time.After(g.cfg.Wait):
+		case <-idle.C:
 			g.log.Warn("response body incomplete at the deadline", "request_id", c.id, "chunks", seq, "of", resp.BodyChunks)
-			return
+			panic(http.ErrAbortHandler)
 		case m := <-replies:
 			if m.Envelope.Type != schemas.TypeResponseBodyChunk {
 				continue
@@ -91,12 +108,21 @@ func (g *Ingress) answer(ctx context.Context, c *call, replies <-chan bus.Messag
 			chunk, err := schemas.DecodeAs[*schemas.ResponseBodyChunk](m.Envelope)
 			if err != nil || chunk.Seq != seq {
 				g.log.Error("response body chunk out of order", "request_id", c.id, "want", seq, "err", err)
-				return
+				panic(http.ErrAbortHandler)
+			}
+			if chunk.Error != "" {
+				g.log.Warn("response body broke off upstream", "request_id", c.id, "chunks", seq, "reason", chunk.Error)
+				panic(http.ErrAbortHandler)
 			}
 			if _, err := c.w.Write(chunk.Data); err != nil {
 				return
 			}
+			flush()
+			if chunk.Last {
+				return
+			}
 			seq++
+			idle.Reset(g.cfg.Wait)
 		}
 	}
 }

@@ -45,10 +45,10 @@ func script(requestID string, ev *schemas.RequestReceived) []bus.Output {
 			Status: status, Headers: headers, Body: []byte(body), BodySize: int64(len(body)),
 		}}
 	}
-	chunks := func(order ...int) []bus.Output {
-		parts := [][]byte{chunkedBody[:10000], chunkedBody[10000:30000], chunkedBody[30000:]}
+	parts := [][]byte{chunkedBody[:10000], chunkedBody[10000:30000], chunkedBody[30000:]}
+	chunksOf := func(size int64, count int, order ...int) []bus.Output {
 		ready := &schemas.ResponseReady{ReplyTo: ev.ReplyTo, Outcome: schemas.OutcomeExecuted, Response: &schemas.HTTPResponse{
-			Status: http.StatusOK, BodySize: int64(len(chunkedBody)), BodyChunks: len(parts),
+			Status: http.StatusOK, BodySize: size, BodyChunks: count,
 			Headers: []schemas.Header{{Name: "Content-Type", Value: "application/octet-stream"}},
 		}}
 		outs := []bus.Output{reply(ev.ReplyTo, ready)}
@@ -57,6 +57,7 @@ func script(requestID string, ev *schemas.RequestReceived) []bus.Output {
 		}
 		return outs
 	}
+	chunks := func(order ...int) []bus.Output { return chunksOf(int64(len(chunkedBody)), len(parts), order...) }
 	switch params.Key {
 	case "plain":
 		return []bus.Output{reply(ev.ReplyTo, executed(http.StatusPartialContent, "hello world",
@@ -80,6 +81,11 @@ func script(requestID string, ev *schemas.RequestReceived) []bus.Output {
 		return chunks(0, 1, 2)
 	case "chunks out of order":
 		return chunks(1, 0, 2)
+	case "unknown length":
+		return chunksOf(-1, -1, 0, 1, 2)
+	case "broke off":
+		outs := chunksOf(-1, -1, 0)
+		return append(outs, reply(ev.ReplyTo, &schemas.ResponseBodyChunk{ReplyTo: ev.ReplyTo, Seq: 1, Last: true, Error: "upstream reset"}))
 	case "stray chunk first":
 		stray := reply(ev.ReplyTo, &schemas.ResponseBodyChunk{ReplyTo: ev.ReplyTo, Seq: 0, Data: []byte("stale")})
 		return []bus.Output{stray, reply(ev.ReplyTo, executed(http.StatusOK, "fresh"))}
@@ -156,6 +162,23 @@ func TestAnswersThroughBroker(t *testing.T) {
 		}
 		if !bytes.Equal(body, chunkedBody) || aws.ToInt64(out.ContentLength) != int64(len(chunkedBody)) {
 			t.Errorf("got %d bytes (length %d), want %d", len(body), aws.ToInt64(out.ContentLength), len(chunkedBody))
+		}
+	})
+
+	t.Run("body of unknown length streams to the chunk marked Last", func(t *testing.T) {
+		out, body, err := getObject(t, mainS3, "unknown length")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(body, chunkedBody) || out.ContentLength != nil && *out.ContentLength >= 0 {
+			t.Errorf("got %d bytes (length %v), want %d without a length", len(body), out.ContentLength, len(chunkedBody))
+		}
+	})
+
+	t.Run("body that broke off upstream ends in an error", func(t *testing.T) {
+		_, body, err := getObject(t, mainS3, "broke off")
+		if err == nil {
+			t.Errorf("read %d bytes without error; a body that broke off must not look complete", len(body))
 		}
 	})
 

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jitgate/jitgate/internal/awsmodel"
 	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/internal/ids"
 	"github.com/jitgate/jitgate/internal/session"
@@ -71,41 +70,22 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer g.limits.leaveAs(principal)
-	body, ok := g.readBody(c, g.cfg.MaxBody)
-	if !ok {
-		return
-	}
-	verified, err := sigv4.Verify(r, body, func(akid, token string) (string, error) {
-		// Verify finds the credentials where Credentials found them; the
-		// session opened from those is the one to check against.
+	v, ok := g.verify(c, sess, func(akid, token string) (string, error) {
+		// Verification finds the credentials where Credentials found
+		// them; the session opened from those is the one to check against.
 		if akid != claim.AccessKeyID || token != claim.SessionToken {
 			return "", errors.New("credentials differ between the pre-check and verification")
 		}
 		return sess.SecretAccessKey, nil
-	}, now)
-	if err != nil {
-		g.refuseSignature(c, sess, err)
+	})
+	if !ok {
 		return
 	}
-	// Identification sees every header, so that one that would pick or
-	// fill the operation but was not signed is refused, not silently lost
-	// (it reads only signed ones); then the request keeps what the agent
-	// signed, plus a few harmless unsigned headers: what was judged is
-	// exactly what is forwarded.
-	svc, _, _ := awsmodel.SplitServicePath(r.URL.Path)
-	op, err := g.deps.Models.Identify(r, verified.Payload, awsmodel.Hint{Service: svc, SigningName: verified.SigningName,
-		Region: verified.Region, SignedHeaders: verified.SignedHeaders})
-	if g.refuseUnreadable(c, sess, err) {
-		return
-	}
-	r.Header = forwardable(r.Header, verified.SignedHeaders)
-	if err != nil {
-		// Default deny: what the gateway cannot identify it cannot judge.
-		c.fail(apiError{http.StatusForbidden, "AccessDenied", fmt.Sprintf("jitgate could not identify this call, so it is denied: %v (request id %s)", err, c.id)})
-		return
-	}
+	verified, op := v.res, v.op
 	c.protocol = op.Protocol
-	ev, err := g.requestEvent(c, sess, verified, op, now)
+	// The wait starts once the body is in: a large upload's transfer is
+	// not the decision's time.
+	ev, err := g.requestEvent(c, sess, v, g.deps.Now())
 	if err != nil {
 		c.fail(apiError{http.StatusBadRequest, "InvalidRequest", err.Error()})
 		return
@@ -118,7 +98,7 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 		g.answerCallerIdentity(c, ev, sess, seen)
 		return
 	}
-	g.dispatch(c, ev, verified.Payload, seen)
+	g.dispatch(c, ev, v.body, seen)
 }
 
 // authenticate opens the session a request claims, from its Authorization

@@ -21,34 +21,60 @@ const maxInitialBuffer = 1 << 20
 // that stalls for BodyIdleTimeout or falls below BodyMinRate after
 // BodyGrace. It answers the agent itself when it fails.
 func (g *Ingress) readBody(c *call, limit int64) ([]byte, bool) {
-	if c.r.ContentLength > limit {
-		c.fail(tooLarge(limit))
+	body, done, ok := g.openBody(c, limit)
+	if !ok {
 		return nil, false
 	}
-	paced := &pacedBody{rc: http.NewResponseController(c.w), body: c.r.Body, start: time.Now(),
-		idle: g.cfg.BodyIdleTimeout, grace: g.cfg.BodyGrace, minRate: g.cfg.BodyMinRate}
-	defer paced.clear()
-	var buf bytes.Buffer
-	if c.r.ContentLength > 0 {
-		buf.Grow(int(min(c.r.ContentLength, maxInitialBuffer)))
+	defer done()
+	b, err := readAll(body, c.r.ContentLength)
+	if err != nil {
+		g.failBody(c, limit, err)
+		return nil, false
 	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(c.w, paced, limit))
+	c.bodyRead = true
+	return b, true
+}
+
+// openBody returns the request body bounded by limit and paced (see
+// pacedBody); call done when the body has been read. It answers the agent
+// itself when the declared length is already over the limit.
+func (g *Ingress) openBody(c *call, limit int64) (body io.Reader, done func(), ok bool) {
+	if c.r.ContentLength > limit {
+		c.fail(tooLarge(limit))
+		return nil, nil, false
+	}
+	paced := &pacedBody{rc: http.NewResponseController(c.w), body: c.r.Body, start: time.Now(),
+		idle: g.cfg.BodyIdleTimeout, grace: g.cfg.BodyGrace, minRate: g.cfg.BodyMinRate, log: func(n int64, after time.Duration) {
+			g.log.Info("body cut off", "request_id", c.id, "source", clientIP(c.r), "read", n, "after", after.Round(time.Millisecond))
+		}}
+	return http.MaxBytesReader(c.w, paced, limit), paced.clear, true
+}
+
+// readAll reads r whole, growing the buffer as bytes arrive rather than as
+// a declared length says.
+func readAll(r io.Reader, declared int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if declared > 0 {
+		buf.Grow(int(min(declared, maxInitialBuffer)))
+	}
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
+}
+
+// failBody answers a body that could not be read: too large, too slow, or
+// broken off.
+func (g *Ingress) failBody(c *call, limit int64, err error) {
 	var tooBig *http.MaxBytesError
 	switch {
-	case err == nil:
-		c.bodyRead = true
-		return buf.Bytes(), true
 	case errors.As(err, &tooBig):
 		c.fail(tooLarge(limit))
 	case errors.Is(err, errBodyTooSlow):
-		g.log.Info("body cut off", "request_id", c.id, "source", clientIP(c.r), "read", paced.n, "after", time.Since(paced.start).Round(time.Millisecond))
 		c.fail(apiError{http.StatusBadRequest, "RequestTimeout", fmt.Sprintf(
-			"the request body arrived too slowly (after %d bytes): jitgate needs at least %d bytes/s after %s, and no pause over %s; retry on a faster connection",
-			paced.n, g.cfg.BodyMinRate, g.cfg.BodyGrace, g.cfg.BodyIdleTimeout)})
+			"the request body arrived too slowly: jitgate needs at least %d bytes/s after %s, and no pause over %s; retry on a faster connection",
+			g.cfg.BodyMinRate, g.cfg.BodyGrace, g.cfg.BodyIdleTimeout)})
 	default:
 		c.fail(apiError{http.StatusBadRequest, "IncompleteBody", "could not read the request body: " + err.Error()})
 	}
-	return nil, false
 }
 
 func tooLarge(limit int64) apiError {
@@ -69,6 +95,8 @@ type pacedBody struct {
 	grace   time.Duration
 	minRate int64
 	n       int64
+	// log reports a body cut off, once.
+	log func(n int64, after time.Duration)
 	// unsupported: the writer cannot set deadlines (a test recorder); only
 	// the rate check between reads applies.
 	unsupported bool
@@ -83,7 +111,7 @@ func (b *pacedBody) Read(p []byte) (int, error) {
 		}
 	}
 	if !deadline.After(now) {
-		return 0, errBodyTooSlow
+		return 0, b.tooSlow()
 	}
 	if !b.unsupported {
 		if err := b.rc.SetReadDeadline(deadline); errors.Is(err, http.ErrNotSupported) {
@@ -93,9 +121,17 @@ func (b *pacedBody) Read(p []byte) (int, error) {
 	n, err := b.body.Read(p)
 	b.n += int64(n)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return n, errBodyTooSlow
+		return n, b.tooSlow()
 	}
 	return n, err
+}
+
+func (b *pacedBody) tooSlow() error {
+	if b.log != nil {
+		b.log(b.n, time.Since(b.start))
+		b.log = nil
+	}
+	return errBodyTooSlow
 }
 
 func (b *pacedBody) Close() error { return b.body.Close() }

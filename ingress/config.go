@@ -26,9 +26,16 @@ type Config struct {
 	Wait time.Duration
 	// MaxBody bounds a request body once the caller's session token has
 	// opened; before that, the ingress reads no body at all (and at most
-	// 64 KiB of the one unsigned call, AssumeRoleWithWebIdentity). Default
-	// 256 MiB.
+	// 64 KiB of the one unsigned call, AssumeRoleWithWebIdentity). Bodies
+	// that stream (S3 object uploads: a blob payload with its hash or mode
+	// declared in X-Amz-Content-Sha256) pass through a fixed amount of
+	// memory, so this is S3's own single-PUT limit by default: 5 GiB.
 	MaxBody int64
+	// MaxParsedBody bounds the bodies the ingress holds whole: those the
+	// identifier must parse (JSON, XML, CBOR, form parameters) and those
+	// signed over a SHA-256 they do not declare (verified only once read).
+	// Default 16 MiB, DynamoDB's largest request.
+	MaxParsedBody int64
 
 	// MaxHeaderBytes bounds the request line and headers. Default 64 KiB.
 	MaxHeaderBytes int
@@ -68,6 +75,8 @@ type Config struct {
 
 // Defaults of the limits above.
 const (
+	DefaultMaxBody                 = 5 << 30
+	DefaultMaxParsedBody           = 16 << 20
 	DefaultMaxHeaderBytes          = 64 << 10
 	DefaultReadHeaderTimeout       = 10 * time.Second
 	DefaultIdleTimeout             = 120 * time.Second
@@ -86,9 +95,8 @@ func (c *Config) setDefaults() {
 	if c.Wait == 0 {
 		c.Wait = 30 * time.Second
 	}
-	if c.MaxBody == 0 {
-		c.MaxBody = 256 << 20
-	}
+	setDefault(&c.MaxBody, DefaultMaxBody)
+	setDefault(&c.MaxParsedBody, min(DefaultMaxParsedBody, c.MaxBody))
 	setDefault(&c.MaxHeaderBytes, DefaultMaxHeaderBytes)
 	setDefault(&c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
 	setDefault(&c.IdleTimeout, DefaultIdleTimeout)
@@ -114,7 +122,7 @@ func (c Config) Validate() error {
 	if (c.TLSListen != "") != (c.TLSCert != "" && c.TLSKey != "") {
 		return errors.New("ingress: HTTPS needs --tls-listen, --tls-cert and --tls-key together")
 	}
-	if c.Wait < 0 || c.MaxBody < 0 {
+	if c.Wait < 0 || c.MaxBody < 0 || c.MaxParsedBody < 0 {
 		return errors.New("ingress: wait and max body must not be negative")
 	}
 	if c.MaxHeaderBytes < 0 || c.ReadHeaderTimeout < 0 || c.IdleTimeout < 0 || c.BodyIdleTimeout < 0 ||

@@ -7,14 +7,19 @@
 // names, before reading any of the body (strangers' bodies are never read;
 // the unsigned STS form is capped at 64 KiB), then reads the body (paced:
 // a stalled or trickled body is cut off) and verifies the SigV4 signature,
-// refusing unsigned x-amz-* headers, unsigned payloads outside S3 and SigV2;
+// refusing unsigned x-amz-* headers, unsigned payloads outside S3 and SigV2:
+// an S3 blob payload whose hash the signature declares streams (the
+// signature is checked before the body, the body as it flows, and its
+// request.body_chunk events go to the bodies topic on the way; verify.go,
+// stream.go), every other body is held whole up to MaxParsedBody;
 // (3) identifies service, operation, region and parameters from the
 // botocore model index, seeing only the signed headers and a short
 // allow-list of harmless unsigned ones (the only headers it forwards), and
 // refuses (400 in the caller's protocol) any request it cannot read one way
 // only or whose operation rests on an unsigned header (refuse.go);
 // (4) refuses a signature seen before (replay.go); (5) publishes
-// request.received (and, for large bodies, request.body_chunk events) to
+// request.received, only once the whole body verified (naming the digests
+// of its chunks and where the first lies, when it did not fit inline), to
 // the requests topic, keyed by request id, with signature.seen to the
 // signatures topic; and (6) waits for the request's response.ready on the
 // responses topic and answers the agent in its own protocol. A request not

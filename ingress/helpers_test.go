@@ -345,6 +345,33 @@ func (p *fakePublisher) Publish(ctx context.Context, outs ...bus.Output) error {
 	return nil
 }
 
+// Stream captures a body's chunks like Publish, in order; the first one's
+// record is named by its index among everything published.
+func (p *fakePublisher) Stream() bus.Stream { return &fakeStream{p: p, first: -1} }
+
+type fakeStream struct {
+	p     *fakePublisher
+	first int64
+}
+
+func (s *fakeStream) Send(ctx context.Context, o bus.Output) error {
+	s.p.mu.Lock()
+	if s.first < 0 {
+		s.first = int64(len(s.p.outs))
+	}
+	s.p.mu.Unlock()
+	return s.p.Publish(ctx, o)
+}
+
+func (s *fakeStream) Close(context.Context) (schemas.RecordRef, error) {
+	s.p.mu.Lock()
+	defer s.p.mu.Unlock()
+	if s.p.err != nil {
+		return schemas.RecordRef{}, s.p.err
+	}
+	return schemas.RecordRef{Topic: "jitgate." + schemas.TopicBodies, Offset: max(s.first, 0)}, nil
+}
+
 func (p *fakePublisher) published() []bus.Output {
 	p.mu.Lock()
 	defer p.mu.Unlock()

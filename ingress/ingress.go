@@ -22,6 +22,8 @@ import (
 // Publisher writes events; *bus.Publisher is one.
 type Publisher interface {
 	Publish(ctx context.Context, outs ...bus.Output) error
+	// Stream publishes a large body's chunks as the body is read.
+	Stream() bus.Stream
 }
 
 // STS answers the unsigned AssumeRoleWithWebIdentity call; *sts.Service is one.

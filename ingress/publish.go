@@ -10,9 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jitgate/jitgate/internal/awsmodel"
 	"github.com/jitgate/jitgate/internal/bus"
-	"github.com/jitgate/jitgate/internal/ids"
 	"github.com/jitgate/jitgate/internal/session"
 	"github.com/jitgate/jitgate/internal/sigv4"
 	"github.com/jitgate/jitgate/schemas"
@@ -20,14 +18,15 @@ import (
 
 // requestEvent builds the request.received payload. The body is left out:
 // dispatch places it inline or in chunks.
-func (g *Ingress) requestEvent(c *call, sess session.Session, v *sigv4.Result, op *awsmodel.Operation, now time.Time) (*schemas.RequestReceived, error) {
+func (g *Ingress) requestEvent(c *call, sess session.Session, v *verified, now time.Time) (*schemas.RequestReceived, error) {
+	op := v.op
 	params, err := json.Marshal(op.Params)
 	if err != nil {
 		return nil, fmt.Errorf("parameters of %s.%s are not representable: %w", op.Service, op.Name, err)
 	}
 	// c.r.Header holds only what forwardable kept.
 	headers := schemas.HeadersFrom(c.r.Header, func(name string) bool { return stripHeaders[strings.ToLower(name)] })
-	signedHeaders := slices.DeleteFunc(slices.Clone(v.SignedHeaders), func(h string) bool { return stripHeaders[h] })
+	signedHeaders := slices.DeleteFunc(slices.Clone(v.res.SignedHeaders), func(h string) bool { return stripHeaders[h] })
 	return &schemas.RequestReceived{
 		ReplyTo:     g.cfg.Replica,
 		Principal:   schemas.Principal{Subject: sess.Principal.Subject, Issuer: sess.Principal.Issuer, Groups: sess.Principal.Groups},
@@ -38,7 +37,7 @@ func (g *Ingress) requestEvent(c *call, sess session.Session, v *sigv4.Result, o
 		Operation:   op.Name,
 		Protocol:    op.Protocol,
 		SigningName: op.SigningName,
-		Region:      v.Region,
+		Region:      v.res.Region,
 		ReadOnly:    op.ReadOnly,
 		Params:      params,
 		HTTP: schemas.HTTPRequest{
@@ -47,7 +46,7 @@ func (g *Ingress) requestEvent(c *call, sess session.Session, v *sigv4.Result, o
 			RawQuery:      sigv4.StripPresign(c.r.URL.RawQuery),
 			Headers:       headers,
 			SignedHeaders: signedHeaders,
-			BodySize:      int64(len(v.Payload)),
+			BodySize:      v.body.size,
 		},
 		Deadline: now.Add(g.cfg.Wait),
 	}, nil
@@ -94,35 +93,33 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// dispatch publishes the request (with its body inline or chunked) and the
-// signature.seen that makes other replicas refuse its replay, waits for the
-// outcome and answers the agent.
-func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, payload []byte, seen *claimedSignature) {
+// dispatch publishes the request (with its body inline, or naming the
+// chunks already published) and the signature.seen that makes other
+// replicas refuse its replay, waits for the outcome and answers the agent.
+func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, body requestBody, seen *claimedSignature) {
 	ctx, cancel := context.WithDeadline(c.r.Context(), ev.Deadline)
 	defer cancel()
-	var chunks [][]byte
-	if len(payload) > bus.ChunkSize {
-		chunks = bus.Chunks(payload)
-		ev.HTTP.BodyChunks, ev.HTTP.ChunkSHA256 = len(chunks), bus.ChunkDigests(chunks)
-	} else {
-		ev.HTTP.Body = payload
+	if len(body.inline) > bus.ChunkSize {
+		var err error
+		if body, err = g.publishChunks(c, body.inline); err != nil {
+			g.log.Error("could not publish a request body", "request_id", c.id, "err", err)
+			c.fail(apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
+				fmt.Sprintf("jitgate could not queue the call (request id %s); retry later", c.id)})
+			return
+		}
 	}
-	outs := make([]bus.Output, 0, 1+len(chunks))
+	ev.HTTP.BodySize = body.size
+	if len(body.digests) > 0 {
+		ev.HTTP.BodyChunks, ev.HTTP.ChunkSHA256, ev.HTTP.ChunksFrom = len(body.digests), body.digests, body.from
+	} else {
+		ev.HTTP.Body = body.inline
+	}
 	env, err := g.sealed(c.id, ev)
 	if err != nil {
 		c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
 		return
 	}
-	outs = append(outs, bus.Output{Topic: schemas.TopicRequests, Envelope: env})
-	for i, data := range chunks {
-		chunk := &schemas.RequestBodyChunk{Seq: i, Data: data, Last: i == len(chunks)-1}
-		env, err := schemas.NewEnvelope(ids.New(), c.id, g.producer, g.deps.Now(), chunk)
-		if err != nil {
-			c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
-			return
-		}
-		outs = append(outs, bus.Output{Topic: schemas.TopicRequests, Envelope: env})
-	}
+	outs := []bus.Output{{Topic: schemas.TopicRequests, Envelope: env}}
 	outs = seen.outputs(outs)
 	replies, done := g.replies.wait(c.id)
 	defer done()

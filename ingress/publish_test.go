@@ -220,22 +220,35 @@ func TestRequestBodyChunks(t *testing.T) {
 				if len(raw) > bus.MaxRecordBytes {
 					t.Errorf("event %d is %d bytes, over the record limit", i, len(raw))
 				}
-				if o.Topic != schemas.TopicRequests || o.Envelope.RequestID != head.RequestID || (o.Key != "" && o.Key != head.RequestID) {
+				wantTopic := schemas.TopicBodies
+				if o.Envelope.Type == schemas.TypeRequestReceived {
+					wantTopic = schemas.TopicRequests
+				}
+				if o.Topic != wantTopic || o.Envelope.RequestID != head.RequestID || (o.Key != "" && o.Key != head.RequestID) {
 					t.Errorf("event %d: topic %s request %s key %q", i, o.Topic, o.Envelope.RequestID, o.Key)
 				}
-				if i == 0 {
+				// The chunks stream first; the request that names them
+				// follows once the whole body verified.
+				if i == len(outs)-1 {
+					if o.Envelope.Type != schemas.TypeRequestReceived {
+						t.Errorf("last event is %s, want the request", o.Envelope.Type)
+					}
 					continue
 				}
 				chunk, err := schemas.DecodeAs[*schemas.RequestBodyChunk](o.Envelope)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if chunk.Seq != i-1 || chunk.Last != (i == len(outs)-1) {
+				if chunk.Seq != i || chunk.Last != (i == len(outs)-2) {
 					t.Errorf("chunk %d: seq %d last %v", i, chunk.Seq, chunk.Last)
 				}
-				// The sealed request binds each chunk by its digest.
-				if d := bus.ChunkDigests([][]byte{chunk.Data}); len(ev.HTTP.ChunkSHA256) != c.chunks || ev.HTTP.ChunkSHA256[i-1] != d[0] {
+				// The sealed request binds each chunk by its digest, and
+				// names where the first one lies.
+				if d := bus.ChunkDigests([][]byte{chunk.Data}); len(ev.HTTP.ChunkSHA256) != c.chunks || ev.HTTP.ChunkSHA256[i] != d[0] {
 					t.Errorf("chunk %d: digest %v, request names %v", i, d, ev.HTTP.ChunkSHA256)
+				}
+				if ev.HTTP.ChunksFrom == nil || ev.HTTP.ChunksFrom.Offset != 0 {
+					t.Errorf("request names its first chunk at %+v", ev.HTTP.ChunksFrom)
 				}
 				got = append(got, chunk.Data...)
 			}

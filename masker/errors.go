@@ -1,5 +1,7 @@
 package masker
 
+import "errors"
+
 // withheldError is a body the masker could not check for secrets and so
 // did not pass on.
 type withheldError struct {
@@ -11,3 +13,7 @@ type withheldError struct {
 func (e *withheldError) Error() string { return "masker: response withheld: " + e.reason }
 
 func (e *withheldError) Unwrap() error { return e.err }
+
+// errTooLargeToMask is a body of unknown length that outgrew MaxBody while
+// the masker read it.
+var errTooLargeToMask = errors.New("masker: response too large to mask")

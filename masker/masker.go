@@ -98,7 +98,7 @@ func (k *Masker) Handle(ctx context.Context, m bus.Message) (bus.Result, error) 
 		if err != nil || c.Maskable {
 			return bus.Result{}, err // a maskable body went out whole with its execution.finished
 		}
-		out := &schemas.ResponseBodyChunk{ReplyTo: c.ReplyTo, Seq: c.Seq, Data: c.Data, Last: c.Last}
+		out := &schemas.ResponseBodyChunk{ReplyTo: c.ReplyTo, Seq: c.Seq, Data: c.Data, Last: c.Last, Error: c.Error}
 		return k.result(m.Envelope.RequestID, c.ReplyTo, nil, []*schemas.ResponseBodyChunk{out})
 	}
 	return bus.Result{}, nil
@@ -121,17 +121,23 @@ func (k *Masker) finished(ctx context.Context, m bus.Message, fin *schemas.Execu
 	headers := schemas.HTTPHeader(resp.Headers)
 	ct := headers.Get("Content-Type")
 	ready.Outcome = schemas.OutcomeExecuted
-	if resp.BodyChunks > 0 && !redact.Maskable(ct, contentEncoding(headers), fin.Service, fin.Operation) {
+	if resp.BodyChunks != 0 && !redact.Maskable(ct, contentEncoding(headers), fin.Service, fin.Operation) {
 		ready.Response = &resp // raw chunks stream through as they come
 		return ready, nil, nil, nil
 	}
 	body := resp.Body
-	if resp.BodyChunks > 0 {
+	if resp.BodyChunks != 0 {
 		if resp.BodySize > k.cfg.MaxBody {
 			return fail(http.StatusBadGateway, "InternalFailure", fmt.Sprintf("the %d-byte response is too large to mask (limit %d bytes)", resp.BodySize, k.cfg.MaxBody))
 		}
 		var err error
-		if body, err = k.readBody(ctx, m, resp); err != nil {
+		body, err = k.readBody(ctx, m, resp)
+		switch {
+		case errors.Is(err, errTooLargeToMask):
+			return fail(http.StatusBadGateway, "InternalFailure", fmt.Sprintf("the response is too large to mask (limit %d bytes)", k.cfg.MaxBody))
+		case errors.Is(err, bus.ErrBodyFailed):
+			return fail(http.StatusBadGateway, "InternalFailure", "the upstream's answer broke off before its end; retry the call")
+		case err != nil:
 			return nil, nil, nil, err // retry: the chunks are in Kafka
 		}
 	}
@@ -172,7 +178,13 @@ func (k *Masker) readBody(ctx context.Context, m bus.Message, resp schemas.HTTPR
 		return nil, err
 	}
 	defer rc.Close()
-	return io.ReadAll(io.LimitReader(rc, k.cfg.MaxBody))
+	// A body of unknown length may outgrow the limit: read one byte more
+	// to tell, rather than mask a truncated body.
+	b, err := io.ReadAll(io.LimitReader(rc, k.cfg.MaxBody+1))
+	if err == nil && int64(len(b)) > k.cfg.MaxBody {
+		return nil, errTooLargeToMask
+	}
+	return b, err
 }
 
 func (k *Masker) result(requestID, replyTo string, ready *schemas.ResponseReady, chunks []*schemas.ResponseBodyChunk) (bus.Result, error) {

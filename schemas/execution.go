@@ -29,10 +29,14 @@ func (*ExecutionFinished) EventType() Type { return TypeExecutionFinished }
 
 // HTTPResponse is an upstream HTTP answer.
 type HTTPResponse struct {
-	Status   int      `json:"status"`
-	Headers  []Header `json:"headers,omitempty"`
-	Body     []byte   `json:"body,omitempty"`
-	BodySize int64    `json:"body_size"`
-	// BodyChunks > 0 means the body follows as response.body_chunk events.
+	Status  int      `json:"status"`
+	Headers []Header `json:"headers,omitempty"`
+	Body    []byte   `json:"body,omitempty"`
+	// BodySize is the body's length; -1 when the upstream did not say
+	// (no Content-Length) and the body streams in chunks.
+	BodySize int64 `json:"body_size"`
+	// BodyChunks > 0 means the body follows as that many
+	// response.body_chunk events; -1 means it follows as chunks up to the
+	// one marked Last (a body of unknown length, e.g. an event stream).
 	BodyChunks int `json:"body_chunks,omitempty"`
 }

@@ -43,6 +43,12 @@ type HTTPRequest struct {
 	// not match, so a record someone else wrote on the partition cannot
 	// change the body that runs.
 	ChunkSHA256 []string `json:"chunk_sha256,omitempty"`
+	// ChunksFrom is the record of the first body chunk. The ingress
+	// publishes a large body's chunks while it reads and verifies the body,
+	// before this request (which it publishes only once the whole body
+	// verified), so readers start there; chunks are inert until a sealed
+	// request names their digests. Nil: the chunks follow the request.
+	ChunksFrom *RecordRef `json:"chunks_from,omitempty"`
 }
 
 // RequestReceived is published by the ingress for every verified agent call.
@@ -82,8 +88,9 @@ type RequestReceived struct {
 // EventType implements Payload.
 func (*RequestReceived) EventType() Type { return TypeRequestReceived }
 
-// RequestBodyChunk carries part of a large request body. Chunks follow their
-// request.received on the same partition, in order.
+// RequestBodyChunk carries part of a large request body. Chunks precede
+// their request.received on the same partition (HTTPRequest.ChunksFrom
+// names the first), in order.
 type RequestBodyChunk struct {
 	Seq  int    `json:"seq"` // 0-based
 	Data []byte `json:"data"`

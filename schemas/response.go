@@ -30,7 +30,8 @@ type ResponseReady struct {
 func (*ResponseReady) EventType() Type { return TypeResponseReady }
 
 // ResponseBodyChunk carries part of a large response body. Chunks follow
-// their execution.finished (raw) or response.ready (masked) in order.
+// their execution.finished (raw) or response.ready (masked) in order; the
+// executor publishes them as the upstream's body arrives.
 type ResponseBodyChunk struct {
 	ReplyTo string `json:"reply_to"`
 	Seq     int    `json:"seq"`
@@ -40,6 +41,10 @@ type ResponseBodyChunk struct {
 	// XML): it reads them itself when it handles execution.finished and
 	// never passes them on. Other raw chunks stream through unchanged.
 	Maskable bool `json:"maskable,omitempty"`
+	// Error, set on a last chunk without data, says the body broke off
+	// part way (the upstream stopped sending): readers fail instead of
+	// passing a truncated body off as whole.
+	Error string `json:"error,omitempty"`
 }
 
 // EventType implements Payload.

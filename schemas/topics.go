@@ -3,9 +3,16 @@ package schemas
 // Topic names. Every role takes a prefix (default "jitgate.") so that one
 // cluster can carry several gateways; these are the suffixes.
 const (
-	// TopicRequests carries request.received and request.body_chunk,
-	// keyed by request id. Written by the ingress, read by the decider.
+	// TopicRequests carries request.received (and, from older ingresses,
+	// request.body_chunk), keyed by request id. Written by the ingress,
+	// read by the decider.
 	TopicRequests = "requests"
+	// TopicBodies carries request.body_chunk: large request bodies, keyed
+	// by request id, published while the ingress verifies the body and
+	// before the request.received that names them (HTTPRequest.ChunksFrom).
+	// Only the executor reads it, by offset: the decider never wades
+	// through a body to reach the next request.
+	TopicBodies = "bodies"
 	// TopicDecisions carries decision.made, keyed by request id. Written by
 	// the decider, read by the executor.
 	TopicDecisions = "decisions"
@@ -38,7 +45,7 @@ const (
 )
 
 // AllTopics lists every topic suffix, in data-path order.
-var AllTopics = []string{TopicRequests, TopicDecisions, TopicHolds, TopicGrants, TopicExecutions, TopicResponses, TopicPolicy, TopicSecurity, TopicSignatures}
+var AllTopics = []string{TopicRequests, TopicBodies, TopicDecisions, TopicHolds, TopicGrants, TopicExecutions, TopicResponses, TopicPolicy, TopicSecurity, TopicSignatures}
 
 // Kafka record header names carrying envelope fields, so tools can route a
 // record without decoding its value.

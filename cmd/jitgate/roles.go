@@ -45,7 +45,8 @@ func ingressFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tls-cert", Usage: "HTTPS certificate file (PEM)", EnvVars: []string{"JITGATE_TLS_CERT"}},
 		&cli.StringFlag{Name: "tls-key", Usage: "HTTPS key file (PEM)", EnvVars: []string{"JITGATE_TLS_KEY"}},
 		&cli.DurationFlag{Name: "wait", Value: 30 * time.Second, Usage: "how long an agent's call waits for its outcome", EnvVars: []string{"JITGATE_WAIT"}},
-		&cli.Int64Flag{Name: "max-body", Value: 256 << 20, Usage: "largest request body accepted once the session token opened, in bytes (before that, none is read)", EnvVars: []string{"JITGATE_MAX_BODY"}},
+		&cli.Int64Flag{Name: "max-body", Value: ingress.DefaultMaxBody, Usage: "largest request body accepted once the session token opened, in bytes (before that, none is read); S3 uploads stream through fixed memory", EnvVars: []string{"JITGATE_MAX_BODY"}},
+		&cli.Int64Flag{Name: "max-parsed-body", Value: ingress.DefaultMaxParsedBody, Usage: "largest body the ingress holds whole (parameters in JSON, XML, CBOR or a form, or a SHA-256 not declared in X-Amz-Content-Sha256), in bytes", EnvVars: []string{"JITGATE_MAX_PARSED_BODY"}},
 		&cli.IntFlag{Name: "max-header-bytes", Value: ingress.DefaultMaxHeaderBytes, Usage: "largest request line and headers, in bytes", EnvVars: []string{"JITGATE_MAX_HEADER_BYTES"}},
 		&cli.DurationFlag{Name: "read-header-timeout", Value: ingress.DefaultReadHeaderTimeout, Usage: "time allowed to send the request headers", EnvVars: []string{"JITGATE_READ_HEADER_TIMEOUT"}},
 		&cli.DurationFlag{Name: "idle-timeout", Value: ingress.DefaultIdleTimeout, Usage: "keep-alive connections idle this long are closed", EnvVars: []string{"JITGATE_IDLE_TIMEOUT"}},
@@ -113,7 +114,7 @@ func ingressCommand() *cli.Command {
 		}
 		g, pub, err := buildIngress(c.Context, ingressSetup{
 			cfg: ingress.Config{Bus: bcfg, Listen: c.String("listen"), TLSListen: c.String("tls-listen"), TLSCert: c.String("tls-cert"),
-				TLSKey: c.String("tls-key"), Replica: c.String("instance"), Wait: c.Duration("wait"), MaxBody: c.Int64("max-body"),
+				TLSKey: c.String("tls-key"), Replica: c.String("instance"), Wait: c.Duration("wait"), MaxBody: c.Int64("max-body"), MaxParsedBody: c.Int64("max-parsed-body"),
 				MaxHeaderBytes: c.Int("max-header-bytes"), ReadHeaderTimeout: c.Duration("read-header-timeout"), IdleTimeout: c.Duration("idle-timeout"),
 				BodyIdleTimeout: c.Duration("body-idle-timeout"), BodyMinRate: c.Int64("body-min-rate"), BodyGrace: c.Duration("body-grace"),
 				MaxInFlight: c.Int("max-in-flight"), MaxInFlightPerPrincipal: c.Int("max-in-flight-per-principal"), ReplayLookback: c.Duration("replay-lookback")},

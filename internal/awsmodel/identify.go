@@ -61,6 +61,12 @@ type Operation struct {
 	//     decoded, rest-xml generically (see restxml.go). Blob payloads are
 	//     not decoded.
 	Params map[string]any
+	// BlobPayload: the body is the operation's blob (or string) payload
+	// member (S3 PutObject, UploadPart), which identification never reads,
+	// and no candidate service could read the request differently with a
+	// body: it is identified the same with or without its body, so the
+	// body may stream past the gateway without being held whole.
+	BlobPayload bool
 }
 
 // candidates are the services a request may belong to.
@@ -141,6 +147,14 @@ func (ix *Index) Identify(r *http.Request, body []byte, hint Hint) (*Operation, 
 		}
 	}
 	op.Path = rq.path
+	for _, c := range cands {
+		// A form body with Action= would make this a query-protocol
+		// request for such a candidate: the reading would depend on a
+		// body identification did not see.
+		if c.speaks("query") || c.speaks("ec2") {
+			op.BlobPayload = false
+		}
+	}
 	return op, nil
 }
 
@@ -215,6 +229,7 @@ func newOperation(o *operation, protocol string, params map[string]any) (*Operat
 		Effects:     effectNames(o.Effects),
 		HostPrefix:  hp,
 		Params:      params,
+		BlobPayload: o.Payload != "" && !o.PayloadStruct,
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 
@@ -27,17 +28,21 @@ func Chunks(body []byte) [][]byte {
 	return out
 }
 
-// OpenRequestBody streams the request.body_chunk events that follow the
-// request.received record at ref, in order, without holding them all in
-// memory. digests are the hex SHA-256 of each chunk's data (from the sealed
-// request, HTTPRequest.ChunkSHA256): a chunk record whose data does not
-// match is skipped, as are records of other requests on the same
-// partition, so a record someone else wrote cannot change the body.
-func OpenRequestBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID string, digests []string) (io.ReadCloser, error) {
+// OpenRequestBody streams, in order and without holding them all in
+// memory, the request.body_chunk events of requestID from the record at
+// from on (inclusive): the ingress publishes a body's chunks before the
+// request.received that names them, and names the first one's record
+// (HTTPRequest.ChunksFrom). digests are the hex SHA-256 of each chunk's
+// data (from the sealed request, HTTPRequest.ChunkSHA256): a chunk record
+// whose data does not match is skipped, as are records of other requests
+// on the same partition, so a record someone else wrote cannot change the
+// body.
+func OpenRequestBody(ctx context.Context, cfg Config, from schemas.RecordRef, requestID string, digests []string) (io.ReadCloser, error) {
 	if len(digests) == 0 {
 		return nil, fmt.Errorf("bus: request %s: a chunked body needs the digests of its chunks", requestID)
 	}
-	return openBody(ctx, cfg, ref, requestID, schemas.TypeRequestBodyChunk, len(digests), digests)
+	from.Offset--
+	return openBody(ctx, cfg, from, requestID, schemas.TypeRequestBodyChunk, len(digests), digests)
 }
 
 // ChunkDigests returns the hex SHA-256 of each chunk, for
@@ -53,13 +58,15 @@ func ChunkDigests(chunks [][]byte) []string {
 
 // OpenResponseBody streams the raw response.body_chunk events that follow
 // the execution.finished record at ref (the masker reads a whole body it
-// must rewrite this way).
+// must rewrite this way). chunks < 0 (a body of unknown length) reads up
+// to the chunk marked Last.
 func OpenResponseBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID string, chunks int) (io.ReadCloser, error) {
 	return openBody(ctx, cfg, ref, requestID, schemas.TypeResponseBodyChunk, chunks, nil)
 }
 
-// openBody streams chunks events of chunkType for requestID from ref on.
-// With digests, only chunks whose data matches digests[seq] count.
+// openBody streams chunks events of chunkType for requestID after ref.
+// With digests, only chunks whose data matches digests[seq] count. chunks
+// < 0 reads up to the chunk marked Last.
 func openBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID string, chunkType schemas.Type, chunks int, digests []string) (io.ReadCloser, error) {
 	cfg.setDefaults()
 	cl, err := kgo.NewClient(cfg.clientOpts(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{
@@ -72,8 +79,9 @@ func openBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID 
 	ctx, cancel := context.WithCancel(ctx)
 	go func() {
 		defer cl.Close()
-		seq := 0
-		for seq < chunks {
+		seq, last := 0, false
+		more := func() bool { return !last && (chunks < 0 || seq < chunks) }
+		for more() {
 			fetches := cl.PollFetches(ctx)
 			if err := ctx.Err(); err != nil {
 				pw.CloseWithError(err)
@@ -86,34 +94,37 @@ func openBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID 
 				return
 			}
 			iter := fetches.RecordIter()
-			for !iter.Done() && seq < chunks {
+			for !iter.Done() && more() {
 				r := iter.Next()
 				if header(r, schemas.HeaderRequestID) != requestID || header(r, schemas.HeaderType) != string(chunkType) {
 					continue
 				}
-				m, err := cfg.message(r)
+				c, err := decodeChunk(r.Value)
 				if err != nil {
 					pw.CloseWithError(err)
 					return
 				}
-				got, data, err := chunkData(m)
-				if err != nil {
-					pw.CloseWithError(err)
-					return
+				if c.requestID != requestID || c.typ != chunkType {
+					continue // headers that do not match the envelope
 				}
 				if digests != nil {
-					if sum := sha256.Sum256(data); got != seq || hex.EncodeToString(sum[:]) != digests[seq] {
+					if sum := sha256.Sum256(c.data); c.seq != seq || hex.EncodeToString(sum[:]) != digests[seq] {
 						continue // not the chunk the sealed request names
 					}
 				}
-				if got != seq {
-					pw.CloseWithError(fmt.Errorf("bus: body chunk %d of %s arrived as %d", seq, requestID, got))
+				if c.seq != seq {
+					pw.CloseWithError(fmt.Errorf("bus: body chunk %d of %s arrived as %d", seq, requestID, c.seq))
 					return
 				}
-				if _, err := pw.Write(data); err != nil {
+				if c.failed != "" {
+					pw.CloseWithError(fmt.Errorf("%w: %s", ErrBodyFailed, c.failed))
+					return
+				}
+				if _, err := pw.Write(c.data); err != nil {
 					return // reader closed
 				}
 				seq++
+				last = c.last
 			}
 		}
 		pw.Close()
@@ -131,17 +142,36 @@ func (c *cancelReader) Close() error {
 	return c.PipeReader.Close()
 }
 
-// chunkData returns the sequence number and bytes of either chunk type.
-func chunkData(m Message) (int, []byte, error) {
-	p, err := m.Envelope.Decode()
-	if err != nil {
-		return 0, nil, err
+// decodeChunk reads a chunk record's envelope and payload in one pass
+// (the generic path scans a chunk's hundreds of KiB three times). The
+// type and request id were checked from the record's headers; the
+// envelope must agree.
+func decodeChunk(value []byte) (chunk, error) {
+	var e struct {
+		Type      schemas.Type `json:"type"`
+		RequestID string       `json:"request_id"`
+		Payload   struct {
+			Seq   int    `json:"seq"`
+			Data  []byte `json:"data"`
+			Last  bool   `json:"last"`
+			Error string `json:"error"`
+		} `json:"payload"`
 	}
-	switch c := p.(type) {
-	case *schemas.RequestBodyChunk:
-		return c.Seq, c.Data, nil
-	case *schemas.ResponseBodyChunk:
-		return c.Seq, c.Data, nil
+	if err := json.Unmarshal(value, &e); err != nil {
+		return chunk{}, fmt.Errorf("bus: undecodable body chunk: %w", err)
 	}
-	return 0, nil, fmt.Errorf("bus: %s is not a body chunk", m.Envelope.Type)
+	if e.Type != schemas.TypeRequestBodyChunk && e.Type != schemas.TypeResponseBodyChunk {
+		return chunk{}, fmt.Errorf("bus: %s is not a body chunk", e.Type)
+	}
+	return chunk{typ: e.Type, requestID: e.RequestID, seq: e.Payload.Seq, data: e.Payload.Data, last: e.Payload.Last, failed: e.Payload.Error}, nil
+}
+
+// chunk is one body chunk of either type.
+type chunk struct {
+	typ       schemas.Type
+	requestID string
+	seq       int
+	data      []byte
+	last      bool
+	failed    string // ResponseBodyChunk.Error
 }

@@ -3,7 +3,9 @@ package bus
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,20 +35,30 @@ func TestOpenRequestBodySkipsChunksThatDoNotMatch(t *testing.T) {
 				return Output{Topic: schemas.TopicRequests, Key: "req-1",
 					Envelope: event(t, "req-1", &schemas.RequestBodyChunk{Seq: seq, Data: data})}
 			}
-			received := Output{Topic: schemas.TopicRequests, Envelope: event(t, "req-1", &schemas.RequestReceived{})}
-			if err := pub.Publish(ctx, received); err != nil {
-				t.Fatal(err)
-			}
-			// The forged chunk 0 comes first; the genuine chunks follow.
+			// As the ingress does: the chunks stream first (a forged chunk
+			// 0 among them), the request that names them follows.
+			st := pub.Stream()
 			outs := []Output{chunk(0, []byte("attacker's bytes"))}
 			for i, p := range parts {
 				outs = append(outs, chunk(i, p))
 			}
-			if err := pub.Publish(ctx, outs...); err != nil {
+			for _, o := range outs {
+				if err := st.Send(ctx, o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			first, err := st.Close(ctx)
+			if err != nil {
 				t.Fatal(err)
 			}
-			rc, err := OpenRequestBody(ctx, cfg, schemas.RecordRef{Topic: cfg.Topic(schemas.TopicRequests), Partition: partitionOf(t, ctx, cfg, "req-1"), Offset: 0},
-				"req-1", ChunkDigests(parts))
+			if first.Topic != cfg.Topic(schemas.TopicRequests) || first.Partition != partitionOf(t, ctx, cfg, "req-1") {
+				t.Fatalf("first chunk at %+v", first)
+			}
+			received := Output{Topic: schemas.TopicRequests, Envelope: event(t, "req-1", &schemas.RequestReceived{})}
+			if err := pub.Publish(ctx, received); err != nil {
+				t.Fatal(err)
+			}
+			rc, err := OpenRequestBody(ctx, cfg, first, "req-1", ChunkDigests(parts))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,5 +102,61 @@ func partitionOf(t *testing.T, ctx context.Context, cfg Config, requestID string
 	case <-ctx.Done():
 		t.Fatal("request not found on the requests topic")
 		return 0
+	}
+}
+
+// A response body of unknown length is read up to the chunk marked Last;
+// one that broke off upstream ends in ErrBodyFailed, never in a clean end.
+func TestOpenResponseBodyUntilLast(t *testing.T) {
+	for name, addrs := range brokers(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cfg := testConfig(t, addrs)
+			pub, err := NewPublisher(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pub.Close()
+			tests := []struct {
+				name   string
+				chunks []*schemas.ResponseBodyChunk
+				want   string
+				err    error
+			}{
+				{name: "until last", want: "abcdef", chunks: []*schemas.ResponseBodyChunk{
+					{Seq: 0, Data: []byte("abc")}, {Seq: 1, Data: []byte("def"), Last: true}, {Seq: 2, Data: []byte("not this")}}},
+				{name: "broke off", err: ErrBodyFailed, chunks: []*schemas.ResponseBodyChunk{
+					{Seq: 0, Data: []byte("abc")}, {Seq: 1, Last: true, Error: "upstream closed the connection"}}},
+			}
+			for _, tt := range tests {
+				id := "resp-" + strings.ReplaceAll(tt.name, " ", "-")
+				fin := Output{Topic: schemas.TopicExecutions, Envelope: event(t, id, &schemas.ExecutionFinished{})}
+				if err := pub.Publish(ctx, fin); err != nil {
+					t.Fatal(err)
+				}
+				st := pub.Stream()
+				for _, c := range tt.chunks {
+					if err := st.Send(ctx, Output{Topic: schemas.TopicExecutions, Envelope: event(t, id, c)}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				first, err := st.Close(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The execution.finished lies just before the first chunk.
+				first.Offset--
+				rc, err := OpenResponseBody(ctx, cfg, first, id, -1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := io.ReadAll(rc)
+				rc.Close()
+				if !errors.Is(err, tt.err) || string(got) != tt.want && tt.err == nil {
+					t.Fatalf("%s: read %q, %v; want %q, %v", tt.name, got, err, tt.want, tt.err)
+				}
+			}
+		})
 	}
 }

@@ -36,3 +36,7 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // something outside the event, such as a state view catching up: the loop
 // retries the batch soon without a warning.
 var ErrNotReady = errors.New("bus: not ready; will retry")
+
+// ErrBodyFailed reports a streamed body whose writer gave up part way (a
+// response.body_chunk carrying Error): the upstream's body broke off.
+var ErrBodyFailed = errors.New("bus: the body broke off upstream")

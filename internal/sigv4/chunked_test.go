@@ -97,9 +97,12 @@ func TestVerifyTrailers(t *testing.T) {
 		want     error
 	}{
 		{name: "crc32 ok", trailers: []trailerField{{"x-amz-checksum-crc32", "NSRBwg=="}}, declared: "x-amz-checksum-crc32"},
-		{name: "sha256 ok", trailers: []trailerField{{"x-amz-checksum-sha256", "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="}}},
-		{name: "crc32 wrong", trailers: []trailerField{{"x-amz-checksum-crc32", "AAAAAA=="}}, want: ErrChecksumMismatch},
-		{name: "not base64", trailers: []trailerField{{"x-amz-checksum-crc32", "!!"}}, want: ErrChecksumMismatch},
+		{name: "sha256 ok", trailers: []trailerField{{"x-amz-checksum-sha256", "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="}}, declared: "X-Amz-Checksum-Sha256"},
+		{name: "crc32 wrong", trailers: []trailerField{{"x-amz-checksum-crc32", "AAAAAA=="}}, declared: "x-amz-checksum-crc32", want: ErrChecksumMismatch},
+		{name: "not base64", trailers: []trailerField{{"x-amz-checksum-crc32", "!!"}}, declared: "x-amz-checksum-crc32", want: ErrChecksumMismatch},
+		// A checksum must be declared so that it can be computed while the
+		// body streams.
+		{name: "undeclared checksum", trailers: []trailerField{{"x-amz-checksum-sha256", "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="}}, want: ErrMalformedChunkedBody},
 		{name: "unknown algorithm ignored", trailers: []trailerField{{"x-amz-checksum-md7", "xx"}}},
 		{name: "declared but missing", declared: "x-amz-checksum-crc32c", want: ErrMalformedChunkedBody},
 	}

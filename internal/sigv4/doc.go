@@ -24,6 +24,14 @@
 //   - time: header-form requests more than 15 minutes from now, and presigned
 //     requests past X-Amz-Date + X-Amz-Expires (at most 7 days), are rejected.
 //
+// VerifyHeaders is the streaming form: it checks the signature before any
+// body byte is read (the request must declare its payload hash or mode in
+// X-Amz-Content-Sha256, or be presigned for S3), and Pending.Payload then
+// verifies the body as it flows through a fixed buffer (the SHA-256, or
+// aws-chunked chunk and trailer signatures, checksums and decoded length),
+// reporting success only at the body's end. Nothing read from it may be
+// acted on before io.EOF.
+//
 // Credentials is the pre-check: it reads the access key id, session token
 // and scope a request claims without touching the body, so a server can
 // open the session before it reads anything large. It vouches for nothing.

@@ -76,6 +76,12 @@ var (
 	// the body's SHA-256 must be signed. It wraps ErrUnsupportedPayload.
 	ErrPayloadNotSigned = fmt.Errorf("%w: the body must be signed", ErrUnsupportedPayload)
 
+	// ErrPayloadHashNotDeclared means VerifyHeaders cannot verify a request
+	// before its body is read: the request signs the body's SHA-256 without
+	// declaring it in X-Amz-Content-Sha256 (what non-S3 clients do). Read
+	// the body and call Verify.
+	ErrPayloadHashNotDeclared = errors.New("sigv4: the payload hash is not declared; the body must be read first")
+
 	// ErrSigV2 means the request is signed with Signature Version 2 (an
 	// "Authorization: AWS akid:signature" header, or AWSAccessKeyId,
 	// Signature and Expires query parameters). jitgate verifies SigV4 only.

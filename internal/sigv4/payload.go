@@ -1,8 +1,13 @@
 package sigv4
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
-	"net/http"
+	"hash"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -22,93 +27,112 @@ const (
 	StreamingSignedPayloadTrailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
 )
 
-// decodedPayload is the body after the payload mode has been applied.
-type decodedPayload struct {
-	data     []byte
-	trailers http.Header // nil unless the body was aws-chunked
+// payloadMode checks the payload mode named by hash (the last line of the
+// canonical request). Streaming modes need the request's signer for their
+// chunk signatures, which presigned requests do not have (s is nil).
+func payloadMode(hash string, s *signer) error {
+	switch {
+	case hash == UnsignedPayload, len(hash) == 64 && isHex(hash):
+		return nil
+	case isAWSChunked(hash):
+		if s == nil {
+			return fmt.Errorf("%w: %s in a presigned request", ErrUnsupportedPayload, hash)
+		}
+		return nil
+	case strings.HasPrefix(hash, "STREAMING-"):
+		return fmt.Errorf("%w: %q", ErrUnsupportedPayload, truncate(hash, 64))
+	default:
+		return fmt.Errorf("%w: x-amz-content-sha256 must be a hex SHA-256, UNSIGNED-PAYLOAD or a STREAMING- mode", ErrUnsupportedPayload)
+	}
 }
 
-// checkPayload applies the payload mode named by hash (the last line of the
-// canonical request) to body. s and seed (the verified request signature)
-// are used for signed chunks; presigned requests pass a nil s.
-func checkPayload(r *http.Request, body []byte, hash string, s *signer, seed string) (*decodedPayload, error) {
+func isAWSChunked(hash string) bool {
+	return hash == StreamingUnsignedPayloadTrailer || hash == StreamingSignedPayload || hash == StreamingSignedPayloadTrailer
+}
+
+// hashReader passes a body through and, at its end, compares its SHA-256
+// with the signed one.
+type hashReader struct {
+	src  io.Reader
+	want string
+	sum  hash.Hash
+	err  error
+}
+
+func (h *hashReader) Read(p []byte) (int, error) {
+	if h.err != nil {
+		return 0, h.err
+	}
+	n, err := h.src.Read(p)
+	h.sum.Write(p[:n])
+	if errors.Is(err, io.EOF) {
+		err = io.EOF
+		if !strings.EqualFold(h.want, hex.EncodeToString(h.sum.Sum(nil))) {
+			err = ErrPayloadHashMismatch
+		}
+	}
+	h.err = err
+	if n > 0 {
+		return n, nil
+	}
+	return 0, err
+}
+
+// payloadReader applies the payload mode of p to body (see Pending.Payload).
+func (p *Pending) payloadReader(body io.Reader) io.Reader {
+	hash := p.res.PayloadHash
 	switch {
 	case hash == UnsignedPayload:
-		return &decodedPayload{data: body}, nil
-	case len(hash) == 64 && isHex(hash):
+		return body
+	case len(hash) == 64:
+		if p.bodyHashed {
+			return body // the hash came from these very bytes
+		}
+		return &hashReader{src: body, want: hash, sum: sha256.New()}
+	}
+	c := newChunkReader(body)
+	if hash != StreamingUnsignedPayloadTrailer {
+		c.chain = newChunkChain(p.s, p.res.Signature, hash == StreamingSignedPayloadTrailer)
+	}
+	c.sums = newChecksums(p.r.Header.Get("X-Amz-Trailer"))
+	if v := p.r.Header.Get("X-Amz-Decoded-Content-Length"); v != "" {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || n < 0 {
+			return errReader{fmt.Errorf("%w: x-amz-decoded-content-length %q is not a length", ErrDecodedLengthMismatch, truncate(v, 24))}
+		}
+		c.declaredLen = n
+	}
+	p.chunked = c
+	return c
+}
+
+// errReader fails every read.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// finish applies the payload mode to a body read whole: Verify's path.
+func (p *Pending) finish(body []byte) (*Result, error) {
+	hash := p.res.PayloadHash
+	switch {
+	case hash == UnsignedPayload || len(hash) == 64 && p.bodyHashed:
+		p.res.Payload = body
+	case len(hash) == 64:
 		if !strings.EqualFold(hash, hexSHA256(body)) {
 			return nil, ErrPayloadHashMismatch
 		}
-		return &decodedPayload{data: body}, nil
-	case hash == StreamingUnsignedPayloadTrailer, hash == StreamingSignedPayload, hash == StreamingSignedPayloadTrailer:
-		if s == nil {
-			return nil, fmt.Errorf("%w: %s in a presigned request", ErrUnsupportedPayload, hash)
-		}
-		return checkChunked(r, body, hash, s, seed)
-	case strings.HasPrefix(hash, "STREAMING-"):
-		return nil, fmt.Errorf("%w: %q", ErrUnsupportedPayload, truncate(hash, 64))
+		p.res.Payload = body
 	default:
-		return nil, fmt.Errorf("%w: x-amz-content-sha256 must be a hex SHA-256, UNSIGNED-PAYLOAD or a STREAMING- mode", ErrUnsupportedPayload)
-	}
-}
-
-// checkChunked decodes an aws-chunked body, verifies chunk and trailer
-// signatures for the signed modes, the trailing checksums, and the decoded
-// length against x-amz-decoded-content-length when that header is present.
-func checkChunked(r *http.Request, body []byte, mode string, s *signer, seed string) (*decodedPayload, error) {
-	c, err := parseAWSChunked(body)
-	if err != nil {
-		return nil, err
-	}
-	if mode != StreamingUnsignedPayloadTrailer {
-		if err := verifyChunkChain(c, s, seed, mode == StreamingSignedPayloadTrailer); err != nil {
+		data, err := io.ReadAll(p.Payload(bytes.NewReader(body)))
+		if err != nil {
 			return nil, err
 		}
-	}
-	if v := r.Header.Get("X-Amz-Decoded-Content-Length"); v != "" {
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if err != nil || n != int64(c.size) {
-			return nil, fmt.Errorf("%w: header says %q, body has %d bytes", ErrDecodedLengthMismatch, truncate(v, 24), c.size)
+		if data == nil {
+			data = []byte{}
 		}
+		p.res.Payload = data
 	}
-	data := c.payload()
-	if err := verifyTrailers(data, c.trailers, r.Header.Get("X-Amz-Trailer")); err != nil {
-		return nil, err
-	}
-	return &decodedPayload{data: data, trailers: c.header()}, nil
-}
-
-// verifyChunkChain checks each chunk signature against the chain seeded by
-// the request signature and, when trailer is set, the trailer signature.
-func verifyChunkChain(c *chunkedBody, s *signer, seed string, trailer bool) error {
-	prev := seed
-	for i, ch := range c.chunks {
-		if ch.signature == "" {
-			return fmt.Errorf("%w: chunk %d has no chunk-signature", ErrMalformedChunkedBody, i)
-		}
-		want := s.chunkSignature(prev, ch.data)
-		if !equalSignature(ch.signature, want) {
-			return fmt.Errorf("%w: chunk %d", ErrSignatureMismatch, i)
-		}
-		prev = want
-	}
-	if !trailer {
-		if len(c.trailers) > 0 || c.trailerSignature != "" {
-			return fmt.Errorf("%w: trailers sent with %s", ErrMalformedChunkedBody, StreamingSignedPayload)
-		}
-		return nil
-	}
-	if c.trailerSignature == "" {
-		return fmt.Errorf("%w: no x-amz-trailer-signature", ErrMalformedChunkedBody)
-	}
-	var canon strings.Builder
-	for _, t := range c.trailers {
-		canon.WriteString(t.name + ":" + t.value + "\n")
-	}
-	if !equalSignature(c.trailerSignature, s.trailerSignature(prev, []byte(canon.String()))) {
-		return fmt.Errorf("%w: trailer", ErrSignatureMismatch)
-	}
-	return nil
+	return p.Result(), nil
 }
 
 // payloadModeAllowed refuses payload modes that leave the body outside the

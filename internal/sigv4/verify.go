@@ -1,7 +1,9 @@
 package sigv4
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -40,7 +42,8 @@ type Result struct {
 	// Expires is the end of a presigned request's validity (zero otherwise).
 	Expires time.Time
 	// Payload is the decoded payload: the body itself (sharing its memory),
-	// except aws-chunked bodies, which are decoded into a new slice.
+	// except aws-chunked bodies, which are decoded into a new slice. Nil
+	// after VerifyHeaders: the payload streams through Pending.Payload.
 	Payload []byte
 	// PayloadHash is the last line of the canonical request: what
 	// X-Amz-Content-Sha256 said (hex, UNSIGNED-PAYLOAD, STREAMING-...), or the
@@ -56,18 +59,78 @@ type Result struct {
 // presign-expiry checks. r is a server-side request: Host, RequestURI and the
 // header map as net/http's server fills them.
 func Verify(r *http.Request, body []byte, lookup Lookup, now time.Time) (*Result, error) {
+	p, err := begin(r, lookup, now, func() (string, error) { return hexSHA256(body), nil })
+	if err != nil {
+		return nil, err
+	}
+	return p.finish(body)
+}
+
+// Pending is a request whose signature verified over everything but its
+// body: the method, path, query, signed headers, credentials and time, and
+// the payload hash (or mode) the signature covers. The body is checked as
+// it streams through Payload.
+type Pending struct {
+	r   *http.Request
+	res *Result
+	s   *signer // nil for presigned requests (no chunk signatures)
+	// bodyHashed: the payload hash was computed from the body itself
+	// (Verify with no declared hash), so there is nothing to compare.
+	bodyHashed bool
+	chunked    *chunkReader // set by Payload for aws-chunked bodies
+}
+
+// VerifyHeaders checks the SigV4 signature of r without reading its body:
+// everything Verify checks except the body against the signed payload
+// hash, which Payload checks as the body streams. It needs the payload
+// hash declared in X-Amz-Content-Sha256 (or a presigned URL's query, or
+// UNSIGNED-PAYLOAD, which S3 presigns); a request that leaves it out signs
+// the SHA-256 of a body nobody has read yet, and fails with
+// ErrPayloadHashNotDeclared: read that (small) body and call Verify.
+func VerifyHeaders(r *http.Request, lookup Lookup, now time.Time) (*Pending, error) {
+	return begin(r, lookup, now, func() (string, error) { return "", ErrPayloadHashNotDeclared })
+}
+
+// Result describes the verified request. Payload is nil until the body has
+// been read: Verify sets it; after streaming, Trailers are set once Payload's
+// reader has returned io.EOF.
+func (p *Pending) Result() *Result {
+	if p.chunked != nil && errors.Is(p.chunked.err, io.EOF) {
+		p.res.Trailers = p.chunked.header()
+	}
+	return p.res
+}
+
+// Payload returns a reader of the decoded payload of body (r.Body, or what
+// is left of it): the body itself, or its aws-chunked framing decoded. Its
+// bytes are UNVERIFIED until it returns io.EOF: a body whose SHA-256 is not
+// the signed one, a chunk or trailer signature that does not match, a
+// malformed frame, a wrong trailing checksum or decoded length ends the
+// stream with an error instead (wrapping the sentinels Verify returns).
+// Act on nothing read from it before io.EOF.
+func (p *Pending) Payload(body io.Reader) io.Reader {
+	return p.payloadReader(body)
+}
+
+// AWSChunked reports whether the body is aws-chunked (a STREAMING-* mode),
+// so that its wire length says nothing about the decoded length.
+func (p *Pending) AWSChunked() bool { return isAWSChunked(p.res.PayloadHash) }
+
+// begin verifies everything but the body. undeclared supplies the payload
+// hash when the request does not declare it.
+func begin(r *http.Request, lookup Lookup, now time.Time, undeclared func() (string, error)) (*Pending, error) {
 	f, err := readForm(r)
 	if err != nil {
 		return nil, err
 	}
 	if f.presigned {
-		return verifyPresigned(r, body, f.pairs, f.query, lookup, now)
+		return verifyPresigned(r, undeclared, f.pairs, f.query, lookup, now)
 	}
-	return verifyHeader(r, body, f.pairs, f.query, f.authz, lookup, now)
+	return verifyHeader(r, undeclared, f.pairs, f.query, f.authz, lookup, now)
 }
 
 // verifyHeader verifies the Authorization header form.
-func verifyHeader(r *http.Request, body []byte, pairs []queryPair, q map[string][]string, authz string, lookup Lookup, now time.Time) (*Result, error) {
+func verifyHeader(r *http.Request, undeclared func() (string, error), pairs []queryPair, q map[string][]string, authz string, lookup Lookup, now time.Time) (*Pending, error) {
 	a, err := ParseAuthorization(authz)
 	if err != nil {
 		return nil, err
@@ -95,8 +158,11 @@ func verifyHeader(r *http.Request, body []byte, pairs []queryPair, q map[string]
 	if err != nil {
 		return nil, err
 	}
-	if hash == "" {
-		hash = hexSHA256(body)
+	hashed := hash == ""
+	if hashed {
+		if hash, err = undeclared(); err != nil {
+			return nil, err
+		}
 	}
 	s, err := check(r, a, signedAt, token, pairs, "", hash, lookup)
 	if err != nil {
@@ -105,15 +171,14 @@ func verifyHeader(r *http.Request, body []byte, pairs []queryPair, q map[string]
 	if err := signedInput(r, a, hash); err != nil {
 		return nil, err
 	}
-	p, err := checkPayload(r, body, hash, s, a.Signature)
-	if err != nil {
+	if err := payloadMode(hash, s); err != nil {
 		return nil, err
 	}
-	return result(a, token, signedAt, time.Time{}, hash, p), nil
+	return &Pending{r: r, s: s, bodyHashed: hashed, res: result(a, token, signedAt, time.Time{}, hash)}, nil
 }
 
 // verifyPresigned verifies the presigned (query) form.
-func verifyPresigned(r *http.Request, body []byte, pairs []queryPair, q map[string][]string, lookup Lookup, now time.Time) (*Result, error) {
+func verifyPresigned(r *http.Request, undeclared func() (string, error), pairs []queryPair, q map[string][]string, lookup Lookup, now time.Time) (*Pending, error) {
 	p, err := parsePresign(q)
 	if err != nil {
 		return nil, err
@@ -154,12 +219,16 @@ func verifyPresigned(r *http.Request, body []byte, pairs []queryPair, q map[stri
 			return nil, err
 		}
 	}
+	hashed := false
 	if hash == "" {
 		// S3 presigns with UNSIGNED-PAYLOAD; botocore and the Go SDK presign
 		// every other service with the hash of the (usually empty) body.
 		hash = UnsignedPayload
 		if !singleEncodedPath(a.Service) {
-			hash = hexSHA256(body)
+			if hash, err = undeclared(); err != nil {
+				return nil, err
+			}
+			hashed = true
 		}
 	}
 	if _, err := check(r, a, signedAt, token, pairs, "X-Amz-Signature", hash, lookup); err != nil {
@@ -168,13 +237,12 @@ func verifyPresigned(r *http.Request, body []byte, pairs []queryPair, q map[stri
 	if err := signedInput(r, a, hash); err != nil {
 		return nil, err
 	}
-	dp, err := checkPayload(r, body, hash, nil, "")
-	if err != nil {
+	if err := payloadMode(hash, nil); err != nil {
 		return nil, err
 	}
-	res := result(a, token, signedAt, expires, hash, dp)
+	res := result(a, token, signedAt, expires, hash)
 	res.Presigned = true
-	return res, nil
+	return &Pending{r: r, bodyHashed: hashed, res: res}, nil
 }
 
 // signedInput refuses a correctly signed request whose signature does not
@@ -211,7 +279,7 @@ func check(r *http.Request, a *Authorization, signedAt time.Time, token string, 
 	return nil, ErrSignatureMismatch
 }
 
-func result(a *Authorization, token string, signedAt, expires time.Time, hash string, p *decodedPayload) *Result {
+func result(a *Authorization, token string, signedAt, expires time.Time, hash string) *Result {
 	return &Result{
 		AccessKeyID:   a.AccessKeyID,
 		SessionToken:  token,
@@ -221,9 +289,7 @@ func result(a *Authorization, token string, signedAt, expires time.Time, hash st
 		Signature:     a.Signature,
 		SignedAt:      signedAt,
 		Expires:       expires,
-		Payload:       p.data,
 		PayloadHash:   hash,
-		Trailers:      p.trailers,
 	}
 }
 

@@ -1,0 +1,169 @@
+package ingress
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/internal/ids"
+	"github.com/jitgate/jitgate/internal/session"
+	"github.com/jitgate/jitgate/internal/sigv4"
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// streamBody reads a blob payload whose signature already verified over
+// its headers, verifying the body as it streams, and publishes it as
+// request.body_chunk events on the way, so that a body of any size passes
+// through two chunk buffers and the publisher's small window. A body that
+// fits one chunk stays inline. The chunks are inert: only a sealed
+// request.received naming their digests (published by dispatch, after the
+// last byte verified) makes them a body anyone sends upstream.
+func (g *Ingress) streamBody(c *call, sess session.Session, p *sigv4.Pending) (requestBody, bool) {
+	body, done, ok := g.openBody(c, g.cfg.MaxBody)
+	if !ok {
+		return requestBody{}, false
+	}
+	defer done()
+	payload := p.Payload(body)
+	bufs := [2][]byte{make([]byte, bus.ChunkSize), make([]byte, bus.ChunkSize)}
+	cur, end, err := fill(payload, bufs[0])
+	if err != nil {
+		g.failRead(c, &sess, g.cfg.MaxBody, err, false)
+		return requestBody{}, false
+	}
+	if end {
+		c.bodyRead = true
+		return requestBody{inline: cur, size: int64(len(cur))}, true
+	}
+	var w *chunkWriter
+	for i := 1; ; i++ {
+		next, end, err := fill(payload, bufs[i%2])
+		if err != nil {
+			if w != nil {
+				w.abandon()
+			}
+			g.failRead(c, &sess, g.cfg.MaxBody, err, false)
+			return requestBody{}, false
+		}
+		last := end && len(next) == 0
+		if last && w == nil {
+			// Exactly one chunk's worth: it travels inline.
+			c.bodyRead = true
+			return requestBody{inline: cur, size: int64(len(cur))}, true
+		}
+		if w == nil {
+			w = g.newChunkWriter(c)
+		}
+		if err := w.add(cur, last); err != nil {
+			return requestBody{}, g.failPublish(c, w, err)
+		}
+		if end && len(next) > 0 {
+			if err := w.add(next, true); err != nil {
+				return requestBody{}, g.failPublish(c, w, err)
+			}
+		}
+		if end {
+			break
+		}
+		cur = next
+	}
+	c.bodyRead = true
+	rb, err := w.close()
+	if err != nil {
+		return requestBody{}, g.failPublish(c, w, err)
+	}
+	return rb, true
+}
+
+// fill reads into buf until it is full or the payload ends. end is set
+// only when the payload reader returned io.EOF itself, which for a
+// verifying reader (Pending.Payload) means the whole body verified;
+// anything else (a body cut short included) is an error.
+func fill(r io.Reader, buf []byte) (data []byte, end bool, err error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			return buf[:n], true, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	return buf[:n], false, nil
+}
+
+func (g *Ingress) failPublish(c *call, w *chunkWriter, err error) bool {
+	w.abandon()
+	g.log.Error("could not publish a request body", "request_id", c.id, "err", err)
+	c.fail(apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
+		fmt.Sprintf("jitgate could not queue the call's body (request id %s); retry later", c.id)})
+	return false
+}
+
+// chunkWriter publishes one body's chunks in order and records their
+// digests for the sealed request.
+type chunkWriter struct {
+	g       *Ingress
+	c       *call
+	ctx     context.Context
+	cancel  context.CancelFunc
+	st      bus.Stream
+	digests []string
+	size    int64
+}
+
+func (g *Ingress) newChunkWriter(c *call) *chunkWriter {
+	ctx, cancel := context.WithCancel(c.r.Context())
+	return &chunkWriter{g: g, c: c, ctx: ctx, cancel: cancel, st: g.deps.Publisher.Stream()}
+}
+
+// add publishes data as the next chunk; data may be reused once add
+// returns (the event holds its own encoding).
+func (w *chunkWriter) add(data []byte, last bool) error {
+	seq := len(w.digests)
+	env, err := schemas.NewEnvelope(ids.New(), w.c.id, w.g.producer, w.g.deps.Now(), &schemas.RequestBodyChunk{Seq: seq, Data: data, Last: last})
+	if err != nil {
+		return err
+	}
+	w.digests = append(w.digests, bus.ChunkDigests([][]byte{data})[0])
+	w.size += int64(len(data))
+	return w.st.Send(w.ctx, bus.Output{Topic: schemas.TopicBodies, Envelope: env})
+}
+
+// close waits for every chunk to be acknowledged.
+func (w *chunkWriter) close() (requestBody, error) {
+	defer w.cancel()
+	first, err := w.st.Close(w.ctx)
+	if err != nil {
+		return requestBody{}, err
+	}
+	return requestBody{size: w.size, digests: w.digests, from: &first}, nil
+}
+
+// abandon stops publishing; what was published stays inert.
+func (w *chunkWriter) abandon() {
+	w.cancel()
+	w.st.Close(w.ctx)
+}
+
+// publishChunks publishes a body held whole that is too large for one
+// event, as streamBody would have.
+func (g *Ingress) publishChunks(c *call, payload []byte) (requestBody, error) {
+	w := g.newChunkWriter(c)
+	parts := bus.Chunks(payload)
+	for i, p := range parts {
+		if err := w.add(p, i == len(parts)-1); err != nil {
+			w.abandon()
+			return requestBody{}, err
+		}
+	}
+	rb, err := w.close()
+	if err != nil {
+		w.abandon()
+	}
+	return rb, err
+}
