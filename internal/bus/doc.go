@@ -6,8 +6,8 @@
 // undecoded; one failure policy for every stage: undecodable events and
 // events whose handler keeps failing or panicking go to the deadletters
 // topic and the partition moves on, see failure.go), static group
-// membership with fencing and fast failover (membership.go), a tailer for readers outside any group (from the
-// start, the end, or a timestamp, optionally skipping other event types
+// membership with fencing and fast failover (membership.go), a tailer for
+// readers outside any group (from the start, the end, or a timestamp, optionally skipping other event types
 // undecoded), the security.refused events a stage writes when it refuses a
 // request or a Kafka event (security.go, forged.go), and an embedded
 // Kafka-protocol broker for `jitgate dev` and tests.
