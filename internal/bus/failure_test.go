@@ -125,7 +125,7 @@ func TestFailingHandlerIsDeadLetteredAfterMaxAttempts(t *testing.T) {
 			}
 			return nil
 		}, "", 11},
-		{"fails twice, then works", func(try int) error {
+		{"fails twice then works", func(try int) error {
 			if try <= 2 {
 				return errors.New("transient")
 			}

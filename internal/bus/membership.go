@@ -79,6 +79,37 @@ func fenced(err error) bool {
 		errors.Is(err, kerr.FencedInstanceID) || errors.Is(err, kerr.TransactionalIDAuthorizationFailed)
 }
 
+// heldByTwin reports whether another live process holds this stage's
+// instance id, after the stage met err (fenced): certainly so for
+// FENCED_INSTANCE_ID; for a fenced producer, when the group lists a member
+// with this instance id that is not this session's. A producer fenced
+// with no such twin fenced itself (Kafka 4's transaction protocol bumps
+// the epoch on every end, and a transaction the broker timed out looks
+// the same): the stage rebuilds its client instead of stopping. Call it
+// before closing sess.
+func (s *stage) heldByTwin(ctx context.Context, sess *kgo.GroupTransactSession, err error) bool {
+	if errors.Is(err, kerr.FencedInstanceID) {
+		return true
+	}
+	own, _ := sess.Client().GroupMetadata()
+	if own == "" {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	groups, derr := kadm.NewClient(s.follow).DescribeGroups(ctx, s.cfg.Group)
+	if derr != nil {
+		s.log.Warn("cannot tell whether another process holds this instance id; rebuilding the client", "err", derr)
+		return false
+	}
+	for _, m := range groups[s.cfg.Group].Members {
+		if m.InstanceID != nil && *m.InstanceID == s.cfg.Instance && m.MemberID != own {
+			return true
+		}
+	}
+	return false
+}
+
 // fencedError wraps err as ErrFenced for the stage's caller.
 func fencedError(group, instance string, err error) error {
 	return fmt.Errorf("%w: group %s, instance %q: %w", ErrFenced, group, instance, err)

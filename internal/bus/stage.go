@@ -138,6 +138,7 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 		}
 		committed := s.committed
 		err = s.run(ctx, sess)
+		twin := err != nil && fenced(err) && s.heldByTwin(ctx, sess, err)
 		// A static member does not leave the group when it closes: a
 		// restart with the same instance takes its place at once.
 		sess.Close()
@@ -145,7 +146,7 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 		case err == nil:
 			leaveGroup(ctx, follow, cfg.Group, cfg.Instance, log)
 			return nil
-		case fenced(err):
+		case twin:
 			log.Error("fenced: another process took over this stage's instance id; stopping instead of fighting for its partitions "+
 				"(give every replica its own --instance)", "err", err)
 			return fencedError(cfg.Group, cfg.Instance, err)
