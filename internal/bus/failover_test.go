@@ -27,14 +27,14 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// runStageProcess runs the reply stage as group "g" with the instance, on
+// runStageProcess runs the reply stage with the group and instance, on
 // the brokers and prefix from the environment, until SIGTERM. Exit code 3:
 // fenced.
 func runStageProcess() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	cfg := Config{Brokers: strings.Split(os.Getenv("JITGATE_BUS_BROKERS"), ","), Prefix: os.Getenv("JITGATE_BUS_PREFIX"), Partitions: 3, Replication: 1}
-	err := RunStage(ctx, StageConfig{Bus: cfg, Group: "g", Topics: []string{schemas.TopicRequests}, Instance: os.Getenv("JITGATE_BUS_INSTANCE")},
+	err := RunStage(ctx, StageConfig{Bus: cfg, Group: os.Getenv("JITGATE_BUS_GROUP"), Topics: []string{schemas.TopicRequests}, Instance: os.Getenv("JITGATE_BUS_INSTANCE")},
 		func(ctx context.Context, m Message) (Result, error) {
 			env, err := schemas.NewEnvelope(m.Envelope.RequestID+"-reply", m.Envelope.RequestID, "stage", time.Now(), &schemas.ResponseReady{Outcome: schemas.OutcomeDenied})
 			if err != nil {
@@ -57,7 +57,7 @@ func startStageProcess(t *testing.T, cfg Config, instance string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), stageProcessEnv+"=1", "JITGATE_BUS_BROKERS="+strings.Join(cfg.Brokers, ","),
-		"JITGATE_BUS_PREFIX="+cfg.Prefix, "JITGATE_BUS_INSTANCE="+instance)
+		"JITGATE_BUS_PREFIX="+cfg.Prefix, "JITGATE_BUS_INSTANCE="+instance, "JITGATE_BUS_GROUP="+testGroup(t))
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -140,7 +140,7 @@ func TestSameInstanceStopsTheOlderStage(t *testing.T) {
 			run := func() chan error {
 				done := make(chan error, 1)
 				go func() {
-					done <- RunStage(ctx, StageConfig{Bus: cfg, Group: "g", Topics: []string{schemas.TopicRequests}, Instance: "same",
+					done <- RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests}, Instance: "same",
 						RetryPause: 50 * time.Millisecond}, replyHandler(t))
 				}()
 				return done

@@ -62,7 +62,7 @@ func TestPoisonIsDeadLetteredAndThePartitionFlows(t *testing.T) {
 			defer stop()
 			dead := tailDeadLetters(t, ctx, cfg)
 			var counts Counters
-			go RunStage(ctx, StageConfig{Bus: cfg, Group: "g", Topics: []string{schemas.TopicRequests}, Instance: "i1",
+			go RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests}, Instance: "i1",
 				RetryPause: 5 * time.Second, Hooks: []Hook{&counts}}, replyHandler(t))
 
 			pub, err := NewPublisher(cfg)
@@ -91,11 +91,15 @@ func TestPoisonIsDeadLetteredAndThePartitionFlows(t *testing.T) {
 				t.Errorf("the partition was held up %v by poison events", took)
 			}
 			waitFor(t, "two dead letters", func() bool { return len(dead()) == 2 })
+			// The hook runs once the dead letters' transaction committed,
+			// which a tail may see first.
+			waitFor(t, "two dead letters counted", func() bool { return counts.DeadLetters.Load() >= 2 })
 			for _, dl := range dead() {
-				if dl.Kind != schemas.DeadLetterUndecodable || dl.Stage != "g" || dl.Topic != cfg.Topic(schemas.TopicRequests) || len(dl.Value) == 0 || dl.Reason == "" {
+				if dl.Kind != schemas.DeadLetterUndecodable || dl.Stage != testGroup(t) || dl.Topic != cfg.Topic(schemas.TopicRequests) || len(dl.Value) == 0 || dl.Reason == "" {
 					t.Errorf("dead letter %+v", dl)
 				}
 			}
+			time.Sleep(100 * time.Millisecond)
 			if got := counts.DeadLetters.Load(); got != 2 {
 				t.Errorf("counted %d dead letters, want 2", got)
 			}
@@ -155,7 +159,7 @@ func TestFailingHandlerIsDeadLetteredAfterMaxAttempts(t *testing.T) {
 					}
 					done := make(chan error, 1)
 					go func() {
-						done <- RunStage(ctx, StageConfig{Bus: cfg, Group: "g", Topics: []string{schemas.TopicRequests}, Instance: "i1",
+						done <- RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests}, Instance: "i1",
 							MaxAttempts: 3, RetryPause: 10 * time.Millisecond, NotReadyPause: 10 * time.Millisecond, Hooks: []Hook{&counts}}, handler)
 					}()
 					pub, err := NewPublisher(cfg)
@@ -237,7 +241,7 @@ func TestRunBatchesRecoversPanics(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() {
-				done <- RunBatches(ctx, BatchConfig{Bus: cfg, Group: "sink", Topics: []string{schemas.TopicGrants},
+				done <- RunBatches(ctx, BatchConfig{Bus: cfg, Group: testGroup(t) + ".sink", Topics: []string{schemas.TopicGrants},
 					MaxAttempts: 2, RetryPause: 10 * time.Millisecond, Hooks: []Hook{&counts}}, handler)
 			}()
 			waitFor(t, "the poison record's dead letter", func() bool { return len(dead()) == 1 })
@@ -246,7 +250,7 @@ func TestRunBatchesRecoversPanics(t *testing.T) {
 				defer mu.Unlock()
 				return stored["a"] && stored["b"] && stored["c"] && stored["d"]
 			})
-			if dl := dead()[0]; dl.Kind != schemas.DeadLetterPanic || dl.Stage != "sink" || dl.EventID != "poison-grant.revoked" {
+			if dl := dead()[0]; dl.Kind != schemas.DeadLetterPanic || dl.Stage != testGroup(t)+".sink" || dl.EventID != "poison-grant.revoked" {
 				t.Fatalf("dead letter %+v", dl)
 			}
 			if counts.Panics.Load() < 2 {

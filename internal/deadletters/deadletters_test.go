@@ -76,7 +76,7 @@ func TestRedriveRepublishesTheOriginalRecord(t *testing.T) {
 					var healed atomic.Bool
 					var mu sync.Mutex
 					var handled []string
-					go bus.RunStage(ctx, bus.StageConfig{Bus: cfg, Group: "g", Topics: []string{c.topic}, Instance: "i1", MaxAttempts: 1},
+					go bus.RunStage(ctx, bus.StageConfig{Bus: cfg, Group: "dl." + strings.ReplaceAll(t.Name(), "/", "."), Topics: []string{c.topic}, Instance: "i1", MaxAttempts: 1},
 						func(ctx context.Context, m bus.Message) (bus.Result, error) {
 							if !healed.Load() {
 								return bus.Result{}, fmt.Errorf("not today")
@@ -103,7 +103,7 @@ func TestRedriveRepublishesTheOriginalRecord(t *testing.T) {
 						return err == nil && len(all) == 1
 					})
 					e := all[0]
-					if e.EventID != orig.ID || e.Stage != "g" || e.Kind != schemas.DeadLetterFailed || e.RequestID != "req-1" ||
+					if e.EventID != orig.ID || e.Stage != "dl."+strings.ReplaceAll(t.Name(), "/", ".") || e.Kind != schemas.DeadLetterFailed || e.RequestID != "req-1" ||
 						e.Topic != cfg.Topic(c.topic) || (e.ValueWithheld != "") != c.withheld || (len(e.Value) == 0) != c.withheld {
 						t.Fatalf("entry %+v", e)
 					}
