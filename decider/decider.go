@@ -136,7 +136,7 @@ func (d *Decider) Run(ctx context.Context) error {
 		// Body chunks and the hold events it does not act on are skipped
 		// undecoded.
 		Types:    []schemas.Type{schemas.TypeRequestReceived, schemas.TypeApprovalGiven, schemas.TypeHoldDenied, schemas.TypeHoldExpired},
-		Instance: d.cfg.Instance, Logger: d.log, RetryPause: 50 * time.Millisecond,
+		Instance: d.cfg.Instance, Logger: d.log,
 	}, d.Handle)
 }
 
@@ -155,11 +155,12 @@ func (d *Decider) Handle(_ context.Context, m bus.Message) (bus.Result, error) {
 		return d.refuseForgedRequest(m, err)
 	}
 	req, err := schemas.DecodeAs[*schemas.RequestReceived](m.Envelope)
-	if err == nil && req.Answered {
-		return bus.Result{}, nil // answered by the ingress; published for the record
-	}
 	if err != nil {
-		return bus.Result{}, nil // unreachable: the loop decoded it already
+		// Its payload does not decode: the loop dead-letters it.
+		return bus.Result{}, fmt.Errorf("decider: %w", err)
+	}
+	if req.Answered {
+		return bus.Result{}, nil // answered by the ingress; published for the record
 	}
 	pol := d.Policy()
 	now := d.deps.Now()

@@ -120,9 +120,8 @@ func (e *Executor) Handle(ctx context.Context, m bus.Message) (bus.Result, error
 	env := m.Envelope
 	d, err := schemas.DecodeAs[*schemas.DecisionMade](env)
 	if err != nil {
-		// Not a decision this build reads: retrying cannot help.
-		e.log.Error("skipping event that is not a decision", "request_id", env.RequestID, "type", env.Type, "err", err)
-		return bus.Result{}, nil
+		// Not a decision this build reads: the loop dead-letters it.
+		return bus.Result{}, fmt.Errorf("executor: %w", err)
 	}
 	if d.Outcome != schemas.Allow {
 		return bus.Result{}, nil

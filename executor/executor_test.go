@@ -59,6 +59,20 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
+// An event that is not a decision is handed back to the loop as a
+// decoding error, which dead-letters it (bus failure policy): it is neither
+// run nor silently dropped.
+func TestNotADecisionIsHandedToTheFailurePolicy(t *testing.T) {
+	e, f, _ := newUnit(t, unitConfig(), Deps{})
+	res, err := e.Handle(context.Background(), message(t, "req-1", &schemas.RequestReceived{}))
+	if !errors.Is(err, schemas.ErrWrongType) {
+		t.Fatalf("Handle: %v, want an error wrapping schemas.ErrWrongType", err)
+	}
+	if len(res.Out) != 0 || res.After != nil || len(f.reqs) != 0 {
+		t.Fatalf("outputs %d, follow-up %v, calls %d", len(res.Out), res.After != nil, len(f.reqs))
+	}
+}
+
 func TestOnlyVerifiedAllowsRun(t *testing.T) {
 	req := s3Request("GET", "/")
 	// reseal re-seals a decision's envelope after edit, with key.
@@ -83,7 +97,6 @@ func TestOnlyVerifiedAllowsRun(t *testing.T) {
 			m.Envelope.Auth = ""
 			return m
 		}, false, false},
-		{"not a decision", func(t *testing.T) bus.Message { return message(t, "req-1", &schemas.RequestReceived{}) }, false, false},
 		{"unsealed allow", func(t *testing.T) bus.Message {
 			m := message(t, "req-1", sealed(t, schemas.Allow, req, nil))
 			m.Envelope.Auth = ""

@@ -2,7 +2,8 @@
 // ClickHouse, the auditors' append-only event log.
 //
 // Input: every topic in schemas.AllTopics (requests, decisions, holds,
-// grants, executions, responses, policy), all event types, consumed as the
+// grants, executions, responses, policy, security, signatures,
+// deadletters), all event types, consumed as the
 // group "jitgate-recorder". Output: rows in the ClickHouse table
 // <database>.events (one per event) and the view <database>.requests (one
 // row per request). It publishes nothing.

@@ -42,10 +42,15 @@ const (
 	// tails it (from a look-back window at start) to refuse replays another
 	// replica already served. Small records; nothing else reads it.
 	TopicSignatures = "signatures"
+	// TopicDeadLetters carries dead_letter: records a stage gave up on
+	// (undecodable, or failing on every try), keyed by the request id when
+	// known, else by their location. Written by every stage's loop, read by
+	// the recorder and `jitgate deadletters`.
+	TopicDeadLetters = "deadletters"
 )
 
 // AllTopics lists every topic suffix, in data-path order.
-var AllTopics = []string{TopicRequests, TopicBodies, TopicDecisions, TopicHolds, TopicGrants, TopicExecutions, TopicResponses, TopicPolicy, TopicSecurity, TopicSignatures}
+var AllTopics = []string{TopicRequests, TopicBodies, TopicDecisions, TopicHolds, TopicGrants, TopicExecutions, TopicResponses, TopicPolicy, TopicSecurity, TopicSignatures, TopicDeadLetters}
 
 // Kafka record header names carrying envelope fields, so tools can route a
 // record without decoding its value.

@@ -23,6 +23,7 @@ const (
 	TypePolicyLoaded      Type = "policy.loaded"
 	TypeSecurityRefused   Type = "security.refused"
 	TypeSignatureSeen     Type = "signature.seen"
+	TypeDeadLetter        Type = "dead_letter"
 )
 
 // registry maps each known type to a constructor of its payload.
@@ -45,6 +46,7 @@ var registry = map[Type]func() Payload{
 	TypePolicyLoaded:      func() Payload { return new(PolicyLoaded) },
 	TypeSecurityRefused:   func() Payload { return new(SecurityRefused) },
 	TypeSignatureSeen:     func() Payload { return new(SignatureSeen) },
+	TypeDeadLetter:        func() Payload { return new(DeadLetter) },
 }
 
 // Types lists every known event type.

@@ -170,7 +170,7 @@ func runDev(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	bcfg := bus.Config{Brokers: broker.Addrs(), Partitions: 3, Replication: 1, ClientID: "jitgate-dev"}
+	bcfg := bus.Config{Brokers: broker.Addrs(), Partitions: 3, Replication: 1, ClientID: "jitgate-dev", Logger: log}
 
 	plain, err := net.Listen("tcp", c.String("listen"))
 	if err != nil {

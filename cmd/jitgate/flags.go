@@ -64,12 +64,41 @@ func busConfig(c *cli.Context, role string) (bus.Config, error) {
 		Retention:    c.Duration("retention"),
 		RawRetention: c.Duration("raw-retention"),
 		ClientID:     "jitgate-" + role,
+		// franz-go's own log lines (group, transaction and connection
+		// events): warn, or everything with --log-level debug.
+		Logger: logger(c).With("role", role),
 	}, nil
 }
 
+// instanceFlag is --instance for the stages that are consumer-group
+// members (decider, executor, masker). It is the process's stable identity:
+// its static group membership and its transactional id. The default,
+// ROLE-HOSTNAME, survives a restart on the same host, so a restarted stage
+// takes over its partitions at once and fences its dead predecessor; in
+// Kubernetes set it from the pod name (a StatefulSet's names are stable;
+// a Deployment's hostname is the pod name). Two live processes with the
+// same instance fence each other: the older one exits with an error.
 func instanceFlag(role string) cli.Flag {
-	return &cli.StringFlag{Name: "instance", Usage: "unique name of this process among the " + role + "s (default: role-host-pid)",
-		EnvVars: []string{"JITGATE_INSTANCE"}, Value: ids.Replica(role)}
+	return &cli.StringFlag{Name: "instance", Usage: "stable name of this " + role + " among the " + role + "s, kept across restarts " +
+		"(its consumer-group identity and transactional id; set it from the pod name; never give two live processes the same one)",
+		EnvVars: []string{"JITGATE_INSTANCE"}, Value: stableInstance(role)}
+}
+
+// stableInstance is ROLE-HOSTNAME.
+func stableInstance(role string) string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "host"
+	}
+	return role + "-" + host
+}
+
+// replicaFlag is --instance for the ingress, which is no group member: it
+// names the replica that replies are addressed to, so the default adds the
+// process id and two ingresses on one host never share it.
+func replicaFlag() cli.Flag {
+	return &cli.StringFlag{Name: "instance", Usage: "unique name of this process among the ingresses (default: ingress-host-pid)",
+		EnvVars: []string{"JITGATE_INSTANCE"}, Value: ids.Replica("ingress")}
 }
 
 func decisionKeyFlag() cli.Flag {

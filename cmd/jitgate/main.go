@@ -33,7 +33,7 @@ func app() *cli.App {
 		Flags: logFlags(),
 		Commands: append([]*cli.Command{
 			ingressCommand(), deciderCommand(), executorCommand(), maskerCommand(), recorderCommand(),
-			devCommand(), policyCommand(), auditCommand(), topicsCommand(),
+			devCommand(), policyCommand(), auditCommand(), topicsCommand(), deadLettersCommand(),
 		}, approverCommands()...),
 		EnableBashCompletion: true,
 	}

@@ -39,7 +39,7 @@ func roleCommand(name, usage string, flags []cli.Flag, action cli.ActionFunc) *c
 
 func ingressFlags() []cli.Flag {
 	return []cli.Flag{
-		instanceFlag("ingress"), holdsKeyFlag(),
+		replicaFlag(), holdsKeyFlag(),
 		&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8080", Usage: "plain-HTTP address (loopback or trusted networks only; empty disables)", EnvVars: []string{"JITGATE_LISTEN"}},
 		&cli.StringFlag{Name: "tls-listen", Usage: "HTTPS address", EnvVars: []string{"JITGATE_TLS_LISTEN"}},
 		&cli.StringFlag{Name: "tls-cert", Usage: "HTTPS certificate file (PEM)", EnvVars: []string{"JITGATE_TLS_CERT"}},

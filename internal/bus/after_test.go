@@ -36,7 +36,7 @@ func TestSlowAfterDoesNotBlockOthers(t *testing.T) {
 			}
 			stageDone := make(chan error, 1)
 			go func() {
-				stageDone <- RunStage(ctx, StageConfig{Bus: cfg, Group: "g", Topics: []string{schemas.TopicDecisions}, Instance: "i1"}, handler)
+				stageDone <- RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicDecisions}, Instance: "i1"}, handler)
 			}()
 			pub, err := NewPublisher(cfg)
 			if err != nil {

@@ -24,17 +24,27 @@ type BatchConfig struct {
 	// RetryPause is the first wait after a failed batch; it doubles up to
 	// one minute. Default 1s.
 	RetryPause time.Duration
+	// MaxAttempts is how many times in a row a batch may panic before the
+	// loop looks for the records that make it panic (by handing the
+	// handler halves of the batch) and dead-letters them. Errors never
+	// dead-letter anything: they say the sink is down, not that an event
+	// is bad. Default 5.
+	MaxAttempts int
 	// QuietRetries leaves reporting a failing sink to the handler, which
 	// knows how to say it once rather than on every retry.
 	QuietRetries bool
-	Logger       *slog.Logger
+	// Hooks are told about failures, panics and dead letters (hooks.go).
+	Hooks  []Hook
+	Logger *slog.Logger
 }
 
 // RunBatches consumes cfg.Topics as cfg.Group and hands batches to h,
 // committing offsets only after h succeeded: nothing is lost while the sink
 // is down, and the stage catches up when it is back. Undecodable records are
 // passed on with an empty envelope and their raw value, so a sink can still
-// keep them.
+// keep them. A panic in h is recovered and counted as a failed try; a
+// batch that keeps panicking is narrowed down to the records that do, which
+// are dead-lettered (see BatchConfig.MaxAttempts).
 func RunBatches(ctx context.Context, cfg BatchConfig, h BatchHandler) error {
 	cfg.Bus.setDefaults()
 	if err := cfg.Bus.Validate(); err != nil {
@@ -47,17 +57,22 @@ func RunBatches(ctx context.Context, cfg BatchConfig, h BatchHandler) error {
 		cfg.MaxBatch = 5000
 	}
 	if cfg.RetryPause <= 0 {
-		cfg.RetryPause = time.Second
+		cfg.RetryPause = DefaultRetryPause
 	}
-	log := logger(cfg.Logger)
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = DefaultMaxAttempts
+	}
+	log := logger(cfg.Logger).With("group", cfg.Group)
 	cl, err := kgo.NewClient(cfg.Bus.groupOpts(cfg.Group, cfg.Topics,
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
+		withKgoLogger(log),
 	)...)
 	if err != nil {
 		return fmt.Errorf("bus: %s: %w", cfg.Group, err)
 	}
 	defer cl.Close()
+	b := &batcher{cfg: cfg, cl: cl, h: h, log: log, hooks: hooks(cfg.Hooks)}
 	for {
 		fetches := cl.PollRecords(ctx, cfg.MaxBatch)
 		if ctx.Err() != nil {
@@ -80,30 +95,106 @@ func RunBatches(ctx context.Context, cfg BatchConfig, h BatchHandler) error {
 			}
 			ms = append(ms, m)
 		}
-		pause := cfg.RetryPause
-		for {
-			err := h(ctx, ms)
-			if err == nil {
-				break
-			}
-			if ctx.Err() != nil {
-				cl.AllowRebalance()
-				return nil
-			}
-			if !cfg.QuietRetries {
-				log.Warn("batch not stored; will retry (nothing is lost)", "events", len(ms), "err", err, "retry_in", pause)
-			}
-			select {
-			case <-ctx.Done():
-				cl.AllowRebalance()
-				return nil
-			case <-time.After(pause):
-			}
-			pause = min(2*pause, time.Minute)
+		if !b.store(ctx, recs, ms) {
+			cl.AllowRebalance()
+			return nil
 		}
 		if err := cl.CommitRecords(ctx, recs...); err != nil {
 			log.Warn("offset commit failed; the batch may be stored again (the sink is idempotent)", "err", err)
 		}
 		cl.AllowRebalance()
 	}
+}
+
+type batcher struct {
+	cfg   BatchConfig
+	cl    *kgo.Client
+	h     BatchHandler
+	log   *slog.Logger
+	hooks hooks
+}
+
+// store hands ms to the handler until it succeeds, backing off between
+// tries; a batch that panicked MaxAttempts times is narrowed down
+// (isolate). It returns false when ctx ended first.
+func (b *batcher) store(ctx context.Context, recs []*kgo.Record, ms []Message) bool {
+	pause := b.cfg.RetryPause
+	for attempt := 1; ; attempt++ {
+		err := callBatch(ctx, b.h, ms)
+		var p *PanicError
+		if errors.As(err, &p) && b.panicked(err) && attempt >= b.cfg.MaxAttempts {
+			err = b.narrow(ctx, recs, ms, p, attempt)
+		}
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		b.hooks.failure(b.cfg.Group, attempt, err)
+		if !b.cfg.QuietRetries {
+			b.log.Warn("batch not stored; will retry (nothing is lost)", "events", len(ms), "attempt", attempt, "err", err, "retry_in", pause)
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, time.Minute)
+	}
+}
+
+// panicked reports (and logs, and counts) a recovered panic.
+func (b *batcher) panicked(err error) bool {
+	var p *PanicError
+	if !errors.As(err, &p) {
+		return false
+	}
+	b.hooks.panicked(b.cfg.Group, p)
+	b.log.Error("batch handler panicked; counted as a failure", "panic", p.Value, "stack", string(p.Stack))
+	return true
+}
+
+// narrow looks for the records of ms, which just panicked with p, that
+// panic on their own, by storing halves, and dead-letters those: a bad
+// event must not stop the sink for ever. The handler is idempotent, so
+// storing a half again is harmless. An error (the sink is down) ends the
+// search; the whole batch is retried.
+func (b *batcher) narrow(ctx context.Context, recs []*kgo.Record, ms []Message, p *PanicError, attempts int) error {
+	if len(ms) == 1 {
+		return b.deadLetter(ctx, recs[0], p, attempts)
+	}
+	half := len(ms) / 2
+	for _, part := range [][2]int{{0, half}, {half, len(ms)}} {
+		rs, part := recs[part[0]:part[1]], ms[part[0]:part[1]]
+		err := callBatch(ctx, b.h, part)
+		if err == nil {
+			continue
+		}
+		var pp *PanicError
+		if !errors.As(err, &pp) {
+			return err
+		}
+		b.panicked(err)
+		if err := b.narrow(ctx, rs, part, pp, attempts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deadLetter publishes r's dead letter.
+func (b *batcher) deadLetter(ctx context.Context, r *kgo.Record, p *PanicError, attempts int) error {
+	rec, dl, err := b.cfg.Bus.deadLetter(b.cfg.Group, b.cfg.Group, r, deadLetterKind(p), p, attempts, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := b.cl.ProduceSync(ctx, rec).FirstErr(); err != nil {
+		return fmt.Errorf("bus: publish dead letter: %w", err)
+	}
+	b.log.Error("dead-lettered a record; its partition moves on", "kind", dl.Kind, "reason", dl.Reason,
+		"topic", dl.Topic, "partition", dl.Partition, "offset", dl.Offset, "type", dl.Type, "event_id", dl.EventID,
+		"dead_letter", DeadLetterID(b.cfg.Group, dl.Topic, dl.Partition, dl.Offset))
+	b.hooks.deadLettered(b.cfg.Group, dl)
+	return nil
 }

@@ -41,6 +41,13 @@ func testConfig(t testing.TB, addrs []string) Config {
 	return cfg
 }
 
+// testGroup is a consumer group of the test's own: on a real broker every
+// test (and every package's tests, run in parallel) shares the cluster,
+// and a shared group would rebalance, or fence, across tests.
+func testGroup(t testing.TB) string {
+	return "g." + strings.ReplaceAll(t.Name(), "/", ".")
+}
+
 func event(t testing.TB, reqID string, p schemas.Payload) schemas.Envelope {
 	t.Helper()
 	env, err := schemas.NewEnvelope(reqID+"-"+string(p.EventType()), reqID, "test", time.Now(), p)
@@ -115,7 +122,7 @@ func TestStageTransformsAndRetries(t *testing.T) {
 			}
 			stageDone := make(chan error, 1)
 			go func() {
-				stageDone <- RunStage(ctx, StageConfig{Bus: cfg, Group: "g", Topics: []string{schemas.TopicRequests},
+				stageDone <- RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests},
 					Instance: "i1", RetryPause: 50 * time.Millisecond}, handler)
 			}()
 
@@ -186,7 +193,7 @@ func TestAfterRunsOnlyOnceCommitted(t *testing.T) {
 					},
 				}, nil
 			}
-			go RunStage(ctx, StageConfig{Bus: cfg, Group: "g", Topics: []string{schemas.TopicDecisions}, Instance: "i1"}, handler)
+			go RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicDecisions}, Instance: "i1"}, handler)
 			pub, err := NewPublisher(cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -233,7 +240,7 @@ func TestTailFromStartCatchesUp(t *testing.T) {
 			}
 			got, stop := collect(t, ctx, cfg, "", schemas.TopicGrants)
 			stageCtx, stopStage := context.WithCancel(ctx)
-			go RunStage(stageCtx, StageConfig{Bus: cfg, Group: "g", Topics: []string{schemas.TopicRequests}, Instance: "i"},
+			go RunStage(stageCtx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests}, Instance: "i"},
 				func(ctx context.Context, m Message) (Result, error) {
 					return Result{Out: []Output{{Topic: schemas.TopicGrants, Envelope: event(t, "t-"+m.Envelope.RequestID, &schemas.GrantRevoked{})}}}, nil
 				})

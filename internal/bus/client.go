@@ -16,6 +16,9 @@ func (cfg Config) clientOpts(extra ...kgo.Opt) []kgo.Opt {
 		kgo.ProducerBatchMaxBytes(MaxRecordBytes + 64<<10),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
 	}
+	if cfg.Logger != nil {
+		opts = append(opts, withKgoLogger(cfg.Logger))
+	}
 	return append(opts, extra...)
 }
 
@@ -26,7 +29,7 @@ func (cfg Config) groupOpts(group string, suffixes []string, extra ...kgo.Opt) [
 		kgo.ConsumerGroup(group),
 		kgo.ConsumeTopics(cfg.topics(suffixes)...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-	}, extra...)...)
+	}, append(groupTiming(), extra...)...)...)
 }
 
 // logger returns l, or the default logger.

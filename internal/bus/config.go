@@ -3,6 +3,7 @@ package bus
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jitgate/jitgate/schemas"
@@ -26,6 +27,10 @@ type Config struct {
 	RawRetention time.Duration
 	// ClientID names this process to the brokers. Default "jitgate".
 	ClientID string
+	// Logger, if set, receives franz-go's own log lines (at warn, or
+	// everything when it takes debug) from every client built from this
+	// configuration. Stage loops use their own logger.
+	Logger *slog.Logger
 }
 
 // MaxRecordBytes is the largest record value jitgate writes. It stays under

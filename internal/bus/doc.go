@@ -3,8 +3,11 @@
 // runs (transactional, so a stage's outputs and its input offsets commit
 // together or not at all; a batch that publishes nothing opens no
 // transaction, and a stage may skip event types it does not read
-// undecoded), a tailer for readers outside any group (from the
-// start, the end, or a timestamp, optionally skipping other event types
+// undecoded; one failure policy for every stage: undecodable events and
+// events whose handler keeps failing or panicking go to the deadletters
+// topic and the partition moves on, see failure.go), static group
+// membership with fencing and fast failover (membership.go), a tailer for
+// readers outside any group (from the start, the end, or a timestamp, optionally skipping other event types
 // undecoded), the security.refused events a stage writes when it refuses a
 // request or a Kafka event (security.go, forged.go), and an embedded
 // Kafka-protocol broker for `jitgate dev` and tests.

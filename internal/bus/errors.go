@@ -40,3 +40,28 @@ var ErrNotReady = errors.New("bus: not ready; will retry")
 // ErrBodyFailed reports a streamed body whose writer gave up part way (a
 // response.body_chunk carrying Error): the upstream's body broke off.
 var ErrBodyFailed = errors.New("bus: the body broke off upstream")
+
+// ErrPoison is returned by a handler (wrapped) for an event no retry can
+// handle: the loop dead-letters it at once instead of trying again.
+// Decoding errors from package schemas count as poison without it.
+var ErrPoison = errors.New("bus: event can never be handled")
+
+// ErrFenced is returned by RunStage when another process took over this
+// stage's identity (its transactional id or its static group membership):
+// two processes run with the same --instance, or this one was frozen long
+// enough to be replaced. The stage stops rather than fight for the
+// partitions; exit non-zero and let the supervisor decide.
+var ErrFenced = errors.New("bus: fenced: another process with the same instance id took over this stage")
+
+// ErrProducerFailed is returned by RunStage when its transactional producer
+// stayed unusable after being rebuilt several times in a row.
+var ErrProducerFailed = errors.New("bus: transactional producer failed and could not be rebuilt")
+
+// PanicError is a panic in a handler, recovered by the loop and counted as
+// a failure of the event (or batch) being handled.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("handler panic: %v", e.Value) }

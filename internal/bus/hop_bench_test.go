@@ -49,7 +49,7 @@ func benchHop(b *testing.B, addrs []string, mode string) {
 	case "direct":
 		in = schemas.TopicResponses
 	case "transactional":
-		go RunStage(ctx, StageConfig{Bus: cfg, Group: "g", Topics: []string{in}, Instance: "i1"},
+		go RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(b), Topics: []string{in}, Instance: "i1"},
 			func(ctx context.Context, m Message) (Result, error) { return Result{Out: []Output{forward(m)}}, nil })
 	case "idempotent":
 		go idempotentStage(ctx, b, cfg, in, forward)

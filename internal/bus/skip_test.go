@@ -29,7 +29,7 @@ func TestStageSkipsOtherTypes(t *testing.T) {
 				mu.Unlock()
 				return Result{}, nil
 			}
-			go RunStage(ctx, StageConfig{Bus: cfg, Group: "g", Topics: []string{schemas.TopicExecutions}, Instance: "i1",
+			go RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicExecutions}, Instance: "i1",
 				Types: []schemas.Type{schemas.TypeExecutionFinished}}, handler)
 			pub, err := NewPublisher(cfg)
 			if err != nil {
@@ -83,7 +83,7 @@ func TestStageSkipsEmptyTransactions(t *testing.T) {
 			run := func(ctx context.Context) chan error {
 				done := make(chan error, 1)
 				go func() {
-					done <- RunStage(ctx, StageConfig{Bus: cfg, Group: "g", Topics: []string{schemas.TopicRequests}, Instance: "i1",
+					done <- RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests}, Instance: "i1",
 						RetryPause: 50 * time.Millisecond}, handler)
 				}()
 				return done
@@ -109,7 +109,7 @@ func TestStageSkipsEmptyTransactions(t *testing.T) {
 			waitFor(t, "real-1's reply", func() bool { return slices.Contains(got(), "real-1") })
 			publish("noop-2")
 			waitFor(t, "noop-2's offset committed while the stage is idle", func() bool {
-				return committedPast(t, cfg, "g", schemas.TopicRequests, "k", 2)
+				return committedPast(t, cfg, testGroup(t), schemas.TopicRequests, "k", 2)
 			})
 			stopStage()
 			if err := <-done; err != nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,52 +51,120 @@ type StageConfig struct {
 	// other types (by their type header) are skipped without being decoded
 	// or handled. Empty: every record is handled.
 	Types []schemas.Type
-	// Instance distinguishes this process in the group; it makes the
-	// transactional id unique. Required.
+	// Instance is this process's stable identity in the group: its static
+	// member id (kgo.InstanceID) and, with Group, its transactional id. A
+	// process restarted with the same Instance takes over its
+	// predecessor's partitions at once and fences its producer; two live
+	// processes with the same Instance fence each other (the older one
+	// stops with ErrFenced). Set it from the pod or host name. Required.
 	Instance string
 	// Parallel bounds how many After functions run at once; the loop stops
 	// polling while that many are in flight. Default 16.
 	Parallel int
-	// RetryPause is the wait after a failed batch. Default 1s.
-	RetryPause time.Duration
-	Logger     *slog.Logger
+	// MaxAttempts is how many times an event's handler may fail (an error
+	// or a panic) before the event is dead-lettered. Default 5.
+	MaxAttempts int
+	// RetryPause is the wait after a failed try; it doubles with each try
+	// of the same event up to MaxRetryPause. Defaults 1s and 10s.
+	RetryPause    time.Duration
+	MaxRetryPause time.Duration
+	// NotReadyPause is the wait after a handler returned ErrNotReady.
+	// Default 50ms.
+	NotReadyPause time.Duration
+	// Hooks are told about failures, panics and dead letters (see hooks.go).
+	Hooks  []Hook
+	Logger *slog.Logger
 }
 
-// RunStage consumes cfg.Topics as cfg.Group and runs h on every event until
-// ctx ends. It returns nil when ctx is cancelled.
-func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
+func (cfg *StageConfig) setDefaults() {
 	cfg.Bus.setDefaults()
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 16
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = DefaultMaxAttempts
+	}
+	if cfg.RetryPause <= 0 {
+		cfg.RetryPause = DefaultRetryPause
+	}
+	if cfg.MaxRetryPause <= 0 {
+		cfg.MaxRetryPause = max(DefaultMaxRetryPause, cfg.RetryPause)
+	}
+	if cfg.NotReadyPause <= 0 {
+		cfg.NotReadyPause = DefaultNotReadyPause
+	}
+}
+
+// maxRebuilds is how many times in a row RunStage rebuilds a transactional
+// producer that is stuck before it gives up with ErrProducerFailed.
+const maxRebuilds = 3
+
+// RunStage consumes cfg.Topics as cfg.Group and runs h on every event until
+// ctx ends, under the failure policy in failure.go. It returns nil when ctx
+// is cancelled, after leaving the group. It returns an error wrapping
+// ErrFenced when another process took over its instance id (it does not
+// fight for the partitions), and ErrProducerFailed when its transactional
+// producer stays stuck after being rebuilt: exit non-zero, the supervisor
+// restarts the role.
+func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
+	cfg.setDefaults()
 	if err := cfg.Bus.Validate(); err != nil {
 		return err
 	}
 	if cfg.Group == "" || cfg.Instance == "" || len(cfg.Topics) == 0 {
 		return errors.New("bus: stage needs a group, an instance id and topics")
 	}
-	if cfg.Parallel <= 0 {
-		cfg.Parallel = 16
-	}
-	if cfg.RetryPause <= 0 {
-		cfg.RetryPause = time.Second
-	}
-	log := logger(cfg.Logger)
-	sess, err := kgo.NewGroupTransactSession(cfg.Bus.groupOpts(cfg.Group, cfg.Topics,
-		kgo.TransactionalID(cfg.Group+"/"+cfg.Instance),
-		kgo.RequireStableFetchOffsets(),
-	)...)
-	if err != nil {
-		return fmt.Errorf("bus: %s: %w", cfg.Group, err)
-	}
-	defer sess.Close()
-	follow, err := kgo.NewClient(cfg.Bus.clientOpts()...)
+	log := logger(cfg.Logger).With("group", cfg.Group, "instance", cfg.Instance)
+	follow, err := kgo.NewClient(cfg.Bus.clientOpts(withKgoLogger(log))...)
 	if err != nil {
 		return fmt.Errorf("bus: %s: follow-up producer: %w", cfg.Group, err)
 	}
 	defer follow.Close()
-	s := &stage{cfg: cfg, sess: sess, follow: follow, h: h, log: log.With("group", cfg.Group),
-		slots: make(chan struct{}, cfg.Parallel)}
+	s := &stage{cfg: cfg, follow: follow, h: h, log: log, hooks: hooks(cfg.Hooks),
+		slots: make(chan struct{}, cfg.Parallel), tries: attempts{}}
 	// Calls in flight finish and publish their outcome before the stage
 	// stops: an abandoned call would end as "outcome unknown".
 	defer s.afters.Wait()
+	rebuilds := 0
+	for {
+		sess, err := kgo.NewGroupTransactSession(cfg.Bus.groupOpts(cfg.Group, cfg.Topics,
+			kgo.TransactionalID(cfg.Group+"/"+cfg.Instance),
+			kgo.TransactionTimeout(TransactionTimeout),
+			kgo.InstanceID(cfg.Instance),
+			withKgoLogger(log),
+		)...)
+		if err != nil {
+			return fmt.Errorf("bus: %s: %w", cfg.Group, err)
+		}
+		committed := s.committed
+		err = s.run(ctx, sess)
+		twin := err != nil && fenced(err) && s.heldByTwin(ctx, sess, err)
+		// A static member does not leave the group when it closes: a
+		// restart with the same instance takes its place at once.
+		sess.Close()
+		switch {
+		case err == nil:
+			leaveGroup(ctx, follow, cfg.Group, cfg.Instance, log)
+			return nil
+		case twin:
+			log.Error("fenced: another process took over this stage's instance id; stopping instead of fighting for its partitions "+
+				"(give every replica its own --instance)", "err", err)
+			return fencedError(cfg.Group, cfg.Instance, err)
+		}
+		if s.committed > committed {
+			rebuilds = 0
+		}
+		if rebuilds++; rebuilds > maxRebuilds {
+			return fmt.Errorf("%w: group %s, instance %q, after %d rebuilds: %w", ErrProducerFailed, cfg.Group, cfg.Instance, maxRebuilds, err)
+		}
+		log.Warn("transactional producer is stuck; rebuilding the Kafka client", "rebuild", rebuilds, "err", err)
+	}
+}
+
+// run is one session's loop. It returns nil when ctx ends, and the error
+// when the session cannot go on: fenced, or its producer stuck.
+func (s *stage) run(ctx context.Context, sess *kgo.GroupTransactSession) error {
+	s.sess = sess
 	// pending: records were handled without a transaction and their
 	// offsets are not committed yet.
 	pending := false
@@ -109,14 +178,25 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 			// that the group's lag reads zero and a successor does not
 			// hand them out again.
 			if err := s.commitOffsets(ctx); err != nil {
+				if fatal(err) {
+					return err
+				}
 				s.log.Debug("idle offset commit failed; the next batch commits them", "err", err)
 			}
 			pending = false
 			continue
 		}
+		var fetchErr error
 		fetches.EachError(func(topic string, p int32, err error) {
+			if fenced(err) {
+				fetchErr = err
+				return
+			}
 			s.log.Warn("fetch failed", "topic", topic, "partition", p, "err", err)
 		})
+		if fetchErr != nil {
+			return fetchErr
+		}
 		if fetches.Empty() {
 			continue
 		}
@@ -126,18 +206,32 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 			if ctx.Err() != nil {
 				return nil
 			}
+			if fatal(err) {
+				return err
+			}
 			if errors.Is(err, ErrNotReady) {
 				s.log.Debug("batch waits", "err", err)
 			} else {
-				s.log.Warn("batch not committed; will retry", "err", err)
+				s.log.Warn("batch not committed; will retry", "err", err, "retry_in", s.cfg.pause(err))
 			}
 			select {
 			case <-ctx.Done():
 				return nil
-			case <-time.After(cfg.RetryPause):
+			case <-time.After(s.cfg.pause(err)):
 			}
 		}
 	}
+}
+
+// fatal reports an error after which the session cannot go on: fenced, or a
+// transactional producer franz-go will not use again (a fatal producer id
+// error, or a transaction it believes is still open after a failed end).
+func fatal(err error) bool {
+	if fenced(err) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "already in a transaction") || strings.Contains(msg, "fatal, unrecoverable")
 }
 
 type stage struct {
@@ -146,54 +240,54 @@ type stage struct {
 	follow *kgo.Client // publishes After outputs, outside any transaction
 	h      Handler
 	log    *slog.Logger
+	hooks  hooks
 	slots  chan struct{} // one per After in flight
 	afters sync.WaitGroup
+	tries  attempts
+	// committed counts transactions committed (to tell a producer that
+	// works again from one stuck for good).
+	committed int
 }
 
-// batch handles one poll's records, then publishes their outputs and
-// commits their offsets in one transaction. A batch that publishes nothing
-// and starts no follow-up opens no transaction (skipped): its offsets are
-// committed with the next batch that does, or once the stage has been
-// quiet for idleCommit. Until then a restart or a rebalance hands
-// those records out again, which is harmless because handling them had no
-// effect in Kafka (the same holds today for a crash before any commit).
-// This saves a transaction per record that a stage only skips, such as
-// the masker's execution.started and the executor's non-allow decisions.
+// batch handles one poll's records, then publishes their outputs (and the
+// dead letters of records given up on) and commits their offsets in one
+// transaction. A batch that publishes nothing and starts no follow-up
+// opens no transaction (skipped): its offsets are committed with the next
+// batch that does, or once the stage has been quiet for idleCommit. Until
+// then a restart or a rebalance hands those records out again, which is
+// harmless because handling them had no effect in Kafka (the same holds
+// today for a crash before any commit). This saves a transaction per
+// record that a stage only skips, such as the masker's execution.started
+// and the executor's non-allow decisions.
 func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) (skipped bool, err error) {
 	var (
 		recs   []*kgo.Record
 		afters []func(context.Context) []Output
+		refs   []recordRef
+		dead   []*schemas.DeadLetter
 		failed error
 	)
 	fetches.EachRecord(func(r *kgo.Record) {
 		if failed != nil || !s.wants(r) {
 			return
 		}
-		m, err := s.cfg.Bus.message(r)
+		ref := recordRef{r.Topic, r.Partition, r.Offset}
+		refs = append(refs, ref)
+		out, after, dl, err := s.handleRecord(ctx, r, ref)
 		if err != nil {
-			// A record no handler can read would block the partition for
-			// ever: log it loudly and move on (the recorder keeps it).
-			s.log.Error("skipping undecodable record", "err", err)
+			failed = err
 			return
 		}
-		res, err := s.handle(ctx, m)
-		if err != nil {
-			failed = fmt.Errorf("%s %s: %w", m.Envelope.Type, m.Envelope.RequestID, err)
-			return
+		recs = append(recs, out...)
+		if after != nil {
+			afters = append(afters, after)
 		}
-		for _, o := range res.Out {
-			rec, err := s.cfg.Bus.record(o)
-			if err != nil {
-				failed = err
-				return
-			}
-			recs = append(recs, rec)
-		}
-		if res.After != nil {
-			afters = append(afters, res.After)
+		if dl != nil {
+			dead = append(dead, dl)
 		}
 	})
 	if failed == nil && len(recs) == 0 && len(afters) == 0 {
+		s.tries.settled(refs)
 		return true, nil
 	}
 	if err := s.sess.Begin(); err != nil {
@@ -206,6 +300,8 @@ func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) (skipped bool, e
 	// offsets, so a failed batch is handled again.
 	committed, err := s.end(ctx, kgo.TransactionEndTry(failed == nil))
 	switch {
+	case failed != nil && err != nil && fatal(err):
+		return false, fmt.Errorf("abort: %w (after %w)", err, failed)
 	case failed != nil:
 		return false, failed
 	case err != nil:
@@ -213,10 +309,71 @@ func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) (skipped bool, e
 	case !committed:
 		return false, errors.New("transaction aborted by a rebalance")
 	}
+	s.committed++
+	s.tries.settled(refs)
+	for _, dl := range dead {
+		s.log.Error("dead-lettered a record; its partition moves on", "kind", dl.Kind, "reason", dl.Reason, "attempts", dl.Attempts,
+			"topic", dl.Topic, "partition", dl.Partition, "offset", dl.Offset, "type", dl.Type, "event_id", dl.EventID,
+			"dead_letter", DeadLetterID(s.cfg.Group, dl.Topic, dl.Partition, dl.Offset))
+		s.hooks.deadLettered(s.cfg.Group, dl)
+	}
 	for _, f := range afters {
 		s.startAfter(ctx, f)
 	}
 	return false, nil
+}
+
+// handleRecord decodes and handles one record under the failure policy. It
+// returns the records to publish for it (its outputs, or its dead letter),
+// or an error that fails the batch: ErrNotReady, or a failure to be tried
+// again (*retryError).
+func (s *stage) handleRecord(ctx context.Context, r *kgo.Record, ref recordRef) ([]*kgo.Record, func(context.Context) []Output, *schemas.DeadLetter, error) {
+	m, err := s.cfg.Bus.message(r)
+	ran := err == nil
+	if ran {
+		var res Result
+		if res, err = callStage(ctx, s.h, m); err == nil {
+			var recs []*kgo.Record
+			if recs, err = s.records(res.Out); err == nil {
+				return recs, res.After, nil, nil
+			}
+		}
+	}
+	what := fmt.Sprintf("%s %s (%s/%d@%d)", header(r, schemas.HeaderType), header(r, schemas.HeaderRequestID), r.Topic, r.Partition, r.Offset)
+	if errors.Is(err, ErrNotReady) {
+		return nil, nil, nil, fmt.Errorf("%s: %w", what, err)
+	}
+	var p *PanicError
+	if errors.As(err, &p) {
+		s.hooks.panicked(s.cfg.Group, p)
+		s.log.Error("handler panicked; counted as a failure", "event", what, "panic", p.Value, "stack", string(p.Stack))
+	}
+	n := 0
+	if ran {
+		n = s.tries.fail(ref)
+	}
+	if !poison(err) && n < s.cfg.MaxAttempts {
+		s.hooks.failure(s.cfg.Group, n, err)
+		return nil, nil, nil, &retryError{attempt: n, err: fmt.Errorf("%s: %w", what, err)}
+	}
+	rec, dl, err := s.cfg.Bus.deadLetter(s.cfg.Group, s.cfg.Group+"/"+s.cfg.Instance, r, deadLetterKind(err), err, n, time.Now())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return []*kgo.Record{rec}, nil, dl, nil
+}
+
+// records encodes outs.
+func (s *stage) records(outs []Output) ([]*kgo.Record, error) {
+	recs := make([]*kgo.Record, 0, len(outs))
+	for _, o := range outs {
+		rec, err := s.cfg.Bus.record(o)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, rec)
+	}
+	return recs, nil
 }
 
 // idleCommit is how long a stage waits for more records before it commits
@@ -261,16 +418,6 @@ func (s *stage) end(ctx context.Context, commit kgo.TransactionEndTry) (bool, er
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	return s.sess.End(ctx, commit)
-}
-
-// handle runs the handler, turning a panic into an error.
-func (s *stage) handle(ctx context.Context, m Message) (res Result, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("handler panic: %v\n%s", p, debug.Stack())
-		}
-	}()
-	return s.h(ctx, m)
 }
 
 // produce writes recs in the open transaction and waits until the brokers

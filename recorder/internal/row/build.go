@@ -117,6 +117,14 @@ func (b *Builder) flatten(p schemas.Payload, topic string, r *Row) {
 		p.Data = nil
 	case *schemas.PolicyLoaded:
 		r.Reason = p.Source
+	case *schemas.DeadLetter:
+		// The original record is kept in Kafka for redrive; its value may
+		// hold bodies, so only its place and the reason are recorded.
+		r.Outcome, r.Reason, r.Error, r.BodySize = p.Kind, p.Stage, p.Reason, uint64(p.ValueSize)
+		if len(p.Value) > 0 || len(p.Key) > 0 || len(p.Headers) > 0 {
+			r.note("value: original record, not recorded")
+		}
+		p.Value, p.Key, p.Headers = nil, nil, nil
 	}
 	if topic == schemas.TopicExecutions && r.Type != string(schemas.TypeExecutionFinished) {
 		// Nothing else on the raw topic carries a body today; this keeps a

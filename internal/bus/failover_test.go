@@ -1,0 +1,185 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// stageProcessEnv, when set, makes the test binary run one stage (see
+// TestMain) instead of the tests: the failover tests kill -9 it.
+const stageProcessEnv = "JITGATE_BUS_STAGE_PROCESS"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(stageProcessEnv) != "" {
+		os.Exit(runStageProcess())
+	}
+	os.Exit(m.Run())
+}
+
+// runStageProcess runs the reply stage with the group and instance, on
+// the brokers and prefix from the environment, until SIGTERM. Exit code 3:
+// fenced.
+func runStageProcess() int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	cfg := Config{Brokers: strings.Split(os.Getenv("JITGATE_BUS_BROKERS"), ","), Prefix: os.Getenv("JITGATE_BUS_PREFIX"), Partitions: 3, Replication: 1}
+	err := RunStage(ctx, StageConfig{Bus: cfg, Group: os.Getenv("JITGATE_BUS_GROUP"), Topics: []string{schemas.TopicRequests}, Instance: os.Getenv("JITGATE_BUS_INSTANCE")},
+		func(ctx context.Context, m Message) (Result, error) {
+			env, err := schemas.NewEnvelope(m.Envelope.RequestID+"-reply", m.Envelope.RequestID, "stage", time.Now(), &schemas.ResponseReady{Outcome: schemas.OutcomeDenied})
+			if err != nil {
+				return Result{}, err
+			}
+			return Result{Out: []Output{{Topic: schemas.TopicResponses, Envelope: env}}}, nil
+		})
+	switch {
+	case errors.Is(err, ErrFenced):
+		return 3
+	case err != nil:
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// startStageProcess starts the test binary as a stage process.
+func startStageProcess(t *testing.T, cfg Config, instance string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), stageProcessEnv+"=1", "JITGATE_BUS_BROKERS="+strings.Join(cfg.Brokers, ","),
+		"JITGATE_BUS_PREFIX="+cfg.Prefix, "JITGATE_BUS_INSTANCE="+instance, "JITGATE_BUS_GROUP="+testGroup(t))
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
+}
+
+// publishAcross publishes one request per key, so that every partition
+// gets one, and returns their ids.
+func publishAcross(t *testing.T, ctx context.Context, pub *Publisher, prefix string) []string {
+	t.Helper()
+	var ids []string
+	for i := range 9 {
+		id := fmt.Sprintf("%s-%d", prefix, i)
+		ids = append(ids, id)
+		if err := pub.Publish(ctx, Output{Topic: schemas.TopicRequests, Envelope: event(t, id, &schemas.RequestReceived{})}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ids
+}
+
+// A stage killed with SIGKILL and restarted with the same instance takes
+// over its partitions without waiting for its dead member's session to
+// time out (static membership; its transactional id fences the dead
+// producer).
+func TestRestartedStageTakesOverAtOnce(t *testing.T) {
+	for name, addrs := range brokers(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			cfg := testConfig(t, addrs)
+			replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
+			defer stop()
+			pub, err := NewPublisher(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pub.Close()
+
+			first := startStageProcess(t, cfg, "i1")
+			warm := publishAcross(t, ctx, pub, "warm")
+			waitFor(t, "the first process's replies", func() bool { return containsAll(replies(), warm) })
+			if err := first.Process.Kill(); err != nil { // kill -9: no leave, no goodbye
+				t.Fatal(err)
+			}
+			_ = first.Wait()
+
+			start := time.Now()
+			startStageProcess(t, cfg, "i1")
+			after := publishAcross(t, ctx, pub, "after")
+			waitFor(t, "the restarted process's replies", func() bool { return containsAll(replies(), after) })
+			took := time.Since(start)
+			t.Logf("restart with the same instance: every partition served again after %v", took)
+			// A new member would wait for the dead one's session timeout.
+			if took >= SessionTimeout {
+				t.Fatalf("takeover took %v, not less than the %v session timeout", took, SessionTimeout)
+			}
+		})
+	}
+}
+
+// Two live processes with the same instance: the newer one fences the
+// older, which stops with ErrFenced instead of fighting for the
+// partitions, and the newer one keeps working.
+func TestSameInstanceStopsTheOlderStage(t *testing.T) {
+	for name, addrs := range brokers(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			cfg := testConfig(t, addrs)
+			replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
+			defer stop()
+			pub, err := NewPublisher(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pub.Close()
+			run := func() chan error {
+				done := make(chan error, 1)
+				go func() {
+					done <- RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests}, Instance: "same",
+						RetryPause: 50 * time.Millisecond}, replyHandler(t))
+				}()
+				return done
+			}
+			older := run()
+			warm := publishAcross(t, ctx, pub, "warm")
+			waitFor(t, "the older stage's replies", func() bool { return containsAll(replies(), warm) })
+
+			newer := run()
+			// Keep the older one busy, so it meets its fenced producer as
+			// well as its fenced membership.
+			after := publishAcross(t, ctx, pub, "after")
+			select {
+			case err := <-older:
+				if !errors.Is(err, ErrFenced) {
+					t.Fatalf("the older stage returned %v, want ErrFenced", err)
+				}
+			case err := <-newer:
+				t.Fatalf("the newer stage stopped first: %v", err)
+			case <-time.After(30 * time.Second):
+				t.Fatal("the older stage did not stop within 30 s of being fenced")
+			}
+			waitFor(t, "every request answered", func() bool { return containsAll(replies(), after) })
+			more := publishAcross(t, ctx, pub, "more")
+			waitFor(t, "the newer stage's replies", func() bool { return containsAll(replies(), more) })
+			select {
+			case err := <-newer:
+				t.Fatalf("the newer stage stopped: %v", err)
+			default:
+			}
+		})
+	}
+}
+
+func containsAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
