@@ -19,6 +19,9 @@ const (
 	MinDecisionKey = 16
 	// DefaultMaxWait matches the ingress's default --wait.
 	DefaultMaxWait = 30 * time.Second
+	// DefaultRecoverMargin is added to Timeout before a call another
+	// executor started is taken for abandoned (see Config.RecoverMargin).
+	DefaultRecoverMargin = 30 * time.Second
 )
 
 // DefaultAllowedSuffixes are the DNS suffixes of AWS partitions. Endpoints
@@ -82,6 +85,15 @@ type Config struct {
 	// a body sent or received (so a large transfer that keeps moving is
 	// never cut off). Default 60s.
 	Timeout time.Duration
+	// RecoverMargin bounds, with Timeout, how long a call another executor
+	// started may stay open (execution.started without execution.finished)
+	// before the replica owning its request ends it: after Timeout +
+	// RecoverMargin from its start, the call is taken for abandoned by a
+	// crashed executor (recover.go). The margin absorbs publishing and tail
+	// lag. A call this process runs is never taken for abandoned, and one
+	// an earlier process with the same Instance started is abandoned at
+	// once. Default 30s.
+	RecoverMargin time.Duration
 	// MaxInlineBody is the largest response body carried inside
 	// execution.finished; larger ones follow as chunks. Default and maximum
 	// bus.ChunkSize.
@@ -110,6 +122,9 @@ func (c *Config) setDefaults() {
 	if c.MaxWait == 0 {
 		c.MaxWait = DefaultMaxWait
 	}
+	if c.RecoverMargin == 0 {
+		c.RecoverMargin = DefaultRecoverMargin
+	}
 	if c.MaxInlineBody == 0 {
 		c.MaxInlineBody = bus.ChunkSize
 	}
@@ -129,8 +144,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: Instance is required (set a replica id)", ErrConfig)
 	case len(c.DecisionKey) < MinDecisionKey:
 		return fmt.Errorf("%w: DecisionKey must be at least %d bytes (the key deciders seal decisions with)", ErrConfig, MinDecisionKey)
-	case c.Timeout < 0 || c.Parallel < 0 || c.MaxWait < 0:
-		return fmt.Errorf("%w: Timeout, Parallel and MaxWait must not be negative", ErrConfig)
+	case c.Timeout < 0 || c.Parallel < 0 || c.MaxWait < 0 || c.RecoverMargin < 0:
+		return fmt.Errorf("%w: Timeout, Parallel, MaxWait and RecoverMargin must not be negative", ErrConfig)
 	case c.MaxInlineBody < 0 || c.MaxInlineBody > bus.ChunkSize:
 		return fmt.Errorf("%w: MaxInlineBody must be between 1 and %d", ErrConfig, bus.ChunkSize)
 	case c.MaxResponseBody < 0:

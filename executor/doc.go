@@ -19,7 +19,8 @@
 // schemas.TopicSecurity, in the same transaction as the decision's offset.
 // Started request ids are remembered until their deadline (plus a margin);
 // at start Run rebuilds them from the execution.started events written in
-// the last MaxWait plus a minute, and keeps following them, so a replay is
+// the last max(MaxWait, Timeout + RecoverMargin) plus a minute, and keeps
+// following them, so a replay is
 // refused across restarts and replicas. Decisions are keyed by request id,
 // so one replica owns a request id's partition at a time.
 //
@@ -62,9 +63,13 @@
 // therefore never called twice, and a request id is called at most once.
 // If the process dies after execution.started
 // committed and before execution.finished did, the call may or may not have
-// reached AWS and no finished event is ever written for it: resolving such
-// requests (retry read-only calls, report "outcome unknown" for the rest) is
-// left to the fault-tolerance work.
+// reached AWS. Recovery (recover.go) ends such a call once: the replica
+// owning the request's decisions partition (bus.Owned), once the call's
+// executor is gone (an earlier process with its own Instance, or Timeout +
+// RecoverMargin after the start; never a call this process runs), writes
+// execution.finished with ErrorKind schemas.ErrorOutcomeUnknown, or, for a
+// read-only call whose agent still waits, runs it once more (attempt 2,
+// from its decision record, verified again).
 //
 // Bodies: request bodies travel inline or as request.body_chunk events
 // streamed from the bodies topic, from the record the sealed request names

@@ -19,6 +19,10 @@ var (
 	// Config.MaxWait: the executor could not remember it across a restart
 	// for long enough to refuse its replays.
 	ErrDeadlineTooFar = errors.New("jitgate did not run the call: its deadline is later than the executor's --max-wait allows; the operator must set --max-wait at least to the ingresses' --wait")
+	// ErrOutcomeUnknown is the Error of the execution.finished that ends a
+	// call an executor crash left open (ErrorKind
+	// schemas.ErrorOutcomeUnknown): it may or may not have reached AWS.
+	ErrOutcomeUnknown = errors.New("the outcome of this call is unknown: the executor running it stopped before AWS's answer was recorded, so the call may or may not have taken effect")
 	// ErrTarget reports a request the executor has no trusted endpoint for.
 	ErrTarget = errors.New("executor: no trusted endpoint")
 	// ErrReroute reports a call a single upstream host (Config.Upstream)

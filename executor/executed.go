@@ -89,27 +89,47 @@ func (x *executed) pruneLocked(now time.Time) {
 	}
 }
 
-// followExecutions rebuilds e.done from the execution.started events
-// written since MaxWait + replayMargin ago and keeps it current until ctx
-// ends. The returned channel closes once the log up to start was read.
+// followExecutions rebuilds e.done and e.calls from the execution.started
+// and execution.finished events written in the recovery window (which
+// covers MaxWait + replayMargin) and keeps them current until ctx ends.
+// execution.finished is noted from its headers, never decoded. The
+// returned channel closes once the log up to start was read.
 func (e *Executor) followExecutions(ctx context.Context) (<-chan struct{}, <-chan error, error) {
-	window := e.cfg.MaxWait + replayMargin
-	tail, err := bus.NewTailSince(ctx, e.cfg.Bus, e.now().Add(-window), e.log, schemas.TopicExecutions)
+	tail, err := bus.NewTailSince(ctx, e.cfg.Bus, e.now().Add(-e.cfg.recoverWindow()), e.log, schemas.TopicExecutions)
 	if err != nil {
 		return nil, nil, err
 	}
 	done := make(chan error, 1)
 	go func() {
-		done <- tail.RunTypes(ctx, []schemas.Type{schemas.TypeExecutionStarted}, func(m bus.Message) {
-			if err := schemas.Verify(m.Envelope, e.cfg.DecisionKey); err != nil {
-				e.log.Warn("security: ignoring an execution.started no executor sealed",
-					"kind", schemas.SecurityForgedEvent, "request_id", m.Envelope.RequestID, "event_id", m.Envelope.ID,
-					"producer", m.Envelope.Producer, "partition", m.Partition, "offset", m.Offset, "err", err)
-				return
-			}
-			// A started call's deadline is at most MaxWait after it started.
-			e.done.learn(m.Envelope.RequestID, m.Envelope.Time.Add(window))
-		})
+		done <- tail.RunTypesSeen(ctx, []schemas.Type{schemas.TypeExecutionStarted}, e.seeStarted,
+			[]schemas.Type{schemas.TypeExecutionFinished}, func(s bus.Seen) { e.calls.finished(s.RequestID) })
 	}()
 	return tail.CaughtUp(), done, nil
+}
+
+// seeStarted notes an execution.started read from the executions topic:
+// its request id ran (replays are refused) and its call is open until its
+// execution.finished is read.
+func (e *Executor) seeStarted(m bus.Message) {
+	if err := schemas.Verify(m.Envelope, e.cfg.DecisionKey); err != nil {
+		e.log.Warn("security: ignoring an execution.started no executor sealed",
+			"kind", schemas.SecurityForgedEvent, "request_id", m.Envelope.RequestID, "event_id", m.Envelope.ID,
+			"producer", m.Envelope.Producer, "partition", m.Partition, "offset", m.Offset, "err", err)
+		return
+	}
+	// A started call's deadline is at most MaxWait after it started.
+	e.done.learn(m.Envelope.RequestID, m.Envelope.Time.Add(e.cfg.MaxWait+replayMargin))
+	s, err := schemas.DecodeAs[*schemas.ExecutionStarted](m.Envelope)
+	if err != nil {
+		e.log.Error("cannot read a sealed execution.started; its call cannot be recovered", "request_id", m.Envelope.RequestID, "err", err)
+		return
+	}
+	// Decisions and executions are both keyed by request id; events
+	// written before starts named their decision fall back on the
+	// executions partition, which is the same with equal partition counts.
+	partition := m.Partition
+	if s.Decision != nil {
+		partition = s.Decision.Partition
+	}
+	e.calls.started(openCall{id: m.Envelope.RequestID, started: *s, at: m.Envelope.Time, producer: m.Envelope.Producer, partition: partition})
 }

@@ -28,6 +28,16 @@ type Executor struct {
 	now      func() time.Time
 	// done holds the request ids started within the replay window.
 	done *executed
+	// calls holds the open calls and this process's own (recover.go).
+	calls *calls
+	// retries are the read-only calls recovery is running again.
+	retries sync.WaitGroup
+	// publish writes recovery's events; publishOwn by default (tests
+	// replace it).
+	publish func(ctx context.Context, outs ...bus.Output) error
+	// readDecision reads and checks the decision record of a call to
+	// retry; readDecisionRecord by default (tests replace it).
+	readDecision func(ctx context.Context, ref schemas.RecordRef, id string) (*schemas.DecisionMade, error)
 	// openBody streams a chunked request body, skipping chunks whose data
 	// does not match digests; bus.OpenRequestBody by default (tests
 	// replace it).
@@ -50,7 +60,7 @@ func New(cfg Config, deps Deps) (*Executor, error) {
 	if deps.Credentials == nil {
 		return nil, fmt.Errorf("%w: Deps.Credentials (the gateway's AWS credentials) are required", ErrConfig)
 	}
-	e := &Executor{cfg: cfg, deps: deps, log: deps.Logger, producer: "executor/" + cfg.Instance, now: time.Now, done: newExecuted()}
+	e := &Executor{cfg: cfg, deps: deps, log: deps.Logger, producer: "executor/" + cfg.Instance, now: time.Now, done: newExecuted(), calls: newCalls()}
 	if cfg.Upstream != "" {
 		e.upstream, _ = parseUpstream(cfg.Upstream) // validated above
 	} else if deps.Endpoints == nil {
@@ -76,13 +86,17 @@ func New(cfg Config, deps Deps) (*Executor, error) {
 		return bus.OpenRequestBody(ctx, bcfg, from, id, digests)
 	}
 	e.stream = e.lazyStream
+	e.publish = e.publishOwn
+	e.readDecision = e.readDecisionRecord
 	return e, nil
 }
 
 // Run consumes decisions until ctx ends; it returns nil on cancellation.
 // It first rebuilds, from the executions topic, which request ids started
 // within the replay window, so that a restarted executor (or one that
-// takes over a partition) still refuses replayed decisions.
+// takes over a partition) still refuses replayed decisions, and which
+// calls are open; then, beside the stage loop, it resolves the open calls
+// of the partitions it owns whose executor is gone (recover.go).
 func (e *Executor) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -101,6 +115,13 @@ func (e *Executor) Run(ctx context.Context) error {
 	case <-ctx.Done():
 		return nil
 	}
+	owned := bus.NewOwned()
+	recoverDone := make(chan struct{})
+	go func() {
+		defer close(recoverDone)
+		e.recoverLoop(ctx, owned)
+	}()
+	defer func() { cancel(); <-recoverDone }()
 	return bus.RunStage(ctx, bus.StageConfig{
 		Bus:      e.cfg.Bus,
 		Group:    e.cfg.Group,
@@ -108,6 +129,7 @@ func (e *Executor) Run(ctx context.Context) error {
 		Types:    []schemas.Type{schemas.TypeDecisionMade},
 		Instance: e.cfg.Instance,
 		Parallel: e.cfg.Parallel,
+		Owned:    owned,
 		Logger:   e.log,
 	}, e.Handle)
 }
@@ -134,17 +156,29 @@ func (e *Executor) Handle(ctx context.Context, m bus.Message) (bus.Result, error
 	if err != nil {
 		return e.result(e.failed(id, d, err, 0))
 	}
+	ref := m.Ref(e.cfg.Bus)
 	started, err := e.event(id, 0, &schemas.ExecutionStarted{
-		Attempt:  1,
-		Endpoint: strings.TrimSuffix(t.Base.String(), "/") + d.Request.HTTP.Path,
-		ReadOnly: d.Request.ReadOnly,
-		ReplyTo:  d.Request.ReplyTo,
+		Attempt:   1,
+		Endpoint:  strings.TrimSuffix(t.Base.String(), "/") + d.Request.HTTP.Path,
+		ReadOnly:  d.Request.ReadOnly,
+		ReplyTo:   d.Request.ReplyTo,
+		Service:   d.Request.Service,
+		Operation: d.Request.Operation,
+		Protocol:  d.Request.Protocol,
+		Deadline:  d.Request.Deadline,
+		Decision:  &ref,
 	})
 	if err != nil {
 		return bus.Result{}, err
 	}
+	// Running here from now on: recovery must never take this call for
+	// one whose executor is gone, even before its start commits.
+	e.calls.begin(id, e.now())
 	c := &call{e: e, id: id, d: d, target: t}
-	return bus.Result{Out: []bus.Output{started}, After: c.run}, nil
+	return bus.Result{Out: []bus.Output{started}, After: func(ctx context.Context) []bus.Output {
+		defer e.calls.end(id)
+		return c.run(ctx)
+	}}, nil
 }
 
 // result wraps outputs built outside a call.

@@ -18,6 +18,11 @@
 // to the security topic. Bodies the masker does not rewrite (S3 objects,
 // binary) stream through chunk by chunk. docs/masking.md has the details.
 //
+// An execution.finished whose ErrorKind is schemas.ErrorOutcomeUnknown (an
+// executor recovered a call a crash interrupted) becomes response.ready
+// with outcome unknown and the error OutcomeUnknown, HTTP 409, which no SDK
+// retries by itself (unknown.go).
+//
 // Delivery: each input's outputs and its offset commit in one Kafka
 // transaction; the masker keeps no state, so any replica can take over.
 package masker

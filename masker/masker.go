@@ -79,6 +79,9 @@ func (k *Masker) Handle(ctx context.Context, m bus.Message) (bus.Result, error) 
 		if err != nil {
 			return bus.Result{}, err
 		}
+		if fin.ErrorKind == schemas.ErrorOutcomeUnknown {
+			return k.unknown(m, fin)
+		}
 		ready, chunks, refused, err := k.finished(ctx, m, fin)
 		if err != nil {
 			return bus.Result{}, err

@@ -1,16 +1,46 @@
 package schemas
 
+import "time"
+
 // ExecutionStarted is written before the executor sends the call upstream,
-// so that after a crash a started-but-unfinished call is known.
+// so that after a crash a started-but-unfinished call is known. Executors
+// seal it with the decision key.
 type ExecutionStarted struct {
+	// Attempt is 1 for the call the decision started, 2 for the one retry
+	// of a read-only call whose first attempt an executor crash left open.
 	Attempt  int    `json:"attempt"`
 	Endpoint string `json:"endpoint"` // upstream URL, without query
 	ReadOnly bool   `json:"read_only"`
 	ReplyTo  string `json:"reply_to"`
+	// Service, Operation and Protocol are the request's, and Deadline is
+	// when its agent stops waiting: what an executor needs to end a call a
+	// crash left open without reading its decision. Empty in events
+	// written before recovery existed.
+	Service   string    `json:"service,omitempty"`
+	Operation string    `json:"operation,omitempty"`
+	Protocol  string    `json:"protocol,omitempty"`
+	Deadline  time.Time `json:"deadline,omitzero"`
+	// Decision is the decision record that started the call. Its partition
+	// names the executor replica that recovers the call if it stays open
+	// (the one that owns that partition of the decisions topic), and a
+	// read-only call is retried from it. Nil in events written before
+	// recovery existed.
+	Decision *RecordRef `json:"decision,omitempty"`
 }
 
 // EventType implements Payload.
 func (*ExecutionStarted) EventType() Type { return TypeExecutionStarted }
+
+// ExecutionFinished.ErrorKind values.
+const (
+	// ErrorOutcomeUnknown marks a call whose execution.started committed
+	// but whose executor stopped before its answer was recorded: it may or
+	// may not have reached AWS. Written once per request by the executor
+	// that recovers the call (event id REQUEST_ID/execution.finished/unknown,
+	// whichever replica writes it); the agent is told the outcome is unknown
+	// and to check before retrying.
+	ErrorOutcomeUnknown = "outcome_unknown"
+)
 
 // ExecutionFinished carries the upstream's raw, unmasked answer.
 type ExecutionFinished struct {
@@ -20,7 +50,12 @@ type ExecutionFinished struct {
 	Protocol  string       `json:"protocol"`
 	Response  HTTPResponse `json:"response"`
 	// Error is set when no HTTP answer came back (transport failure).
-	Error      string `json:"error,omitempty"`
+	Error string `json:"error,omitempty"`
+	// ErrorKind classifies Error: "" for an ordinary failure (the gateway
+	// did not get an answer, and says why), ErrorOutcomeUnknown for a call
+	// nobody knows the outcome of. Decoders reject no value here, but
+	// readers treat only the kinds they know specially.
+	ErrorKind  string `json:"error_kind,omitempty"`
 	DurationMS int64  `json:"duration_ms"`
 }
 

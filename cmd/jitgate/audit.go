@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -99,8 +100,45 @@ func auditCommand() *cli.Command {
 					return tw.Flush()
 				},
 			},
+			{
+				Name: "unknown", Usage: "requests whose outcome is unknown (an executor stopped mid-call): check each before anyone retries it",
+				Flags: []cli.Flag{
+					&cli.DurationFlag{Name: "since", Value: 7 * 24 * time.Hour, Usage: "calls started within this long"},
+					&cli.DurationFlag{Name: "unresolved-after", Value: audit.DefaultUnresolvedAfter,
+						Usage: "also list calls started this long ago that never finished"},
+					&cli.IntFlag{Name: "limit", Value: 100},
+				},
+				Action: func(c *cli.Context) error {
+					cl, err := open(c)
+					if err != nil {
+						return err
+					}
+					defer cl.Close()
+					us, err := cl.Unknown(c.Context, audit.UnknownFilter{Since: time.Now().Add(-c.Duration("since")),
+						UnresolvedAfter: c.Duration("unresolved-after"), Limit: c.Int("limit")})
+					if err != nil {
+						return err
+					}
+					return writeUnknown(c.App.Writer, us)
+				},
+			},
 		},
 	}
+}
+
+// writeUnknown renders audit unknown's table.
+func writeUnknown(w io.Writer, us []audit.UnknownRequest) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RECEIVED\tREQUEST\tPRINCIPAL\tCALL\tSTARTED\tATTEMPTS\tSTATE")
+	for _, u := range us {
+		call := u.Service + "." + u.Operation
+		if u.ReadOnly {
+			call += " (read-only)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", u.Received.Format(time.RFC3339), u.RequestID, u.Principal, call,
+			u.Started.Format(time.RFC3339), u.Attempts, u.State)
+	}
+	return tw.Flush()
 }
 
 func detail(e audit.Event) string {

@@ -6,9 +6,11 @@
 // undecoded; one failure policy for every stage: undecodable events and
 // events whose handler keeps failing or panicking go to the deadletters
 // topic and the partition moves on, see failure.go), static group
-// membership with fencing and fast failover (membership.go), a tailer for
-// readers outside any group (from the start, the end, or a timestamp, optionally skipping other event types
-// undecoded), the security.refused events a stage writes when it refuses a
+// membership with fencing and fast failover (membership.go), the
+// partitions a member owns for stages that act once per request outside
+// the loop (owned.go), a tailer for readers outside any group (from the
+// start, the end, or a timestamp, optionally skipping other event types
+// undecoded or noting them from their headers alone), the security.refused events a stage writes when it refuses a
 // request or a Kafka event (security.go, forged.go), and an embedded
 // Kafka-protocol broker for `jitgate dev` and tests.
 //

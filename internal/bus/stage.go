@@ -72,7 +72,10 @@ type StageConfig struct {
 	// Default 50ms.
 	NotReadyPause time.Duration
 	// Hooks are told about failures, panics and dead letters (see hooks.go).
-	Hooks  []Hook
+	Hooks []Hook
+	// Owned, if set, is kept current with the partitions this member owns
+	// (see owned.go). Default nil: not tracked.
+	Owned  *Owned
 	Logger *slog.Logger
 }
 
@@ -126,13 +129,17 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 	// stops: an abandoned call would end as "outcome unknown".
 	defer s.afters.Wait()
 	rebuilds := 0
+	opts := []kgo.Opt{
+		kgo.TransactionalID(cfg.Group + "/" + cfg.Instance),
+		kgo.TransactionTimeout(TransactionTimeout),
+		kgo.InstanceID(cfg.Instance),
+		withKgoLogger(log),
+	}
+	if cfg.Owned != nil {
+		opts = append(opts, cfg.Owned.opts(cfg.Bus)...)
+	}
 	for {
-		sess, err := kgo.NewGroupTransactSession(cfg.Bus.groupOpts(cfg.Group, cfg.Topics,
-			kgo.TransactionalID(cfg.Group+"/"+cfg.Instance),
-			kgo.TransactionTimeout(TransactionTimeout),
-			kgo.InstanceID(cfg.Instance),
-			withKgoLogger(log),
-		)...)
+		sess, err := kgo.NewGroupTransactSession(cfg.Bus.groupOpts(cfg.Group, cfg.Topics, opts...)...)
 		if err != nil {
 			return fmt.Errorf("bus: %s: %w", cfg.Group, err)
 		}
@@ -142,6 +149,9 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 		// A static member does not leave the group when it closes: a
 		// restart with the same instance takes its place at once.
 		sess.Close()
+		if cfg.Owned != nil {
+			cfg.Owned.clear() // a closed session owns nothing
+		}
 		switch {
 		case err == nil:
 			leaveGroup(ctx, follow, cfg.Group, cfg.Instance, log)

@@ -138,6 +138,30 @@ func (t *Tail) RunTypes(ctx context.Context, types []schemas.Type, fn func(Messa
 	return t.run(ctx, func(r *kgo.Record) bool { return slices.Contains(types, schemas.Type(header(r, schemas.HeaderType))) }, fn)
 }
 
+// Seen is what a record's headers say about it, for readers that need to
+// know an event was written, not what it says.
+type Seen struct {
+	Topic     string // suffix
+	Partition int32
+	Offset    int64
+	Type      schemas.Type
+	RequestID string
+}
+
+// RunTypesSeen is RunTypes that also reports records of the types in seen
+// to seenFn from their headers alone, never decoding them: the executor
+// learns that a call finished without reading its (possibly large) answer.
+func (t *Tail) RunTypesSeen(ctx context.Context, types []schemas.Type, fn func(Message), seen []schemas.Type, seenFn func(Seen)) error {
+	return t.run(ctx, func(r *kgo.Record) bool {
+		typ := schemas.Type(header(r, schemas.HeaderType))
+		if slices.Contains(seen, typ) {
+			seenFn(Seen{Topic: t.cfg.Suffix(r.Topic), Partition: r.Partition, Offset: r.Offset, Type: typ, RequestID: header(r, schemas.HeaderRequestID)})
+			return false
+		}
+		return slices.Contains(types, typ)
+	}, fn)
+}
+
 // run decodes and hands fn every data record that keep accepts from its
 // headers alone.
 func (t *Tail) run(ctx context.Context, keep func(*kgo.Record) bool, fn func(Message)) error {
