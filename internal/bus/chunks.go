@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -13,8 +12,8 @@ import (
 	"github.com/jitgate/jitgate/schemas"
 )
 
-// ChunkSize is the payload carried by one body chunk event. With base64 and
-// the envelope it stays well under MaxRecordBytes.
+// ChunkSize is the data carried by one body chunk event; the chunk record
+// form (raw data, a few headers) stays well under MaxRecordBytes.
 const ChunkSize = 512 << 10
 
 // Chunks splits body into chunk payloads of at most ChunkSize bytes.
@@ -99,13 +98,13 @@ func openBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID 
 				if header(r, schemas.HeaderRequestID) != requestID || header(r, schemas.HeaderType) != string(chunkType) {
 					continue
 				}
-				c, err := decodeChunk(r.Value)
+				c, err := readChunk(r)
 				if err != nil {
+					if digests != nil {
+						continue // not a chunk the sealed request can name
+					}
 					pw.CloseWithError(err)
 					return
-				}
-				if c.requestID != requestID || c.typ != chunkType {
-					continue // headers that do not match the envelope
 				}
 				if digests != nil {
 					if sum := sha256.Sum256(c.data); c.seq != seq || hex.EncodeToString(sum[:]) != digests[seq] {
@@ -142,36 +141,30 @@ func (c *cancelReader) Close() error {
 	return c.PipeReader.Close()
 }
 
-// decodeChunk reads a chunk record's envelope and payload in one pass
-// (the generic path scans a chunk's hundreds of KiB three times). The
-// type and request id were checked from the record's headers; the
-// envelope must agree.
-func decodeChunk(value []byte) (chunk, error) {
-	var e struct {
-		Type      schemas.Type `json:"type"`
-		RequestID string       `json:"request_id"`
-		Payload   struct {
-			Seq   int    `json:"seq"`
-			Data  []byte `json:"data"`
-			Last  bool   `json:"last"`
-			Error string `json:"error"`
-		} `json:"payload"`
+// readChunk decodes a chunk record from its headers; the data is the
+// record's value, unread until the digest check.
+func readChunk(r *kgo.Record) (chunk, error) {
+	env, err := schemas.DecodeChunk(recordHeaders(r), r.Value)
+	if err != nil {
+		return chunk{}, fmt.Errorf("bus: undecodable body chunk at %s/%d@%d: %w", r.Topic, r.Partition, r.Offset, err)
 	}
-	if err := json.Unmarshal(value, &e); err != nil {
-		return chunk{}, fmt.Errorf("bus: undecodable body chunk: %w", err)
+	p, err := env.Decode()
+	if err != nil {
+		return chunk{}, err
 	}
-	if e.Type != schemas.TypeRequestBodyChunk && e.Type != schemas.TypeResponseBodyChunk {
-		return chunk{}, fmt.Errorf("bus: %s is not a body chunk", e.Type)
+	switch c := p.(type) {
+	case *schemas.RequestBodyChunk:
+		return chunk{seq: c.Seq, data: c.Data, last: c.Last}, nil
+	case *schemas.ResponseBodyChunk:
+		return chunk{seq: c.Seq, data: c.Data, last: c.Last, failed: c.Error}, nil
 	}
-	return chunk{typ: e.Type, requestID: e.RequestID, seq: e.Payload.Seq, data: e.Payload.Data, last: e.Payload.Last, failed: e.Payload.Error}, nil
+	return chunk{}, fmt.Errorf("bus: %s is not a body chunk", env.Type)
 }
 
 // chunk is one body chunk of either type.
 type chunk struct {
-	typ       schemas.Type
-	requestID string
-	seq       int
-	data      []byte
-	last      bool
-	failed    string // ResponseBodyChunk.Error
+	seq    int
+	data   []byte
+	last   bool
+	failed string // ResponseBodyChunk.Error
 }
