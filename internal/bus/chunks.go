@@ -145,14 +145,14 @@ func openBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID 
 	return br, nil
 }
 
-// bodyFetchBytes is what one fetch of a body reader asks for: eight
+// bodyFetchBytes is what one fetch of a body reader asks for: four
 // chunks, so a round trip to the broker brings several (the default, 1
-// MiB, brought one or two).
-const bodyFetchBytes = 8 * ChunkSize
+// MiB, brought one or two) while a reader holds little.
+const bodyFetchBytes = 4 * ChunkSize
 
 // bodyReadAhead bounds the chunks a body reader holds checked and ready
 // beyond the one being read.
-const bodyReadAhead = 4
+const bodyReadAhead = 2
 
 // bodyPart is one checked chunk's data, or what ends the body: io.EOF
 // once every chunk was handed out, or the error.
