@@ -134,7 +134,16 @@ type capturedStreams struct {
 
 func (c *capturedStreams) stream() bus.Stream { return c }
 
+// Send keeps a copy of a chunk's data, as bus.Stream does: the executor
+// reuses its chunk buffer once Send returns.
 func (c *capturedStreams) Send(_ context.Context, o bus.Output) error {
+	if ch, err := schemas.DecodeAs[*schemas.ResponseBodyChunk](o.Envelope); err == nil {
+		ch.Data = bytes.Clone(ch.Data)
+		env := o.Envelope
+		if o.Envelope, err = schemas.NewEnvelope(env.ID, env.RequestID, env.Producer, env.Time, ch); err != nil {
+			return err
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.outs = append(c.outs, o)

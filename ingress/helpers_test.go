@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -354,7 +355,16 @@ type fakeStream struct {
 	first int64
 }
 
+// Send keeps a copy of a chunk's data, as bus.Stream does: the ingress
+// reuses its chunk buffers once Send returns.
 func (s *fakeStream) Send(ctx context.Context, o bus.Output) error {
+	if ch, err := schemas.DecodeAs[*schemas.RequestBodyChunk](o.Envelope); err == nil {
+		ch.Data = bytes.Clone(ch.Data)
+		env := o.Envelope
+		if o.Envelope, err = schemas.NewEnvelope(env.ID, env.RequestID, env.Producer, env.Time, ch); err != nil {
+			return err
+		}
+	}
 	s.p.mu.Lock()
 	if s.first < 0 {
 		s.first = int64(len(s.p.outs))

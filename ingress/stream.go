@@ -19,7 +19,9 @@ import (
 // through two chunk buffers and the publisher's small window. A body that
 // fits one chunk stays inline. The chunks are inert: only a sealed
 // request.received naming their digests (published by dispatch, after the
-// last byte verified) makes them a body anyone sends upstream.
+// last byte verified) makes them a body anyone sends upstream. Reading and
+// verifying the next chunk overlaps with hashing and publishing the one
+// before.
 func (g *Ingress) streamBody(c *call, sess session.Session, p *sigv4.Pending) (requestBody, bool) {
 	body, done, ok := g.openBody(c, g.cfg.MaxBody)
 	if !ok {
@@ -27,7 +29,10 @@ func (g *Ingress) streamBody(c *call, sess session.Session, p *sigv4.Pending) (r
 	}
 	defer done()
 	payload := p.Payload(body)
-	bufs := [2][]byte{make([]byte, bus.ChunkSize), make([]byte, bus.ChunkSize)}
+	// Three buffers: one being read into, the current one, and the one
+	// before, which the chunk writer may still be hashing and handing to
+	// the stream (add returns before that is done).
+	bufs := [3][]byte{make([]byte, bus.ChunkSize), make([]byte, bus.ChunkSize), make([]byte, bus.ChunkSize)}
 	cur, end, err := fill(payload, bufs[0])
 	if err != nil {
 		g.failRead(c, &sess, g.cfg.MaxBody, err, false)
@@ -39,7 +44,7 @@ func (g *Ingress) streamBody(c *call, sess session.Session, p *sigv4.Pending) (r
 	}
 	var w *chunkWriter
 	for i := 1; ; i++ {
-		next, end, err := fill(payload, bufs[i%2])
+		next, end, err := fill(payload, bufs[i%3])
 		if err != nil {
 			if w != nil {
 				w.abandon()
@@ -105,7 +110,9 @@ func (g *Ingress) failPublish(c *call, w *chunkWriter, err error) bool {
 }
 
 // chunkWriter publishes one body's chunks in order and records their
-// digests for the sealed request.
+// digests for the sealed request. Each chunk is hashed and handed to the
+// stream in the background while the caller reads the next one; one at a
+// time, in order.
 type chunkWriter struct {
 	g       *Ingress
 	c       *call
@@ -114,6 +121,14 @@ type chunkWriter struct {
 	st      bus.Stream
 	digests []string
 	size    int64
+	// inflight reports the chunk being hashed and sent, if any.
+	inflight chan chunkSent
+}
+
+// chunkSent is the outcome of publishing one chunk.
+type chunkSent struct {
+	digest string
+	err    error
 }
 
 func (g *Ingress) newChunkWriter(c *call) *chunkWriter {
@@ -121,22 +136,48 @@ func (g *Ingress) newChunkWriter(c *call) *chunkWriter {
 	return &chunkWriter{g: g, c: c, ctx: ctx, cancel: cancel, st: g.deps.Publisher.Stream()}
 }
 
-// add publishes data as the next chunk; data may be reused once add
-// returns (the event holds its own encoding).
+// add starts publishing data as the next chunk, once the previous one is
+// handed to the stream, and returns without waiting for this one: data
+// must stay unchanged until the next add, close or abandon returns.
 func (w *chunkWriter) add(data []byte, last bool) error {
-	seq := len(w.digests)
-	env, err := schemas.NewEnvelope(ids.New(), w.c.id, w.g.producer, w.g.deps.Now(), &schemas.RequestBodyChunk{Seq: seq, Data: data, Last: last})
+	if err := w.wait(); err != nil {
+		return err
+	}
+	env, err := schemas.NewEnvelope(ids.New(), w.c.id, w.g.producer, w.g.deps.Now(), &schemas.RequestBodyChunk{Seq: len(w.digests), Data: data, Last: last})
 	if err != nil {
 		return err
 	}
-	w.digests = append(w.digests, bus.ChunkDigests([][]byte{data})[0])
 	w.size += int64(len(data))
-	return w.st.Send(w.ctx, bus.Output{Topic: schemas.TopicBodies, Envelope: env})
+	done := make(chan chunkSent, 1)
+	w.inflight = done
+	go func() {
+		digest := bus.ChunkDigests([][]byte{data})[0]
+		// Send copies data before it returns.
+		done <- chunkSent{digest: digest, err: w.st.Send(w.ctx, bus.Output{Topic: schemas.TopicBodies, Envelope: env})}
+	}()
+	return nil
+}
+
+// wait waits for the chunk in flight and records its digest.
+func (w *chunkWriter) wait() error {
+	if w.inflight == nil {
+		return nil
+	}
+	sent := <-w.inflight
+	w.inflight = nil
+	if sent.err != nil {
+		return sent.err
+	}
+	w.digests = append(w.digests, sent.digest)
+	return nil
 }
 
 // close waits for every chunk to be acknowledged.
 func (w *chunkWriter) close() (requestBody, error) {
 	defer w.cancel()
+	if err := w.wait(); err != nil {
+		return requestBody{}, err
+	}
 	first, err := w.st.Close(w.ctx)
 	if err != nil {
 		return requestBody{}, err
@@ -147,6 +188,7 @@ func (w *chunkWriter) close() (requestBody, error) {
 // abandon stops publishing; what was published stays inert.
 func (w *chunkWriter) abandon() {
 	w.cancel()
+	w.wait()
 	w.st.Close(w.ctx)
 }
 

@@ -21,7 +21,8 @@
 // the masking engine (built-in credential rules at least) and bodies are
 // capped at Config.BodyCap bytes; what cannot be masked is dropped. Records
 // that do not decode are kept as type "undecodable" with their scrubbed
-// value.
+// value; a body chunk record (raw data, fields in headers) keeps the
+// fields its headers carry and never its data.
 //
 // ClickHouse 18.16 (Debian) is the oldest server supported: batches are
 // inserted as one INSERT ... SELECT from an external table (the driver's

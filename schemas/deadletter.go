@@ -50,7 +50,9 @@ type DeadLetter struct {
 	ValueWithheld string `json:"value_withheld,omitempty"`
 }
 
-// RecordHeader is one Kafka record header.
+// RecordHeader is one Kafka record header. schemas names and encodes the
+// headers (chunk records, dead letters); package bus maps them onto its
+// Kafka client's records.
 type RecordHeader struct {
 	Key   string `json:"key"`
 	Value []byte `json:"value,omitempty"`

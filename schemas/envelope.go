@@ -12,7 +12,10 @@ import (
 const Version = 1
 
 // Envelope wraps every event. Payload holds the JSON of the typed payload
-// named by Type; use Decode to get it back as its Go type.
+// named by Type; use Decode to get it back as its Go type. Body chunk
+// events (IsChunk) are the exception: they travel raw (chunk.go), so their
+// envelope holds the payload decoded, and Payload stays empty until
+// Marshal.
 type Envelope struct {
 	ID        string          `json:"id"`
 	Type      Type            `json:"type"`
@@ -25,6 +28,9 @@ type Envelope struct {
 	// event types that confer authority; see Seal and Verify in mac.go.
 	// Empty on other events.
 	Auth string `json:"auth,omitempty"`
+	// chunk is the payload of a body chunk event (NewEnvelope,
+	// DecodeChunk), never encoded as JSON on its way through Kafka.
+	chunk Payload
 }
 
 // Payload is implemented by every event payload type.
@@ -35,7 +41,15 @@ type Payload interface {
 
 // NewEnvelope builds an envelope for p. id must be unique per event; producer
 // names the role and replica that wrote it (for example "decider/host-1").
+//
+// A body chunk's payload is kept as it is (a shallow copy: Data is shared,
+// not copied), for EncodeChunk; the caller must not change Data until the
+// event is published.
 func NewEnvelope(id, requestID, producer string, at time.Time, p Payload) (Envelope, error) {
+	if IsChunk(p.EventType()) {
+		return Envelope{ID: id, Type: p.EventType(), Version: Version, RequestID: requestID, Time: at.UTC(),
+			Producer: producer, chunk: copyChunk(p)}, nil
+	}
 	raw, err := json.Marshal(p)
 	if err != nil {
 		return Envelope{}, fmt.Errorf("encode %s payload: %w", p.EventType(), err)
@@ -51,8 +65,18 @@ func NewEnvelope(id, requestID, producer string, at time.Time, p Payload) (Envel
 	}, nil
 }
 
-// Marshal encodes the envelope as JSON.
-func (e Envelope) Marshal() ([]byte, error) { return json.Marshal(e) }
+// Marshal encodes the envelope as JSON. A body chunk's payload is encoded
+// too (Kafka carries chunks in their record form instead; see EncodeChunk).
+func (e Envelope) Marshal() ([]byte, error) {
+	if e.chunk != nil && len(e.Payload) == 0 {
+		raw, err := json.Marshal(e.chunk)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s payload: %w", e.Type, err)
+		}
+		e.Payload = raw
+	}
+	return json.Marshal(e)
+}
 
 // Unmarshal decodes an envelope strictly: unknown fields, an unknown type and
 // an unsupported version are errors.
@@ -87,6 +111,12 @@ func (e Envelope) check() error {
 func (e Envelope) Decode() (Payload, error) {
 	if err := e.check(); err != nil {
 		return nil, err
+	}
+	if e.chunk != nil && len(e.Payload) == 0 {
+		if e.chunk.EventType() != e.Type {
+			return nil, fmt.Errorf("%w: %s envelope holds a %s payload", ErrMalformed, e.Type, e.chunk.EventType())
+		}
+		return copyChunk(e.chunk), nil
 	}
 	p := registry[e.Type]()
 	dec := json.NewDecoder(bytes.NewReader(e.Payload))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -13,8 +12,8 @@ import (
 	"github.com/jitgate/jitgate/schemas"
 )
 
-// ChunkSize is the payload carried by one body chunk event. With base64 and
-// the envelope it stays well under MaxRecordBytes.
+// ChunkSize is the data carried by one body chunk event; the chunk record
+// form (raw data, a few headers) stays well under MaxRecordBytes.
 const ChunkSize = 512 << 10
 
 // Chunks splits body into chunk payloads of at most ChunkSize bytes.
@@ -67,30 +66,44 @@ func OpenResponseBody(ctx context.Context, cfg Config, ref schemas.RecordRef, re
 // openBody streams chunks events of chunkType for requestID after ref.
 // With digests, only chunks whose data matches digests[seq] count. chunks
 // < 0 reads up to the chunk marked Last.
+//
+// A goroutine fetches, decodes and checks chunks up to bodyReadAhead ahead
+// of the reader, so that hashing a chunk overlaps with the reader's
+// writing the one before (the executor's upload upstream); fetches ask
+// for bodyFetchBytes, several chunks, per round trip.
 func openBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID string, chunkType schemas.Type, chunks int, digests []string) (io.ReadCloser, error) {
 	cfg.setDefaults()
 	cl, err := kgo.NewClient(cfg.clientOpts(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{
 		ref.Topic: {ref.Partition: kgo.NewOffset().At(ref.Offset + 1)},
-	}))...)
+	}), kgo.FetchMaxPartitionBytes(bodyFetchBytes), kgo.FetchMaxBytes(bodyFetchBytes))...)
 	if err != nil {
 		return nil, fmt.Errorf("bus: open request body: %w", err)
 	}
-	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(ctx)
+	br := &bodyReader{parts: make(chan bodyPart, bodyReadAhead), ctx: ctx, cancel: cancel}
 	go func() {
+		defer close(br.parts)
 		defer cl.Close()
+		send := func(p bodyPart) bool {
+			select {
+			case br.parts <- p:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		fail := func(err error) { send(bodyPart{err: err}) }
 		seq, last := 0, false
 		more := func() bool { return !last && (chunks < 0 || seq < chunks) }
 		for more() {
 			fetches := cl.PollFetches(ctx)
 			if err := ctx.Err(); err != nil {
-				pw.CloseWithError(err)
-				return
+				return // the reader closed, or gets ctx's error from Read
 			}
 			var ferr error
 			fetches.EachError(func(_ string, _ int32, err error) { ferr = err })
 			if ferr != nil {
-				pw.CloseWithError(fmt.Errorf("bus: read body chunks of %s: %w", requestID, ferr))
+				fail(fmt.Errorf("bus: read body chunks of %s: %w", requestID, ferr))
 				return
 			}
 			iter := fetches.RecordIter()
@@ -99,13 +112,13 @@ func openBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID 
 				if header(r, schemas.HeaderRequestID) != requestID || header(r, schemas.HeaderType) != string(chunkType) {
 					continue
 				}
-				c, err := decodeChunk(r.Value)
+				c, err := readChunk(r)
 				if err != nil {
-					pw.CloseWithError(err)
+					if digests != nil {
+						continue // not a chunk the sealed request can name
+					}
+					fail(err)
 					return
-				}
-				if c.requestID != requestID || c.typ != chunkType {
-					continue // headers that do not match the envelope
 				}
 				if digests != nil {
 					if sum := sha256.Sum256(c.data); c.seq != seq || hex.EncodeToString(sum[:]) != digests[seq] {
@@ -113,65 +126,109 @@ func openBody(ctx context.Context, cfg Config, ref schemas.RecordRef, requestID 
 					}
 				}
 				if c.seq != seq {
-					pw.CloseWithError(fmt.Errorf("bus: body chunk %d of %s arrived as %d", seq, requestID, c.seq))
+					fail(fmt.Errorf("bus: body chunk %d of %s arrived as %d", seq, requestID, c.seq))
 					return
 				}
 				if c.failed != "" {
-					pw.CloseWithError(fmt.Errorf("%w: %s", ErrBodyFailed, c.failed))
+					fail(fmt.Errorf("%w: %s", ErrBodyFailed, c.failed))
 					return
 				}
-				if _, err := pw.Write(c.data); err != nil {
-					return // reader closed
+				if !send(bodyPart{data: c.data}) {
+					return
 				}
 				seq++
 				last = c.last
 			}
 		}
-		pw.Close()
+		send(bodyPart{err: io.EOF})
 	}()
-	return &cancelReader{PipeReader: pr, cancel: cancel}, nil
+	return br, nil
 }
 
-type cancelReader struct {
-	*io.PipeReader
+// bodyFetchBytes is what one fetch of a body reader asks for: four
+// chunks, so a round trip to the broker brings several (the default, 1
+// MiB, brought one or two) while a reader holds little.
+const bodyFetchBytes = 4 * ChunkSize
+
+// bodyReadAhead bounds the chunks a body reader holds checked and ready
+// beyond the one being read.
+const bodyReadAhead = 2
+
+// bodyPart is one checked chunk's data, or what ends the body: io.EOF
+// once every chunk was handed out, or the error.
+type bodyPart struct {
+	data []byte
+	err  error
+}
+
+// bodyReader hands out the chunks openBody's goroutine checked, in order.
+type bodyReader struct {
+	parts  chan bodyPart
+	cur    []byte
+	err    error
+	ctx    context.Context
 	cancel context.CancelFunc
 }
 
-func (c *cancelReader) Close() error {
-	c.cancel()
-	return c.PipeReader.Close()
+func (b *bodyReader) Read(p []byte) (int, error) {
+	for len(b.cur) == 0 {
+		if b.err != nil {
+			return 0, b.err
+		}
+		part, ok := <-b.parts
+		switch {
+		case !ok:
+			// The goroutine stopped without reaching the end (ctx ended):
+			// never a clean EOF, or a cut body would pass for whole.
+			b.err = b.ctx.Err()
+			if b.err == nil {
+				b.err = io.ErrUnexpectedEOF
+			}
+		case part.err != nil:
+			b.err = part.err
+		default:
+			b.cur = part.data
+		}
+	}
+	n := copy(p, b.cur)
+	b.cur = b.cur[n:]
+	return n, nil
 }
 
-// decodeChunk reads a chunk record's envelope and payload in one pass
-// (the generic path scans a chunk's hundreds of KiB three times). The
-// type and request id were checked from the record's headers; the
-// envelope must agree.
-func decodeChunk(value []byte) (chunk, error) {
-	var e struct {
-		Type      schemas.Type `json:"type"`
-		RequestID string       `json:"request_id"`
-		Payload   struct {
-			Seq   int    `json:"seq"`
-			Data  []byte `json:"data"`
-			Last  bool   `json:"last"`
-			Error string `json:"error"`
-		} `json:"payload"`
+// Close stops the goroutine; a Read after Close reports the body closed.
+func (b *bodyReader) Close() error {
+	b.cancel()
+	if b.err == nil {
+		b.err = io.ErrClosedPipe
 	}
-	if err := json.Unmarshal(value, &e); err != nil {
-		return chunk{}, fmt.Errorf("bus: undecodable body chunk: %w", err)
+	b.cur = nil
+	return nil
+}
+
+// readChunk decodes a chunk record from its headers; the data is the
+// record's value, unread until the digest check.
+func readChunk(r *kgo.Record) (chunk, error) {
+	env, err := schemas.DecodeChunk(recordHeaders(r), r.Value)
+	if err != nil {
+		return chunk{}, fmt.Errorf("bus: undecodable body chunk at %s/%d@%d: %w", r.Topic, r.Partition, r.Offset, err)
 	}
-	if e.Type != schemas.TypeRequestBodyChunk && e.Type != schemas.TypeResponseBodyChunk {
-		return chunk{}, fmt.Errorf("bus: %s is not a body chunk", e.Type)
+	p, err := env.Decode()
+	if err != nil {
+		return chunk{}, err
 	}
-	return chunk{typ: e.Type, requestID: e.RequestID, seq: e.Payload.Seq, data: e.Payload.Data, last: e.Payload.Last, failed: e.Payload.Error}, nil
+	switch c := p.(type) {
+	case *schemas.RequestBodyChunk:
+		return chunk{seq: c.Seq, data: c.Data, last: c.Last}, nil
+	case *schemas.ResponseBodyChunk:
+		return chunk{seq: c.Seq, data: c.Data, last: c.Last, failed: c.Error}, nil
+	}
+	return chunk{}, fmt.Errorf("bus: %s is not a body chunk", env.Type)
 }
 
 // chunk is one body chunk of either type.
 type chunk struct {
-	typ       schemas.Type
-	requestID string
-	seq       int
-	data      []byte
-	last      bool
-	failed    string // ResponseBodyChunk.Error
+	seq    int
+	data   []byte
+	last   bool
+	failed string // ResponseBodyChunk.Error
 }

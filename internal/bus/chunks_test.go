@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/jitgate/jitgate/schemas"
 )
 
@@ -42,9 +44,21 @@ func TestOpenRequestBodySkipsChunksThatDoNotMatch(t *testing.T) {
 			for i, p := range parts {
 				outs = append(outs, chunk(i, p))
 			}
-			for _, o := range outs {
+			for i, o := range outs {
 				if err := st.Send(ctx, o); err != nil {
 					t.Fatal(err)
+				}
+				if i == 0 {
+					// And a record that claims to be one of the request's
+					// chunks but does not decode: skipped, not fatal.
+					if _, err := st.Close(ctx); err != nil {
+						t.Fatal(err)
+					}
+					bad := &kgo.Record{Topic: cfg.Topic(schemas.TopicRequests), Key: []byte("req-1"), Value: []byte("junk"),
+						Headers: []kgo.RecordHeader{{Key: schemas.HeaderType, Value: []byte(schemas.TypeRequestBodyChunk)}, {Key: schemas.HeaderRequestID, Value: []byte("req-1")}}}
+					if err := pub.cl.ProduceSync(ctx, bad).FirstErr(); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			first, err := st.Close(ctx)
@@ -156,6 +170,50 @@ func TestOpenResponseBodyUntilLast(t *testing.T) {
 				if !errors.Is(err, tt.err) || string(got) != tt.want && tt.err == nil {
 					t.Fatalf("%s: read %q, %v; want %q, %v", tt.name, got, err, tt.want, tt.err)
 				}
+			}
+		})
+	}
+}
+
+// A body whose reader stops before the last chunk (its context ended, or
+// the chunks never came) ends in an error, never in a clean EOF: the
+// executor must not upload a cut body as a whole one.
+func TestOpenResponseBodyCutShortIsAnError(t *testing.T) {
+	for name, addrs := range brokers(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cfg := testConfig(t, addrs)
+			pub, err := NewPublisher(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pub.Close()
+			id := "resp-cut"
+			st := pub.Stream()
+			for _, c := range []*schemas.ResponseBodyChunk{{Seq: 0, Data: []byte("abc")}, {Seq: 1, Data: []byte("def")}} {
+				if err := st.Send(ctx, Output{Topic: schemas.TopicExecutions, Envelope: event(t, id, c)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			first, err := st.Close(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first.Offset--
+			rctx, rcancel := context.WithTimeout(ctx, 2*time.Second)
+			defer rcancel()
+			rc, err := OpenResponseBody(rctx, cfg, first, id, 3) // a third chunk never comes
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			got, err := io.ReadAll(rc)
+			if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("read %q with error %v, want the context's error", got, err)
+			}
+			if string(got) != "abcdef" {
+				t.Fatalf("read %q before the error, want the chunks that came", got)
 			}
 		})
 	}

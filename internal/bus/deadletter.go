@@ -32,10 +32,7 @@ func (cfg Config) deadLetter(group, producer string, r *kgo.Record, kind string,
 	dl := &schemas.DeadLetter{
 		Stage: group, Kind: kind, Reason: reason, Attempts: attempts,
 		Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, RecordTime: r.Timestamp.UTC(),
-		Key: r.Key, Value: r.Value, ValueSize: len(r.Value),
-	}
-	for _, h := range r.Headers {
-		dl.Headers = append(dl.Headers, schemas.RecordHeader{Key: h.Key, Value: h.Value})
+		Key: r.Key, Headers: recordHeaders(r), Value: r.Value, ValueSize: len(r.Value),
 	}
 	if env, err := schemas.Unmarshal(r.Value); err == nil {
 		dl.EventID, dl.Type = env.ID, env.Type

@@ -14,5 +14,11 @@
 // request or a Kafka event (security.go, forged.go), and an embedded
 // Kafka-protocol broker for `jitgate dev` and tests.
 //
+// Events travel as JSON envelopes, body chunks in their raw record form
+// (data as the value, fields in headers; schemas.EncodeChunk), which
+// record.go maps onto franz-go records both ways: no stage encodes or
+// decodes a body as JSON. Body readers (chunks.go) fetch several chunks per
+// round trip and check them ahead of the reader.
+//
 // Stages never see franz-go: they get Messages and return Outputs.
 package bus

@@ -53,11 +53,7 @@ func ReadRecord(ctx context.Context, cfg Config, topic string, partition int32, 
 				return RawRecord{}, fmt.Errorf("%w: %s/%d@%d", ErrRecordGone, topic, partition, offset)
 			}
 			if r.Offset == offset {
-				out := RawRecord{Topic: r.Topic, Key: r.Key, Value: r.Value}
-				for _, h := range r.Headers {
-					out.Headers = append(out.Headers, schemas.RecordHeader{Key: h.Key, Value: h.Value})
-				}
-				return out, nil
+				return RawRecord{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: recordHeaders(r)}, nil
 			}
 		}
 	}

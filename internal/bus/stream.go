@@ -1,9 +1,7 @@
 package bus
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -17,7 +15,8 @@ import (
 // memory, and tells where the first one landed. Publisher.Stream makes one.
 type Stream interface {
 	// Send queues o; it blocks while StreamWindow events are unacknowledged
-	// and returns the first failure of any earlier Send.
+	// and returns the first failure of any earlier Send. A chunk's data is
+	// copied: the caller may reuse its buffer once Send returns.
 	Send(ctx context.Context, o Output) error
 	// Close waits until every sent event is acknowledged and returns the
 	// record of the first one (the zero RecordRef if none was sent).
@@ -25,8 +24,8 @@ type Stream interface {
 }
 
 // StreamWindow is how many events a Stream keeps in flight: enough to
-// keep the broker busy, few enough (with ChunkSize chunks, about 3 MiB
-// encoded) to bound memory per body.
+// keep the broker busy, few enough (with ChunkSize chunks, 2 MiB) to
+// bound memory per body.
 const StreamWindow = 4
 
 // Stream starts a stream of events on p's producer. Events with the same
@@ -51,14 +50,15 @@ func (s *stream) Send(ctx context.Context, o Output) error {
 	if err := s.failed(); err != nil {
 		return err
 	}
-	rec, err := s.cfg.streamRecord(o)
-	if err != nil {
-		return err
-	}
 	select {
 	case s.slots <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+	rec, release, err := s.cfg.streamRecord(o)
+	if err != nil {
+		<-s.slots
+		return err
 	}
 	s.mu.Lock()
 	seq := s.sent
@@ -68,6 +68,7 @@ func (s *stream) Send(ctx context.Context, o Output) error {
 	s.cl.Produce(ctx, rec, func(r *kgo.Record, err error) {
 		defer s.wg.Done()
 		defer func() { <-s.slots }()
+		defer release()
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		switch {
@@ -99,31 +100,22 @@ func (s *stream) Close(ctx context.Context) (schemas.RecordRef, error) {
 	return s.first, s.err
 }
 
-// streamRecord builds o's record like record does, without making
-// encoding/json re-scan the payload: a chunk's payload (hundreds of KiB of
-// base64, already compact from NewEnvelope) is spliced in as it is. The
-// rescan was the largest single cost of moving a body (a third of the
-// gateway's CPU in a 512 MiB upload's profile).
-func (cfg Config) streamRecord(o Output) (*kgo.Record, error) {
-	raw := o.Envelope.Payload
-	if o.Envelope.Auth != "" || len(raw) == 0 {
-		return cfg.record(o)
+// chunkBufs recycles the buffers Stream copies chunk data into: a body
+// moves through a few buffers per stream instead of one new ChunkSize
+// allocation per chunk.
+var chunkBufs = sync.Pool{New: func() any { b := make([]byte, 0, ChunkSize); return &b }}
+
+// streamRecord builds o's record for Send. A chunk's record value would be
+// the caller's buffer (the chunk record form carries the data raw), which
+// callers reuse as soon as Send returns: Send copies it into a pooled
+// buffer, which release hands back once the record is acknowledged.
+func (cfg Config) streamRecord(o Output) (rec *kgo.Record, release func(), err error) {
+	rec, err = cfg.record(o)
+	if err != nil || !schemas.IsChunk(o.Envelope.Type) || len(rec.Value) > ChunkSize {
+		return rec, func() {}, err
 	}
-	o.Envelope.Payload = json.RawMessage("0")
-	rec, err := cfg.record(o)
-	if err != nil {
-		return nil, err
-	}
-	head, ok := bytes.CutSuffix(rec.Value, []byte(`"payload":0}`))
-	if !ok {
-		o.Envelope.Payload = raw
-		return cfg.record(o)
-	}
-	v := make([]byte, 0, len(head)+len(`"payload":}`)+len(raw))
-	v = append(append(append(append(v, head...), `"payload":`...), raw...), '}')
-	if len(v) > MaxRecordBytes {
-		return nil, &TooLargeError{Type: o.Envelope.Type, Size: len(v)}
-	}
-	rec.Value = v
-	return rec, nil
+	buf := chunkBufs.Get().(*[]byte)
+	*buf = append((*buf)[:0], rec.Value...)
+	rec.Value = *buf
+	return rec, func() { chunkBufs.Put(buf) }, nil
 }

@@ -8,37 +8,55 @@ import (
 	"github.com/jitgate/jitgate/schemas"
 )
 
-// A streamed record is byte for byte the record the generic path writes:
-// only the cost differs.
-func TestStreamRecordIsTheRecord(t *testing.T) {
+// A streamed chunk record is the record the generic path writes, except
+// that its value is a copy the caller cannot change: callers reuse their
+// chunk buffer as soon as Send returns.
+func TestStreamRecordCopiesChunkData(t *testing.T) {
 	cfg := Config{Brokers: []string{"127.0.0.1:1"}}
 	cfg.setDefaults()
 	data := bytes.Repeat([]byte{0, 1, 2, '<', '>', '&', '"', 0xff}, 64<<10)
 	for name, p := range map[string]schemas.Payload{
 		"request chunk":            &schemas.RequestBodyChunk{Seq: 3, Data: data, Last: true},
 		"response chunk":           &schemas.ResponseBodyChunk{ReplyTo: "ingress-1", Seq: 0, Data: data, Maskable: true},
-		"response chunk, no bytes": &schemas.ResponseBodyChunk{Seq: 9, Last: true, Error: "upstream <reset> & gone"},
+		"response chunk, no bytes": &schemas.ResponseBodyChunk{ReplyTo: "ingress-1", Seq: 9, Last: true, Error: "upstream <reset> & gone"},
 	} {
 		t.Run(name, func(t *testing.T) {
+			buf := append([]byte(nil), data...)
+			switch c := p.(type) {
+			case *schemas.RequestBodyChunk:
+				c.Data = buf
+			case *schemas.ResponseBodyChunk:
+				if c.Data != nil {
+					c.Data = buf
+				}
+			}
 			env, err := schemas.NewEnvelope("ev-1", "req-1", "ingress/test", time.Unix(1700000000, 5), p)
 			if err != nil {
 				t.Fatal(err)
 			}
-			o := Output{Topic: schemas.TopicRequests, ReplyTo: "ingress-1", Envelope: env}
+			o := Output{Topic: schemas.TopicBodies, ReplyTo: "ingress-1", Envelope: env}
 			want, err := cfg.record(o)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := cfg.streamRecord(o)
+			wantValue := append([]byte(nil), want.Value...)
+			got, release, err := cfg.streamRecord(o)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(got.Value, want.Value) || !bytes.Equal(got.Key, want.Key) || len(got.Headers) != len(want.Headers) {
-				t.Fatalf("streamed record differs:\n%.200s\n%.200s", got.Value, want.Value)
+			defer release()
+			for i := range buf {
+				buf[i] = 'X' // the caller reuses its buffer
 			}
-			c, err := decodeChunk(got.Value)
-			if err != nil || c.requestID != "req-1" || c.typ != env.Type {
-				t.Fatalf("decodeChunk: %+v %v", c, err)
+			if !bytes.Equal(got.Value, wantValue) || !bytes.Equal(got.Key, want.Key) || len(got.Headers) != len(want.Headers) {
+				t.Fatalf("streamed record differs from the generic one, or shares the caller's buffer")
+			}
+			back, err := cfg.message(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if back.Envelope.ID != "ev-1" || back.Envelope.RequestID != "req-1" || back.Envelope.Type != env.Type {
+				t.Fatalf("message: %+v", back.Envelope)
 			}
 		})
 	}

@@ -29,6 +29,18 @@ func message(t testing.TB, topic string, p schemas.Payload) bus.Message {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if schemas.IsChunk(env.Type) {
+		// As the bus reads it: the data raw, the fields in headers.
+		hs, value, err := schemas.EncodeChunk(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := schemas.DecodeChunk(hs, value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bus.Message{Topic: topic, Partition: 1, Offset: 2, Envelope: back, Value: value, Headers: hs}
+	}
 	raw, err := env.Marshal()
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +130,16 @@ func TestBuild(t *testing.T) {
 				t.Errorf("row %+v", r)
 			}
 		}},
+		{"passed-through chunk", schemas.TopicResponses, &schemas.ResponseBodyChunk{ReplyTo: "ingress/i-1", Seq: 4, Data: []byte(secret), Last: true}, 4096, func(t *testing.T, r Row) {
+			if r.BodySize != uint64(len(secret)) || len(r.Body) != 0 || !strings.Contains(r.Payload, `"seq":4`) || !strings.Contains(r.Payload, `"last":true`) {
+				t.Errorf("row %+v", r)
+			}
+		}},
+		{"request chunk", schemas.TopicBodies, &schemas.RequestBodyChunk{Seq: 2, Data: []byte(secret)}, 4096, func(t *testing.T, r Row) {
+			if r.BodySize != uint64(len(secret)) || len(r.Body) != 0 || !strings.Contains(r.Payload, `"seq":2`) {
+				t.Errorf("row %+v", r)
+			}
+		}},
 		{"approval", schemas.TopicHolds, &schemas.ApprovalGiven{By: schemas.Principal{Subject: "alice"}, Reason: "ok"}, 4096, func(t *testing.T, r Row) {
 			if r.Approver != "alice" || r.Reason != "ok" {
 				t.Errorf("row %+v", r)
@@ -188,6 +210,29 @@ func TestBuildUndecodable(t *testing.T) {
 				t.Error("no decode error recorded")
 			}
 		})
+	}
+}
+
+// A chunk record this build cannot decode keeps the fields its headers
+// carry and never its data.
+func TestBuildUndecodableChunk(t *testing.T) {
+	env, err := schemas.NewEnvelope("ev-7", "req-7", "ingress/i-1", time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC),
+		&schemas.RequestBodyChunk{Seq: 1, Data: []byte(secret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, value, err := schemas.EncodeChunk(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs = append(hs, schemas.RecordHeader{Key: "jg-from-the-future", Value: []byte("1")})
+	r := builder(t, 4096).Build(bus.Message{Topic: schemas.TopicBodies, Partition: 4, Offset: 5, Value: value, Headers: hs})
+	if r.Type != TypeUndecodable || r.RequestID != "req-7" || r.Producer != "ingress/i-1" || r.TSMicros != uint64(env.Time.UnixMicro()) ||
+		!strings.Contains(r.Reason, `"ev-7"`) || !strings.Contains(r.Error, "jg-from-the-future") || r.BodySize != uint64(len(secret)) {
+		t.Errorf("row %+v", r)
+	}
+	if strings.Contains(r.Payload, secret) || r.Payload != "" {
+		t.Errorf("chunk data kept: %q", r.Payload)
 	}
 }
 

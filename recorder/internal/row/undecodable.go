@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jitgate/jitgate/internal/bus"
@@ -27,7 +28,9 @@ type loose struct {
 // undecodable keeps a record this build cannot decode, so that nothing is
 // lost silently: the envelope fields it can read, the decode error, and the
 // value scrubbed of bodies, sensitive headers and credential fields. On the
-// executions topic (raw, unmasked responses) the value is withheld.
+// executions topic (raw, unmasked responses) the value is withheld, and so
+// is a body chunk's (typed so by its header), which is body data; its
+// fields come from its headers.
 //
 // The event id is derived from the record's position, so a redelivery
 // replaces the row. When the record has no readable time, ts is the time of
@@ -42,20 +45,29 @@ func (b *Builder) undecodable(m bus.Message, decodeErr error) Row {
 		BodySize:  uint64(len(m.Value)),
 	}
 	var l loose
-	_ = json.Unmarshal(m.Value, &l) // best effort: fields before a syntax error stay set
+	chunk := chunkHeaders(m.Headers, &l)
+	if !chunk {
+		_ = json.Unmarshal(m.Value, &l) // best effort: fields before a syntax error stay set
+	}
 	r.RequestID, r.Producer, r.Version = trunc(l.RequestID, 256), trunc(l.Producer, 256), uint16(max(min(l.Version, 65535), 0))
 	if t, err := time.Parse(time.RFC3339Nano, l.Time); err == nil {
 		r.setTime(t)
 	} else {
 		r.TS = time.Now().UTC().Truncate(time.Second)
 	}
-	if decodeErr == nil {
+	if decodeErr == nil && chunk {
+		_, decodeErr = schemas.DecodeChunk(m.Headers, m.Value)
+	} else if decodeErr == nil {
 		_, decodeErr = schemas.Unmarshal(m.Value)
 	}
 	if decodeErr != nil {
 		r.Error = trunc(decodeErr.Error(), 1024)
 	}
 	r.Reason = trunc(fmt.Sprintf("id=%q type=%q", l.ID, l.Type), 512)
+	if chunk {
+		r.note("value: body chunk data, not recorded")
+		return r
+	}
 	if m.Topic == schemas.TopicExecutions {
 		r.note("value: withheld, the executions topic carries unmasked responses")
 		return r
@@ -125,4 +137,25 @@ func (b *Builder) scrubAny(v any, path string, r *Row) any {
 		}
 	}
 	return v
+}
+
+// chunkHeaders fills l from the jg-* headers of a record in the body chunk
+// record form (its value is body data, never JSON) and reports whether it
+// is one.
+func chunkHeaders(hs []schemas.RecordHeader, l *loose) bool {
+	get := func(k string) string {
+		for _, h := range hs {
+			if h.Key == k {
+				return string(h.Value)
+			}
+		}
+		return ""
+	}
+	typ := get(schemas.HeaderType)
+	if !schemas.IsChunk(schemas.Type(typ)) {
+		return false
+	}
+	l.ID, l.Type, l.RequestID, l.Time, l.Producer = get(schemas.HeaderID), typ, get(schemas.HeaderRequestID), get(schemas.HeaderTime), get(schemas.HeaderProducer)
+	l.Version, _ = strconv.Atoi(get(schemas.HeaderVersion))
+	return true
 }
