@@ -3,6 +3,7 @@ package ingress
 import (
 	"context"
 	"fmt"
+	"github.com/jitgate/jitgate/internal/holds"
 	"net/http"
 	"strconv"
 	"strings"
@@ -28,8 +29,7 @@ func (g *Ingress) answer(ctx context.Context, c *call, replies <-chan bus.Messag
 			if c.r.Context().Err() != nil {
 				return // the agent hung up
 			}
-			c.fail(apiError{http.StatusForbidden, "AccessDenied", fmt.Sprintf(
-				"request %s is awaiting a decision or an approval; it was not executed. Retry after it is approved (an approval opens a grant for the retry).", c.id)})
+			c.fail(g.noOutcome(c))
 			return
 		case m := <-replies:
 			if m.Envelope.Type != schemas.TypeResponseReady {
@@ -125,4 +125,26 @@ func (g *Ingress) streamAnswer(c *call, resp *schemas.HTTPResponse, replies <-ch
 			idle.Reset(g.cfg.Wait)
 		}
 	}
+}
+
+// noOutcome is the answer to an agent whose wait ran out, and it says only
+// what is true. A call still held when the wait ran out will not run from
+// an approval given after it (the decider allows nothing after the agent's
+// deadline and the executor refuses a decision past it); the approval opens
+// a grant for the retry. Any other call may have started before the
+// deadline: a read-only one is safe to retry; for the rest the outcome is
+// unknown, with a code SDKs do not retry on their own.
+func (g *Ingress) noOutcome(c *call) apiError {
+	if h, ok := g.holds.Hold(c.id); ok && h.StateAt(g.deps.Now()) == holds.StatePending {
+		return apiError{http.StatusForbidden, "AccessDenied", fmt.Sprintf(
+			"request %s is awaiting approval by %s (rule %q) and the wait ran out: an approval from now on does not run this call, it opens a grant for the retry. Retry after it is approved.",
+			c.id, strings.Join(h.Terms.Approvers, " or "), h.Rule)}
+	}
+	if c.readOnly {
+		return apiError{http.StatusBadRequest, "RequestTimeout", fmt.Sprintf(
+			"jitgate got no outcome for request %s within its wait (%s); the call only reads, so retrying it is safe", c.id, g.cfg.Wait)}
+	}
+	return apiError{http.StatusConflict, "OutcomeUnknown", fmt.Sprintf(
+		"jitgate got no outcome for request %s within its wait (%s). If the call had not started by then it never will (a decision after the wait is refused), but it may have started: check with `jitgate audit timeline %s` before retrying a call that changes something",
+		c.id, g.cfg.Wait, c.id)}
 }

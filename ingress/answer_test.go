@@ -208,14 +208,43 @@ func TestAnswersThroughBroker(t *testing.T) {
 		checkAPIError(t, main, err, http.StatusForbidden, "AccessDenied", "denied by rule no-prod")
 	})
 
+	// A read whose wait runs out may be retried; the SDK does so itself.
 	for _, key := range []string{"no answer", "only for another replica"} {
 		t.Run("wait runs out: "+key, func(t *testing.T) {
 			_, _, err := getObject(t, fastS3, key)
-			id := checkAPIError(t, fast, err, http.StatusForbidden, "AccessDenied", "awaiting a decision or an approval")
+			id := checkAPIError(t, fast, err, http.StatusBadRequest, "RequestTimeout", "retrying it is safe")
 			var apiErr interface{ ErrorMessage() string }
-			if !errors.As(err, &apiErr) || !strings.Contains(apiErr.ErrorMessage(), "request "+id) ||
-				!strings.Contains(apiErr.ErrorMessage(), "Retry after it is approved") {
-				t.Errorf("message does not name request %s or say to retry: %v", id, err)
+			if !errors.As(err, &apiErr) || !strings.Contains(apiErr.ErrorMessage(), "request "+id) {
+				t.Errorf("message does not name request %s: %v", id, err)
+			}
+		})
+	}
+}
+
+// TestNoOutcomeSaysOnlyWhatIsTrue: when the wait runs out, a call still
+// held is described as awaiting approval, a read as safe to retry, and
+// anything else as of unknown outcome, with a code SDKs do not retry.
+func TestNoOutcomeSaysOnlyWhatIsTrue(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	if err := e.g.holds.Apply(holdFixture(t, e, "req-held", time.Now().Add(time.Hour), nil).Envelope); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		c        call
+		status   int
+		code     string
+		contains string
+	}{
+		{"held", call{id: "req-held"}, http.StatusForbidden, "AccessDenied", `awaiting approval by approvers (rule "prod-writes")`},
+		{"read", call{id: "req-read", readOnly: true}, http.StatusBadRequest, "RequestTimeout", "retrying it is safe"},
+		{"write", call{id: "req-write"}, http.StatusConflict, "OutcomeUnknown", "may have started"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := e.g.noOutcome(&tt.c)
+			if got.Status != tt.status || got.Code != tt.code || !strings.Contains(got.Message, tt.contains) || !strings.Contains(got.Message, tt.c.id) {
+				t.Fatalf("answer %+v", got)
 			}
 		})
 	}

@@ -23,6 +23,9 @@ type call struct {
 	protocol string
 	w        http.ResponseWriter
 	r        *http.Request
+	// readOnly is the identified operation's: a call that times out may
+	// then be retried safely.
+	readOnly bool
 	// bodyRead is set once the whole body was read; an HTTP/1 answer
 	// before that closes the connection instead of draining a body nobody
 	// wants (HTTP/2 resets just the stream).
@@ -82,7 +85,7 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	verified, op := v.res, v.op
-	c.protocol = op.Protocol
+	c.protocol, c.readOnly = op.Protocol, op.ReadOnly
 	// The wait starts once the body is in: a large upload's transfer is
 	// not the decision's time.
 	ev, err := g.requestEvent(c, sess, v, g.deps.Now())
