@@ -3,8 +3,8 @@ package bench
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"github.com/jitgate/jitgate/internal/bus"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,8 +13,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/jitgate/jitgate/internal/devissuer"
 	"github.com/jitgate/jitgate/internal/session"
@@ -182,28 +180,10 @@ func startKafka(ctx context.Context, cfg Config, dir string) (*child, string, er
 		return nil, "", err
 	}
 	if err := waitFor(ctx, "Kafka broker (run `make deps` if its jars are missing)", 3*cfg.StartTimeout, func(ctx context.Context) error {
-		return brokerReady(ctx, addr)
+		return bus.BrokerReady(ctx, addr)
 	}, k); err != nil {
 		k.stop()
 		return nil, "", err
 	}
 	return k, addr, nil
-}
-
-// brokerReady succeeds once the broker answers a metadata request that
-// lists itself.
-func brokerReady(ctx context.Context, addr string) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DialTimeout(time.Second))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	md, err := kadm.NewClient(cl).BrokerMetadata(ctx)
-	if err != nil {
-		return err
-	}
-	if len(md.Brokers) == 0 {
-		return errors.New("metadata lists no brokers yet")
-	}
-	return nil
 }

@@ -2,7 +2,7 @@ package testenv
 
 import (
 	"context"
-	"errors"
+	"github.com/jitgate/jitgate/internal/bus"
 	"net"
 	"os"
 	"os/exec"
@@ -10,9 +10,6 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // kafkaStartTimeout bounds a broker start (storage format and JVM start-up):
@@ -49,26 +46,8 @@ func Kafka(t testing.TB) (addr string) {
 	p := startProcess(t, "kafka broker", cmd, filepath.Join(dir, "kafka.log"), filepath.Join(dir, "format.log"))
 	start := time.Now()
 	p.waitReady(t, kafkaStartTimeout, func(ctx context.Context) error {
-		return brokerReady(ctx, addr)
+		return bus.BrokerReady(ctx, addr)
 	})
 	t.Logf("testenv: Kafka broker on %s ready in %s", addr, time.Since(start).Round(100*time.Millisecond))
 	return addr
-}
-
-// brokerReady succeeds once the broker answers a metadata request that lists
-// itself; it only answers requests when it has fully started.
-func brokerReady(ctx context.Context, addr string) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DialTimeout(time.Second))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	md, err := kadm.NewClient(cl).BrokerMetadata(ctx)
-	if err != nil {
-		return err
-	}
-	if len(md.Brokers) == 0 {
-		return errors.New("metadata lists no brokers yet")
-	}
-	return nil
 }
