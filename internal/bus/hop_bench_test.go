@@ -47,8 +47,16 @@ func benchHop(b *testing.B, addrs []string, mode string) {
 	case "direct":
 		in = schemas.TopicResponses
 	case "transactional", "idempotent":
-		go RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(b), Topics: []string{in}, Instance: "i1", Idempotent: mode == "idempotent"},
-			func(ctx context.Context, m Message) (Result, error) { return Result{Out: []Output{forward(m)}}, nil })
+		// The benchmark runs this function more than once with the same
+		// group and instance: the stage must have left the group before
+		// the next one joins, or its leave would evict its successor.
+		stopped := make(chan struct{})
+		go func() {
+			defer close(stopped)
+			RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(b), Topics: []string{in}, Instance: "i1", Idempotent: mode == "idempotent"},
+				func(ctx context.Context, m Message) (Result, error) { return Result{Out: []Output{forward(m)}}, nil })
+		}()
+		defer func() { cancel(); <-stopped }()
 	}
 	pub, err := NewPublisher(cfg)
 	if err != nil {
