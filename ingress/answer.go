@@ -20,7 +20,11 @@ var hopByHop = map[string]bool{
 }
 
 // answer waits for the request's response.ready and writes it, streaming
-// chunked bodies as their events arrive.
+// chunked bodies as their events arrive. The agent is answered once,
+// whatever arrives: the masker writes at least once, so a response.ready
+// and its chunks may come twice (the same events, ids and all), and only
+// the first response.ready counts; later ones, and chunks already written,
+// are skipped.
 func (g *Ingress) answer(ctx context.Context, c *call, replies <-chan bus.Message) {
 	var ready *schemas.ResponseReady
 	for ready == nil {
@@ -86,7 +90,10 @@ func (g *Ingress) answer(ctx context.Context, c *call, replies <-chan bus.Messag
 // wait bounds the outcome, not the transfer: a large body streams for as
 // long as chunks keep coming. A body that broke off upstream, or stops
 // arriving, ends the connection without a clean end, so the agent's SDK
-// sees a truncated body as an error, never as a whole one.
+// sees a truncated body as an error, never as a whole one. A chunk whose
+// sequence number was written already is a second copy (the masker wrote
+// its batch again) and is skipped; one past the next is a gap, and ends
+// the body.
 func (g *Ingress) streamAnswer(c *call, resp *schemas.HTTPResponse, replies <-chan bus.Message) {
 	flush := func() {}
 	if f, ok := c.w.(http.Flusher); ok && resp.BodyChunks < 0 {
@@ -106,6 +113,9 @@ func (g *Ingress) streamAnswer(c *call, resp *schemas.HTTPResponse, replies <-ch
 				continue
 			}
 			chunk, err := schemas.DecodeAs[*schemas.ResponseBodyChunk](m.Envelope)
+			if err == nil && chunk.Seq < seq {
+				continue // a second copy of a chunk already written
+			}
 			if err != nil || chunk.Seq != seq {
 				g.log.Error("response body chunk out of order", "request_id", c.id, "want", seq, "err", err)
 				panic(http.ErrAbortHandler)

@@ -86,6 +86,20 @@ func script(requestID string, ev *schemas.RequestReceived) []bus.Output {
 	case "broke off":
 		outs := chunksOf(-1, -1, 0)
 		return append(outs, reply(ev.ReplyTo, &schemas.ResponseBodyChunk{ReplyTo: ev.ReplyTo, Seq: 1, Last: true, Error: "upstream reset"}))
+	// The masker writes at least once: a batch of its events may be
+	// written again, the same events, whole or after a part of it landed.
+	case "answer twice":
+		once := reply(ev.ReplyTo, executed(http.StatusOK, "once"))
+		return []bus.Output{once, once}
+	case "chunks twice":
+		c := chunks(0, 1, 2)
+		return append(c, c...)
+	case "chunks again part way":
+		c := chunks(0, 1, 2)
+		return append(c[:3:3], c...)
+	case "unknown length again part way":
+		c := chunksOf(-1, -1, 0, 1, 2)
+		return append(c[:3:3], c...)
 	case "stray chunk first":
 		stray := reply(ev.ReplyTo, &schemas.ResponseBodyChunk{ReplyTo: ev.ReplyTo, Seq: 0, Data: []byte("stale")})
 		return []bus.Output{stray, reply(ev.ReplyTo, executed(http.StatusOK, "fresh"))}
@@ -188,6 +202,21 @@ func TestAnswersThroughBroker(t *testing.T) {
 			t.Errorf("read %d bytes without error; a body missing its order must not look complete", len(body))
 		}
 	})
+
+	// The agent is answered once when replies arrive twice.
+	for key, want := range map[string][]byte{
+		"answer twice":                  []byte("once"),
+		"chunks twice":                  chunkedBody,
+		"chunks again part way":         chunkedBody,
+		"unknown length again part way": chunkedBody,
+	} {
+		t.Run("written once: "+key, func(t *testing.T) {
+			_, body, err := getObject(t, mainS3, key)
+			if err != nil || !bytes.Equal(body, want) {
+				t.Errorf("got %d bytes (err %v), want the %d-byte body once", len(body), err, len(want))
+			}
+		})
+	}
 
 	t.Run("stray chunk before the answer is skipped", func(t *testing.T) {
 		_, body, err := getObject(t, mainS3, "stray chunk first")

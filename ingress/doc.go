@@ -22,7 +22,9 @@
 // of its chunks and where the first lies, when it did not fit inline), to
 // the requests topic, keyed by request id, with signature.seen to the
 // signatures topic; and (6) waits for the request's response.ready on the
-// responses topic and answers the agent in its own protocol. A request not
+// responses topic and answers the agent in its own protocol, once: a
+// response.ready or body chunk that arrives a second time (the masker
+// writes at least once) is skipped (answer.go). A request not
 // answered within the configured wait gets an AWS-style AccessDenied naming
 // the request id. Calls in flight are bounded per replica and per principal
 // (limits.go); refusals that may be attacks are published to the security

@@ -23,6 +23,17 @@
 // with outcome unknown and the error OutcomeUnknown, HTTP 409, which no SDK
 // retries by itself (unknown.go).
 //
-// Delivery: each input's outputs and its offset commit in one Kafka
-// transaction; the masker keeps no state, so any replica can take over.
+// Delivery: at least once, without a Kafka transaction (bus.StageConfig
+// Idempotent): a batch's outputs are written by an idempotent producer and
+// its input offsets committed once the brokers acknowledged them, so a
+// crash between the two writes the outputs again. Every output is a pure
+// function of its input and the masking rules (outputs.go): its id is the
+// input's id and its role (INPUT_ID/response.ready,
+// INPUT_ID/response.body_chunk/SEQ, INPUT_ID/security.refused), its time
+// the input's plus n+1 µs, never the clock, so a second copy is the same
+// event: the recorder keeps one row (its table is ordered by request id,
+// time and event id) and the ingress answers from the first response.ready
+// and skips chunks it already wrote. A copy written after the masking rules
+// changed may differ in content under the same id; the agent got the first.
+// The masker keeps no state, so any replica can take over.
 package masker

@@ -10,16 +10,14 @@ import (
 	"time"
 
 	"github.com/jitgate/jitgate/internal/bus"
-	"github.com/jitgate/jitgate/internal/ids"
 	"github.com/jitgate/jitgate/internal/redact"
 	"github.com/jitgate/jitgate/schemas"
 )
 
-// Deps are what a Masker is built from.
+// Deps are what a Masker is built from. There is no clock: every output's
+// time derives from its input's (outputs.go).
 type Deps struct {
 	Logger *slog.Logger
-	// Now is the clock. Default time.Now.
-	Now func() time.Time
 	// Sensitive, when set, names the members of an operation's output that
 	// are masked whatever the masking rules say (in JSON, XML and CBOR
 	// bodies, at any depth): cmd/jitgate passes the model index's
@@ -47,9 +45,6 @@ func New(cfg Config, deps Deps) (*Masker, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
-	if deps.Now == nil {
-		deps.Now = time.Now
-	}
 	rules, err := LoadRules(cfg.RulesFile)
 	if err != nil {
 		return nil, err
@@ -61,17 +56,21 @@ func New(cfg Config, deps Deps) (*Masker, error) {
 	return &Masker{cfg: cfg, deps: deps, log: deps.Logger.With("role", "masker", "instance", cfg.Instance), engine: engine}, nil
 }
 
-// Run masks until ctx ends.
+// Run masks until ctx ends. The stage is idempotent (bus.StageConfig):
+// Handle is a pure function of its input, so a batch written twice is the
+// same events twice, and no Kafka transaction is needed (doc.go).
 func (k *Masker) Run(ctx context.Context) error {
 	return bus.RunStage(ctx, bus.StageConfig{
 		Bus: k.cfg.Bus, Group: k.cfg.Group, Topics: []string{schemas.TopicExecutions},
-		// execution.started is skipped undecoded, and costs no transaction.
+		// execution.started is skipped undecoded, and costs no commit.
 		Types:    []schemas.Type{schemas.TypeExecutionFinished, schemas.TypeResponseBodyChunk},
-		Instance: k.cfg.Instance, Logger: k.log,
+		Instance: k.cfg.Instance, Logger: k.log, Idempotent: true,
 	}, k.Handle)
 }
 
-// Handle masks one executions-topic event.
+// Handle masks one executions-topic event. Its outputs depend on the event
+// (and the body chunks it names) and the masking rules only: the same
+// event always yields the same events, ids and times included.
 func (k *Masker) Handle(ctx context.Context, m bus.Message) (bus.Result, error) {
 	switch m.Envelope.Type {
 	case schemas.TypeExecutionFinished:
@@ -86,23 +85,31 @@ func (k *Masker) Handle(ctx context.Context, m bus.Message) (bus.Result, error) 
 		if err != nil {
 			return bus.Result{}, err
 		}
-		res, err := k.result(m.Envelope.RequestID, fin.ReplyTo, ready, chunks)
-		if err != nil || refused == nil {
-			return res, err
-		}
-		out, err := bus.Refusal(k.cfg.Instance, m.Envelope.RequestID, k.deps.Now(), refused)
-		if err != nil {
+		out := k.outputs(m.Envelope, fin.ReplyTo)
+		if err := out.reply(ready); err != nil {
 			return bus.Result{}, err
 		}
-		res.Out = append(res.Out, out)
-		return res, nil
+		for _, c := range chunks {
+			if err := out.reply(c); err != nil {
+				return bus.Result{}, err
+			}
+		}
+		if refused != nil {
+			if err := out.refused(refused); err != nil {
+				return bus.Result{}, err
+			}
+		}
+		return out.result(), nil
 	case schemas.TypeResponseBodyChunk:
 		c, err := schemas.DecodeAs[*schemas.ResponseBodyChunk](m.Envelope)
 		if err != nil || c.Maskable {
 			return bus.Result{}, err // a maskable body went out whole with its execution.finished
 		}
-		out := &schemas.ResponseBodyChunk{ReplyTo: c.ReplyTo, Seq: c.Seq, Data: c.Data, Last: c.Last, Error: c.Error}
-		return k.result(m.Envelope.RequestID, c.ReplyTo, nil, []*schemas.ResponseBodyChunk{out})
+		out := k.outputs(m.Envelope, c.ReplyTo)
+		if err := out.reply(&schemas.ResponseBodyChunk{ReplyTo: c.ReplyTo, Seq: c.Seq, Data: c.Data, Last: c.Last, Error: c.Error}); err != nil {
+			return bus.Result{}, err
+		}
+		return out.result(), nil
 	}
 	return bus.Result{}, nil
 }
@@ -188,27 +195,4 @@ func (k *Masker) readBody(ctx context.Context, m bus.Message, resp schemas.HTTPR
 		return nil, errTooLargeToMask
 	}
 	return b, err
-}
-
-func (k *Masker) result(requestID, replyTo string, ready *schemas.ResponseReady, chunks []*schemas.ResponseBodyChunk) (bus.Result, error) {
-	var res bus.Result
-	add := func(p schemas.Payload) error {
-		env, err := schemas.NewEnvelope(ids.New(), requestID, k.cfg.Instance, k.deps.Now(), p)
-		if err != nil {
-			return err
-		}
-		res.Out = append(res.Out, bus.Output{Topic: schemas.TopicResponses, ReplyTo: replyTo, Envelope: env})
-		return nil
-	}
-	if ready != nil {
-		if err := add(ready); err != nil {
-			return bus.Result{}, err
-		}
-	}
-	for _, c := range chunks {
-		if err := add(c); err != nil {
-			return bus.Result{}, err
-		}
-	}
-	return res, nil
 }

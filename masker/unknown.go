@@ -32,9 +32,9 @@ func (k *Masker) unknown(m bus.Message, fin *schemas.ExecutionFinished) (bus.Res
 			"so the call may or may not have taken effect. Check the resource's state before you retry; "+
 			"operators list such requests with `jitgate audit unknown`.", id),
 	}}
-	env, err := schemas.NewEnvelope(m.Envelope.ID+"/"+string(schemas.TypeResponseReady), id, k.cfg.Instance, m.Envelope.Time, ready)
-	if err != nil {
+	out := k.outputs(m.Envelope, fin.ReplyTo)
+	if err := out.reply(ready); err != nil {
 		return bus.Result{}, err
 	}
-	return bus.Result{Out: []bus.Output{{Topic: schemas.TopicResponses, ReplyTo: fin.ReplyTo, Envelope: env}}}, nil
+	return out.result(), nil
 }

@@ -30,6 +30,23 @@ func brokers(t testing.TB) map[string][]string {
 	return out
 }
 
+// stageModes are RunStage's two deliveries (StageConfig.Idempotent).
+var stageModes = []struct {
+	name       string
+	idempotent bool
+}{{"transactional", false}, {"idempotent", true}}
+
+// eachStage runs a stage test on every broker in both delivery modes: the
+// failure policy, membership and Owned must hold in each.
+func eachStage(t *testing.T, f func(t *testing.T, addrs []string, idempotent bool)) {
+	t.Helper()
+	for name, addrs := range brokers(t) {
+		for _, m := range stageModes {
+			t.Run(name+"/"+m.name, func(t *testing.T) { f(t, addrs, m.idempotent) })
+		}
+	}
+}
+
 func testConfig(t testing.TB, addrs []string) Config {
 	prefix := fmt.Sprintf("t%d.%s.", time.Now().UnixNano(), strings.ReplaceAll(t.Name(), "/", "."))
 	cfg := Config{Brokers: addrs, Prefix: prefix, Partitions: 3, Replication: 1}
@@ -98,116 +115,112 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestStageTransformsAndRetries(t *testing.T) {
-	for name, addrs := range brokers(t) {
-		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			cfg := testConfig(t, addrs)
-			got, stop := collect(t, ctx, cfg, "ingress-a", schemas.TopicResponses)
-			defer stop()
+	eachStage(t, func(t *testing.T, addrs []string, idempotent bool) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cfg := testConfig(t, addrs)
+		got, stop := collect(t, ctx, cfg, "ingress-a", schemas.TopicResponses)
+		defer stop()
 
-			var failures atomic.Int32
-			handler := func(ctx context.Context, m Message) (Result, error) {
-				// The first attempt at req-2 fails: the transaction must
-				// abort and the event be handled again, with no duplicate.
-				if m.Envelope.RequestID == "req-2" && failures.Add(1) == 1 {
-					return Result{}, errors.New("transient")
-				}
-				rr, err := schemas.DecodeAs[*schemas.RequestReceived](m.Envelope)
-				if err != nil {
-					return Result{}, err
-				}
-				reply := event(t, m.Envelope.RequestID, &schemas.ResponseReady{ReplyTo: rr.ReplyTo, Outcome: schemas.OutcomeDenied})
-				return Result{Out: []Output{{Topic: schemas.TopicResponses, ReplyTo: rr.ReplyTo, Envelope: reply}}}, nil
+		var failures atomic.Int32
+		handler := func(ctx context.Context, m Message) (Result, error) {
+			// The first attempt at req-2 fails: the transaction must
+			// abort and the event be handled again, with no duplicate.
+			if m.Envelope.RequestID == "req-2" && failures.Add(1) == 1 {
+				return Result{}, errors.New("transient")
 			}
-			stageDone := make(chan error, 1)
-			go func() {
-				stageDone <- RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests},
-					Instance: "i1", RetryPause: 50 * time.Millisecond}, handler)
-			}()
-
-			pub, err := NewPublisher(cfg)
+			rr, err := schemas.DecodeAs[*schemas.RequestReceived](m.Envelope)
 			if err != nil {
-				t.Fatal(err)
+				return Result{}, err
 			}
-			defer pub.Close()
-			var outs []Output
-			for i := 1; i <= 4; i++ {
-				replyTo := "ingress-a"
-				if i == 4 {
-					replyTo = "ingress-b"
-				}
-				id := fmt.Sprintf("req-%d", i)
-				outs = append(outs, Output{Topic: schemas.TopicRequests, Envelope: event(t, id, &schemas.RequestReceived{ReplyTo: replyTo})})
+			reply := event(t, m.Envelope.RequestID, &schemas.ResponseReady{ReplyTo: rr.ReplyTo, Outcome: schemas.OutcomeDenied})
+			return Result{Out: []Output{{Topic: schemas.TopicResponses, ReplyTo: rr.ReplyTo, Envelope: reply}}}, nil
+		}
+		stageDone := make(chan error, 1)
+		go func() {
+			stageDone <- RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests},
+				Instance: "i1", Idempotent: idempotent, RetryPause: 50 * time.Millisecond}, handler)
+		}()
+
+		pub, err := NewPublisher(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pub.Close()
+		var outs []Output
+		for i := 1; i <= 4; i++ {
+			replyTo := "ingress-a"
+			if i == 4 {
+				replyTo = "ingress-b"
 			}
-			// An undecodable record must be skipped, not block the partition.
-			bad := event(t, "req-0", &schemas.HoldExpired{})
-			bad.Version = 99
-			if err := pub.Publish(ctx, append([]Output{{Topic: schemas.TopicRequests, Envelope: bad}}, outs...)...); err != nil {
-				t.Fatal(err)
+			id := fmt.Sprintf("req-%d", i)
+			outs = append(outs, Output{Topic: schemas.TopicRequests, Envelope: event(t, id, &schemas.RequestReceived{ReplyTo: replyTo})})
+		}
+		// An undecodable record must be skipped, not block the partition.
+		bad := event(t, "req-0", &schemas.HoldExpired{})
+		bad.Version = 99
+		if err := pub.Publish(ctx, append([]Output{{Topic: schemas.TopicRequests, Envelope: bad}}, outs...)...); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "three replies for ingress-a", func() bool { return len(got()) >= 3 })
+		time.Sleep(300 * time.Millisecond) // a duplicate would show up by now
+		ids := got()
+		seen := map[string]int{}
+		for _, id := range ids {
+			seen[id]++
+		}
+		for _, id := range []string{"req-1", "req-2", "req-3"} {
+			if seen[id] != 1 {
+				t.Errorf("%s replied %d times, want exactly once (all: %v)", id, seen[id], ids)
 			}
-			waitFor(t, "three replies for ingress-a", func() bool { return len(got()) >= 3 })
-			time.Sleep(300 * time.Millisecond) // a duplicate would show up by now
-			ids := got()
-			seen := map[string]int{}
-			for _, id := range ids {
-				seen[id]++
-			}
-			for _, id := range []string{"req-1", "req-2", "req-3"} {
-				if seen[id] != 1 {
-					t.Errorf("%s replied %d times, want exactly once (all: %v)", id, seen[id], ids)
-				}
-			}
-			if seen["req-4"] != 0 {
-				t.Errorf("reply for ingress-b reached ingress-a's tail")
-			}
-			if failures.Load() < 2 {
-				t.Errorf("req-2 was not retried after the failure")
-			}
-			cancel()
-			if err := <-stageDone; err != nil {
-				t.Fatalf("RunStage: %v", err)
-			}
-		})
-	}
+		}
+		if seen["req-4"] != 0 {
+			t.Errorf("reply for ingress-b reached ingress-a's tail")
+		}
+		if failures.Load() < 2 {
+			t.Errorf("req-2 was not retried after the failure")
+		}
+		cancel()
+		if err := <-stageDone; err != nil {
+			t.Fatalf("RunStage: %v", err)
+		}
+	})
 }
 
 func TestAfterRunsOnlyOnceCommitted(t *testing.T) {
-	for name, addrs := range brokers(t) {
-		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			cfg := testConfig(t, addrs)
-			got, stop := collect(t, ctx, cfg, "", schemas.TopicExecutions)
-			defer stop()
-			var calls atomic.Int32
-			handler := func(ctx context.Context, m Message) (Result, error) {
-				id := m.Envelope.RequestID
-				started := event(t, id, &schemas.ExecutionStarted{Attempt: 1})
-				return Result{
-					Out: []Output{{Topic: schemas.TopicExecutions, Envelope: started}},
-					After: func(ctx context.Context) []Output {
-						calls.Add(1)
-						fin := event(t, id, &schemas.ExecutionFinished{})
-						return []Output{{Topic: schemas.TopicExecutions, Envelope: fin}}
-					},
-				}, nil
-			}
-			go RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicDecisions}, Instance: "i1"}, handler)
-			pub, err := NewPublisher(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pub.Close()
-			if err := pub.Publish(ctx, Output{Topic: schemas.TopicDecisions, Envelope: event(t, "req-1", &schemas.DecisionMade{Outcome: schemas.Allow})}); err != nil {
-				t.Fatal(err)
-			}
-			waitFor(t, "started and finished", func() bool { return len(got()) >= 2 })
-			if calls.Load() != 1 {
-				t.Fatalf("After ran %d times", calls.Load())
-			}
-		})
-	}
+	eachStage(t, func(t *testing.T, addrs []string, idempotent bool) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cfg := testConfig(t, addrs)
+		got, stop := collect(t, ctx, cfg, "", schemas.TopicExecutions)
+		defer stop()
+		var calls atomic.Int32
+		handler := func(ctx context.Context, m Message) (Result, error) {
+			id := m.Envelope.RequestID
+			started := event(t, id, &schemas.ExecutionStarted{Attempt: 1})
+			return Result{
+				Out: []Output{{Topic: schemas.TopicExecutions, Envelope: started}},
+				After: func(ctx context.Context) []Output {
+					calls.Add(1)
+					fin := event(t, id, &schemas.ExecutionFinished{})
+					return []Output{{Topic: schemas.TopicExecutions, Envelope: fin}}
+				},
+			}, nil
+		}
+		go RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicDecisions}, Instance: "i1", Idempotent: idempotent}, handler)
+		pub, err := NewPublisher(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pub.Close()
+		if err := pub.Publish(ctx, Output{Topic: schemas.TopicDecisions, Envelope: event(t, "req-1", &schemas.DecisionMade{Outcome: schemas.Allow})}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "started and finished", func() bool { return len(got()) >= 2 })
+		if calls.Load() != 1 {
+			t.Fatalf("After ran %d times", calls.Load())
+		}
+	})
 }
 
 func TestTooLargeRecordIsRefused(t *testing.T) {

@@ -1,8 +1,11 @@
 // Package bus is jitgate's Kafka plumbing on franz-go: topic set-up, a
 // publisher, the shared consume → handle → produce → commit loop every stage
-// runs (transactional, so a stage's outputs and its input offsets commit
-// together or not at all; a batch that publishes nothing opens no
-// transaction, and a stage may skip event types it does not read
+// runs (transactional by default, so a stage's outputs and its input offsets
+// commit together or not at all; or, for a pure stage whose outputs derive
+// from its input, idempotent: outputs acknowledged first, offsets committed
+// after, a batch handled again written again as the same events, see
+// idempotent.go; a batch that publishes nothing opens no transaction and
+// commits nothing, and a stage may skip event types it does not read
 // undecoded; one failure policy for every stage: undecodable events and
 // events whose handler keeps failing or panicking go to the deadletters
 // topic and the partition moves on, see failure.go), static group

@@ -34,7 +34,8 @@ func runStageProcess() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	cfg := Config{Brokers: strings.Split(os.Getenv("JITGATE_BUS_BROKERS"), ","), Prefix: os.Getenv("JITGATE_BUS_PREFIX"), Partitions: 3, Replication: 1}
-	err := RunStage(ctx, StageConfig{Bus: cfg, Group: os.Getenv("JITGATE_BUS_GROUP"), Topics: []string{schemas.TopicRequests}, Instance: os.Getenv("JITGATE_BUS_INSTANCE")},
+	err := RunStage(ctx, StageConfig{Bus: cfg, Group: os.Getenv("JITGATE_BUS_GROUP"), Topics: []string{schemas.TopicRequests}, Instance: os.Getenv("JITGATE_BUS_INSTANCE"),
+		Idempotent: os.Getenv("JITGATE_BUS_IDEMPOTENT") != ""},
 		func(ctx context.Context, m Message) (Result, error) {
 			env, err := schemas.NewEnvelope(m.Envelope.RequestID+"-reply", m.Envelope.RequestID, "stage", time.Now(), &schemas.ResponseReady{Outcome: schemas.OutcomeDenied})
 			if err != nil {
@@ -53,11 +54,14 @@ func runStageProcess() int {
 }
 
 // startStageProcess starts the test binary as a stage process.
-func startStageProcess(t *testing.T, cfg Config, instance string) *exec.Cmd {
+func startStageProcess(t *testing.T, cfg Config, instance string, idempotent bool) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), stageProcessEnv+"=1", "JITGATE_BUS_BROKERS="+strings.Join(cfg.Brokers, ","),
 		"JITGATE_BUS_PREFIX="+cfg.Prefix, "JITGATE_BUS_INSTANCE="+instance, "JITGATE_BUS_GROUP="+testGroup(t))
+	if idempotent {
+		cmd.Env = append(cmd.Env, "JITGATE_BUS_IDEMPOTENT=1")
+	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -86,93 +90,89 @@ func publishAcross(t *testing.T, ctx context.Context, pub *Publisher, prefix str
 // time out (static membership; its transactional id fences the dead
 // producer).
 func TestRestartedStageTakesOverAtOnce(t *testing.T) {
-	for name, addrs := range brokers(t) {
-		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			cfg := testConfig(t, addrs)
-			replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
-			defer stop()
-			pub, err := NewPublisher(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pub.Close()
+	eachStage(t, func(t *testing.T, addrs []string, idempotent bool) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cfg := testConfig(t, addrs)
+		replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
+		defer stop()
+		pub, err := NewPublisher(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pub.Close()
 
-			first := startStageProcess(t, cfg, "i1")
-			warm := publishAcross(t, ctx, pub, "warm")
-			waitFor(t, "the first process's replies", func() bool { return containsAll(replies(), warm) })
-			if err := first.Process.Kill(); err != nil { // kill -9: no leave, no goodbye
-				t.Fatal(err)
-			}
-			_ = first.Wait()
+		first := startStageProcess(t, cfg, "i1", idempotent)
+		warm := publishAcross(t, ctx, pub, "warm")
+		waitFor(t, "the first process's replies", func() bool { return containsAll(replies(), warm) })
+		if err := first.Process.Kill(); err != nil { // kill -9: no leave, no goodbye
+			t.Fatal(err)
+		}
+		_ = first.Wait()
 
-			start := time.Now()
-			startStageProcess(t, cfg, "i1")
-			after := publishAcross(t, ctx, pub, "after")
-			waitFor(t, "the restarted process's replies", func() bool { return containsAll(replies(), after) })
-			took := time.Since(start)
-			t.Logf("restart with the same instance: every partition served again after %v", took)
-			// A new member would wait for the dead one's session timeout.
-			if took >= SessionTimeout {
-				t.Fatalf("takeover took %v, not less than the %v session timeout", took, SessionTimeout)
-			}
-		})
-	}
+		start := time.Now()
+		startStageProcess(t, cfg, "i1", idempotent)
+		after := publishAcross(t, ctx, pub, "after")
+		waitFor(t, "the restarted process's replies", func() bool { return containsAll(replies(), after) })
+		took := time.Since(start)
+		t.Logf("restart with the same instance: every partition served again after %v", took)
+		// A new member would wait for the dead one's session timeout.
+		if took >= SessionTimeout {
+			t.Fatalf("takeover took %v, not less than the %v session timeout", took, SessionTimeout)
+		}
+	})
 }
 
 // Two live processes with the same instance: the newer one fences the
 // older, which stops with ErrFenced instead of fighting for the
 // partitions, and the newer one keeps working.
 func TestSameInstanceStopsTheOlderStage(t *testing.T) {
-	for name, addrs := range brokers(t) {
-		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			cfg := testConfig(t, addrs)
-			replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
-			defer stop()
-			pub, err := NewPublisher(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pub.Close()
-			run := func() chan error {
-				done := make(chan error, 1)
-				go func() {
-					done <- RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests}, Instance: "same",
-						RetryPause: 50 * time.Millisecond}, replyHandler(t))
-				}()
-				return done
-			}
-			older := run()
-			warm := publishAcross(t, ctx, pub, "warm")
-			waitFor(t, "the older stage's replies", func() bool { return containsAll(replies(), warm) })
+	eachStage(t, func(t *testing.T, addrs []string, idempotent bool) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cfg := testConfig(t, addrs)
+		replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
+		defer stop()
+		pub, err := NewPublisher(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pub.Close()
+		run := func() chan error {
+			done := make(chan error, 1)
+			go func() {
+				done <- RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests}, Instance: "same", Idempotent: idempotent,
+					RetryPause: 50 * time.Millisecond}, replyHandler(t))
+			}()
+			return done
+		}
+		older := run()
+		warm := publishAcross(t, ctx, pub, "warm")
+		waitFor(t, "the older stage's replies", func() bool { return containsAll(replies(), warm) })
 
-			newer := run()
-			// Keep the older one busy, so it meets its fenced producer as
-			// well as its fenced membership.
-			after := publishAcross(t, ctx, pub, "after")
-			select {
-			case err := <-older:
-				if !errors.Is(err, ErrFenced) {
-					t.Fatalf("the older stage returned %v, want ErrFenced", err)
-				}
-			case err := <-newer:
-				t.Fatalf("the newer stage stopped first: %v", err)
-			case <-time.After(30 * time.Second):
-				t.Fatal("the older stage did not stop within 30 s of being fenced")
+		newer := run()
+		// Keep the older one busy, so it meets its fenced producer as
+		// well as its fenced membership.
+		after := publishAcross(t, ctx, pub, "after")
+		select {
+		case err := <-older:
+			if !errors.Is(err, ErrFenced) {
+				t.Fatalf("the older stage returned %v, want ErrFenced", err)
 			}
-			waitFor(t, "every request answered", func() bool { return containsAll(replies(), after) })
-			more := publishAcross(t, ctx, pub, "more")
-			waitFor(t, "the newer stage's replies", func() bool { return containsAll(replies(), more) })
-			select {
-			case err := <-newer:
-				t.Fatalf("the newer stage stopped: %v", err)
-			default:
-			}
-		})
-	}
+		case err := <-newer:
+			t.Fatalf("the newer stage stopped first: %v", err)
+		case <-time.After(30 * time.Second):
+			t.Fatal("the older stage did not stop within 30 s of being fenced")
+		}
+		waitFor(t, "every request answered", func() bool { return containsAll(replies(), after) })
+		more := publishAcross(t, ctx, pub, "more")
+		waitFor(t, "the newer stage's replies", func() bool { return containsAll(replies(), more) })
+		select {
+		case err := <-newer:
+			t.Fatalf("the newer stage stopped: %v", err)
+		default:
+		}
+	})
 }
 
 func containsAll(have, want []string) bool {

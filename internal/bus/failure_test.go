@@ -53,61 +53,59 @@ func replyHandler(t testing.TB) Handler {
 // Records no handler can read, before good ones on the same partition,
 // are dead-lettered at once (no retries) and the partition keeps flowing.
 func TestPoisonIsDeadLetteredAndThePartitionFlows(t *testing.T) {
-	for name, addrs := range brokers(t) {
-		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			cfg := testConfig(t, addrs)
-			replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
-			defer stop()
-			dead := tailDeadLetters(t, ctx, cfg)
-			var counts Counters
-			go RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests}, Instance: "i1",
-				RetryPause: 5 * time.Second, Hooks: []Hook{&counts}}, replyHandler(t))
+	eachStage(t, func(t *testing.T, addrs []string, idempotent bool) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cfg := testConfig(t, addrs)
+		replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
+		defer stop()
+		dead := tailDeadLetters(t, ctx, cfg)
+		var counts Counters
+		go RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests}, Instance: "i1", Idempotent: idempotent,
+			RetryPause: 5 * time.Second, Hooks: []Hook{&counts}}, replyHandler(t))
 
-			pub, err := NewPublisher(cfg)
-			if err != nil {
-				t.Fatal(err)
+		pub, err := NewPublisher(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pub.Close()
+		badVersion := event(t, "bad-version", &schemas.RequestReceived{})
+		badVersion.Version = 99
+		// A payload of another type under request.received's name.
+		wrongPayload := event(t, "wrong-payload", &schemas.HoldExpired{})
+		wrongPayload.Type = schemas.TypeRequestReceived
+		wrongPayload.Payload = []byte(`{"no_such_field":1}`)
+		outs := []Output{
+			{Topic: schemas.TopicRequests, Key: "k", Envelope: badVersion},
+			{Topic: schemas.TopicRequests, Key: "k", Envelope: wrongPayload},
+			{Topic: schemas.TopicRequests, Key: "k", Envelope: event(t, "good", &schemas.RequestReceived{})},
+		}
+		start := time.Now()
+		if err := pub.Publish(ctx, outs...); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the good request's reply", func() bool { return slices.Contains(replies(), "good") })
+		// RetryPause is 5 s: a retry before dead-lettering would show.
+		if took := time.Since(start); took > 4*time.Second {
+			t.Errorf("the partition was held up %v by poison events", took)
+		}
+		waitFor(t, "two dead letters", func() bool { return len(dead()) == 2 })
+		// The hook runs once the dead letters' transaction committed,
+		// which a tail may see first.
+		waitFor(t, "two dead letters counted", func() bool { return counts.DeadLetters.Load() >= 2 })
+		for _, dl := range dead() {
+			if dl.Kind != schemas.DeadLetterUndecodable || dl.Stage != testGroup(t) || dl.Topic != cfg.Topic(schemas.TopicRequests) || len(dl.Value) == 0 || dl.Reason == "" {
+				t.Errorf("dead letter %+v", dl)
 			}
-			defer pub.Close()
-			badVersion := event(t, "bad-version", &schemas.RequestReceived{})
-			badVersion.Version = 99
-			// A payload of another type under request.received's name.
-			wrongPayload := event(t, "wrong-payload", &schemas.HoldExpired{})
-			wrongPayload.Type = schemas.TypeRequestReceived
-			wrongPayload.Payload = []byte(`{"no_such_field":1}`)
-			outs := []Output{
-				{Topic: schemas.TopicRequests, Key: "k", Envelope: badVersion},
-				{Topic: schemas.TopicRequests, Key: "k", Envelope: wrongPayload},
-				{Topic: schemas.TopicRequests, Key: "k", Envelope: event(t, "good", &schemas.RequestReceived{})},
-			}
-			start := time.Now()
-			if err := pub.Publish(ctx, outs...); err != nil {
-				t.Fatal(err)
-			}
-			waitFor(t, "the good request's reply", func() bool { return slices.Contains(replies(), "good") })
-			// RetryPause is 5 s: a retry before dead-lettering would show.
-			if took := time.Since(start); took > 4*time.Second {
-				t.Errorf("the partition was held up %v by poison events", took)
-			}
-			waitFor(t, "two dead letters", func() bool { return len(dead()) == 2 })
-			// The hook runs once the dead letters' transaction committed,
-			// which a tail may see first.
-			waitFor(t, "two dead letters counted", func() bool { return counts.DeadLetters.Load() >= 2 })
-			for _, dl := range dead() {
-				if dl.Kind != schemas.DeadLetterUndecodable || dl.Stage != testGroup(t) || dl.Topic != cfg.Topic(schemas.TopicRequests) || len(dl.Value) == 0 || dl.Reason == "" {
-					t.Errorf("dead letter %+v", dl)
-				}
-			}
-			time.Sleep(100 * time.Millisecond)
-			if got := counts.DeadLetters.Load(); got != 2 {
-				t.Errorf("counted %d dead letters, want 2", got)
-			}
-			if r := replies(); len(r) != 1 {
-				t.Errorf("replies %v, want only the good one", r)
-			}
-		})
-	}
+		}
+		time.Sleep(100 * time.Millisecond)
+		if got := counts.DeadLetters.Load(); got != 2 {
+			t.Errorf("counted %d dead letters, want 2", got)
+		}
+		if r := replies(); len(r) != 1 {
+			t.Errorf("replies %v, want only the good one", r)
+		}
+	})
 }
 
 // A handler that keeps failing (an error or a panic) is tried MaxAttempts
@@ -136,71 +134,69 @@ func TestFailingHandlerIsDeadLetteredAfterMaxAttempts(t *testing.T) {
 			return nil
 		}, "", 3},
 	}
-	for name, addrs := range brokers(t) {
-		t.Run(name, func(t *testing.T) {
-			for _, c := range cases {
-				t.Run(c.name, func(t *testing.T) {
-					ctx, cancel := context.WithCancel(context.Background())
-					defer cancel()
-					cfg := testConfig(t, addrs)
-					replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
-					defer stop()
-					dead := tailDeadLetters(t, ctx, cfg)
-					var tries atomic.Int32
-					var counts Counters
-					reply := replyHandler(t)
-					handler := func(ctx context.Context, m Message) (Result, error) {
-						if m.Envelope.RequestID == "bad" {
-							if err := c.fail(int(tries.Add(1))); err != nil {
-								return Result{}, err
-							}
-						}
-						return reply(ctx, m)
-					}
-					done := make(chan error, 1)
-					go func() {
-						done <- RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests}, Instance: "i1",
-							MaxAttempts: 3, RetryPause: 10 * time.Millisecond, NotReadyPause: 10 * time.Millisecond, Hooks: []Hook{&counts}}, handler)
-					}()
-					pub, err := NewPublisher(cfg)
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer pub.Close()
-					if err := pub.Publish(ctx,
-						Output{Topic: schemas.TopicRequests, Key: "k", Envelope: event(t, "bad", &schemas.RequestReceived{})},
-						Output{Topic: schemas.TopicRequests, Key: "k", Envelope: event(t, "next", &schemas.RequestReceived{})}); err != nil {
-						t.Fatal(err)
-					}
-					waitFor(t, "the next request's reply", func() bool { return slices.Contains(replies(), "next") })
-					time.Sleep(200 * time.Millisecond) // a late dead letter or retry would show by now
-					if got := int(tries.Load()); got != c.attempts {
-						t.Errorf("handler ran %d times on the bad event, want %d", got, c.attempts)
-					}
-					dls := dead()
-					if c.kind == "" {
-						if len(dls) != 0 || !slices.Contains(replies(), "bad") {
-							t.Fatalf("dead letters %+v, replies %v: want none and a reply", dls, replies())
-						}
-					} else {
-						if len(dls) != 1 || dls[0].Kind != c.kind || dls[0].Attempts != c.attempts || dls[0].Type != schemas.TypeRequestReceived {
-							t.Fatalf("dead letters %+v, want one of kind %s after %d attempts", dls, c.kind, c.attempts)
-						}
-						if slices.Contains(replies(), "bad") {
-							t.Fatal("the dead-lettered event was also answered")
+	eachStage(t, func(t *testing.T, addrs []string, idempotent bool) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				cfg := testConfig(t, addrs)
+				replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
+				defer stop()
+				dead := tailDeadLetters(t, ctx, cfg)
+				var tries atomic.Int32
+				var counts Counters
+				reply := replyHandler(t)
+				handler := func(ctx context.Context, m Message) (Result, error) {
+					if m.Envelope.RequestID == "bad" {
+						if err := c.fail(int(tries.Add(1))); err != nil {
+							return Result{}, err
 						}
 					}
-					if c.kind == schemas.DeadLetterPanic && counts.Panics.Load() != int64(c.attempts) {
-						t.Errorf("counted %d panics, want %d", counts.Panics.Load(), c.attempts)
+					return reply(ctx, m)
+				}
+				done := make(chan error, 1)
+				go func() {
+					done <- RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests}, Instance: "i1", Idempotent: idempotent,
+						MaxAttempts: 3, RetryPause: 10 * time.Millisecond, NotReadyPause: 10 * time.Millisecond, Hooks: []Hook{&counts}}, handler)
+				}()
+				pub, err := NewPublisher(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer pub.Close()
+				if err := pub.Publish(ctx,
+					Output{Topic: schemas.TopicRequests, Key: "k", Envelope: event(t, "bad", &schemas.RequestReceived{})},
+					Output{Topic: schemas.TopicRequests, Key: "k", Envelope: event(t, "next", &schemas.RequestReceived{})}); err != nil {
+					t.Fatal(err)
+				}
+				waitFor(t, "the next request's reply", func() bool { return slices.Contains(replies(), "next") })
+				time.Sleep(200 * time.Millisecond) // a late dead letter or retry would show by now
+				if got := int(tries.Load()); got != c.attempts {
+					t.Errorf("handler ran %d times on the bad event, want %d", got, c.attempts)
+				}
+				dls := dead()
+				if c.kind == "" {
+					if len(dls) != 0 || !slices.Contains(replies(), "bad") {
+						t.Fatalf("dead letters %+v, replies %v: want none and a reply", dls, replies())
 					}
-					cancel()
-					if err := <-done; err != nil {
-						t.Fatalf("RunStage: %v", err)
+				} else {
+					if len(dls) != 1 || dls[0].Kind != c.kind || dls[0].Attempts != c.attempts || dls[0].Type != schemas.TypeRequestReceived {
+						t.Fatalf("dead letters %+v, want one of kind %s after %d attempts", dls, c.kind, c.attempts)
 					}
-				})
-			}
-		})
-	}
+					if slices.Contains(replies(), "bad") {
+						t.Fatal("the dead-lettered event was also answered")
+					}
+				}
+				if c.kind == schemas.DeadLetterPanic && counts.Panics.Load() != int64(c.attempts) {
+					t.Errorf("counted %d panics, want %d", counts.Panics.Load(), c.attempts)
+				}
+				cancel()
+				if err := <-done; err != nil {
+					t.Fatalf("RunStage: %v", err)
+				}
+			})
+		}
+	})
 }
 
 // A batch handler that panics is recovered; the record that makes it

@@ -86,12 +86,12 @@ func fenced(err error) bool {
 // with no such twin fenced itself (Kafka 4's transaction protocol bumps
 // the epoch on every end, and a transaction the broker timed out looks
 // the same): the stage rebuilds its client instead of stopping. Call it
-// before closing sess.
-func (s *stage) heldByTwin(ctx context.Context, sess *kgo.GroupTransactSession, err error) bool {
+// before closing cl.
+func (s *stage) heldByTwin(ctx context.Context, cl *kgo.Client, err error) bool {
 	if errors.Is(err, kerr.FencedInstanceID) {
 		return true
 	}
-	own, _ := sess.Client().GroupMetadata()
+	own, _ := cl.GroupMetadata()
 	if own == "" {
 		return false
 	}

@@ -17,16 +17,18 @@ import (
 )
 
 // Handler turns one consumed event into the events to publish. The loop
-// publishes them and commits the input's offset in one Kafka transaction; a
-// returned error or a panic aborts the transaction and the input is handled
-// again after a pause. Errors about the request itself (bad input, policy
-// errors) belong in the outputs, as events; an error return means "try
-// again later".
+// publishes them and commits the input's offset in one Kafka transaction
+// (or, with StageConfig.Idempotent, commits the offset once the outputs
+// are acknowledged); a returned error or a panic publishes and commits
+// nothing and the input is handled again after a pause. Errors about the
+// request itself (bad input, policy errors) belong in the outputs, as
+// events; an error return means "try again later".
 type Handler func(ctx context.Context, m Message) (Result, error)
 
 // Result is what a handler wants done.
 type Result struct {
-	// Out is published in the same transaction that commits the input.
+	// Out is published in the same transaction that commits the input (or,
+	// with StageConfig.Idempotent, before the input's offset is committed).
 	Out []Output
 	// After, if set, runs once Out and the input offset are committed. The
 	// executor uses it to call AWS only after execution.started is durable,
@@ -75,8 +77,34 @@ type StageConfig struct {
 	Hooks []Hook
 	// Owned, if set, is kept current with the partitions this member owns
 	// (see owned.go). Default nil: not tracked.
-	Owned  *Owned
-	Logger *slog.Logger
+	Owned *Owned
+	// Idempotent selects at-least-once delivery for a pure stage. Default
+	// false: a batch's outputs and its input offsets commit in one Kafka
+	// transaction, exactly once (the decider and the executor need that).
+	// With Idempotent the outputs are written by an idempotent producer,
+	// outside any transaction, and the input offsets are committed only
+	// after the brokers acknowledged every output of the batch (dead
+	// letters included); a failed produce or commit rewinds the batch and
+	// handles it again, and a crash between the acks and the commit hands
+	// it to the next owner. A batch's outputs may therefore be written
+	// twice, so use it only for a handler that, given the same event,
+	// returns the same events: ids derived from the input's id and the
+	// output's role (never random), times derived from the input's (never
+	// the clock), the same payloads. A duplicate is then the same event to
+	// every reader (the recorder keeps one row per event id and time; the
+	// ingress answers once). Dead letters keep their derived id and take
+	// the record's time in this mode. The saving is the transaction's
+	// round trips per batch (BenchmarkHop). After still runs only once
+	// the outputs are acknowledged and the offsets committed, at most once
+	// per commit; rebalances wait for the batch in hand
+	// (kgo.BlockRebalanceOnPoll), so keep handling short.
+	Idempotent bool
+	Logger     *slog.Logger
+	// afterProduce, if set (tests only), sees every batch's records once
+	// the brokers acknowledged them, in the idempotent mode; an error it
+	// returns counts as the produce's, as if the acknowledgement was
+	// lost.
+	afterProduce func(recs []*kgo.Record) error
 }
 
 func (cfg *StageConfig) setDefaults() {
@@ -98,17 +126,19 @@ func (cfg *StageConfig) setDefaults() {
 	}
 }
 
-// maxRebuilds is how many times in a row RunStage rebuilds a transactional
-// producer that is stuck before it gives up with ErrProducerFailed.
+// maxRebuilds is how many times in a row RunStage rebuilds a Kafka client
+// whose producer is stuck before it gives up with ErrProducerFailed.
 const maxRebuilds = 3
 
 // RunStage consumes cfg.Topics as cfg.Group and runs h on every event until
-// ctx ends, under the failure policy in failure.go. It returns nil when ctx
-// is cancelled, after leaving the group. It returns an error wrapping
-// ErrFenced when another process took over its instance id (it does not
-// fight for the partitions), and ErrProducerFailed when its transactional
-// producer stays stuck after being rebuilt: exit non-zero, the supervisor
-// restarts the role.
+// ctx ends, under the failure policy in failure.go, delivering each batch
+// in one Kafka transaction (transact.go) or, with cfg.Idempotent, with an
+// idempotent producer and an offset commit after the acknowledgements
+// (idempotent.go). It returns nil when ctx is cancelled, after leaving the
+// group. It returns an error wrapping ErrFenced when another process took
+// over its instance id (it does not fight for the partitions), and
+// ErrProducerFailed when its producer stays stuck after being rebuilt:
+// exit non-zero, the supervisor restarts the role.
 func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 	cfg.setDefaults()
 	if err := cfg.Bus.Validate(); err != nil {
@@ -129,26 +159,25 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 	// stops: an abandoned call would end as "outcome unknown".
 	defer s.afters.Wait()
 	rebuilds := 0
-	opts := []kgo.Opt{
-		kgo.TransactionalID(cfg.Group + "/" + cfg.Instance),
-		kgo.TransactionTimeout(TransactionTimeout),
-		kgo.InstanceID(cfg.Instance),
-		withKgoLogger(log),
-	}
+	opts := []kgo.Opt{kgo.InstanceID(cfg.Instance), withKgoLogger(log)}
 	if cfg.Owned != nil {
 		opts = append(opts, cfg.Owned.opts(cfg.Bus)...)
 	}
+	connect := newTransact
+	if cfg.Idempotent {
+		connect = newIdempotent
+	}
 	for {
-		sess, err := kgo.NewGroupTransactSession(cfg.Bus.groupOpts(cfg.Group, cfg.Topics, opts...)...)
+		d, err := connect(cfg, opts)
 		if err != nil {
 			return fmt.Errorf("bus: %s: %w", cfg.Group, err)
 		}
 		committed := s.committed
-		err = s.run(ctx, sess)
-		twin := err != nil && fenced(err) && s.heldByTwin(ctx, sess, err)
+		err = s.run(ctx, d)
+		twin := err != nil && fenced(err) && s.heldByTwin(ctx, d.client(), err)
 		// A static member does not leave the group when it closes: a
 		// restart with the same instance takes its place at once.
-		sess.Close()
+		d.close()
 		if cfg.Owned != nil {
 			cfg.Owned.clear() // a closed session owns nothing
 		}
@@ -167,70 +196,107 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 		if rebuilds++; rebuilds > maxRebuilds {
 			return fmt.Errorf("%w: group %s, instance %q, after %d rebuilds: %w", ErrProducerFailed, cfg.Group, cfg.Instance, maxRebuilds, err)
 		}
-		log.Warn("transactional producer is stuck; rebuilding the Kafka client", "rebuild", rebuilds, "err", err)
+		log.Warn("the stage's producer is stuck; rebuilding the Kafka client", "rebuild", rebuilds, "err", err)
 	}
+}
+
+// delivery is how a batch's outputs and input offsets become durable: in
+// one Kafka transaction (transact.go), or by an idempotent producer and an
+// offset commit after the acknowledgements (idempotent.go).
+type delivery interface {
+	// client is the group member's Kafka client.
+	client() *kgo.Client
+	// poll waits for records.
+	poll(ctx context.Context) kgo.Fetches
+	// settle ends the handling of the last poll; a rebalance may run.
+	settle()
+	// publish writes recs and commits the offsets of every record polled
+	// so far. With failed set it writes nothing. Unless it returns nil,
+	// the batch is rewound, to be handled again.
+	publish(ctx context.Context, fetches kgo.Fetches, recs []*kgo.Record, failed error) error
+	// commitOffsets commits the offsets of records handled without
+	// outputs.
+	commitOffsets(ctx context.Context) error
+	close()
 }
 
 // run is one session's loop. It returns nil when ctx ends, and the error
 // when the session cannot go on: fenced, or its producer stuck.
-func (s *stage) run(ctx context.Context, sess *kgo.GroupTransactSession) error {
-	s.sess = sess
-	// pending: records were handled without a transaction and their
-	// offsets are not committed yet.
+func (s *stage) run(ctx context.Context, d delivery) error {
+	s.d = d
+	// pending: records were handled without outputs and their offsets
+	// are not committed yet.
 	pending := false
 	for {
-		fetches := s.poll(ctx, pending)
-		if ctx.Err() != nil {
+		pause, err := s.round(ctx, &pending)
+		switch {
+		case err != nil:
+			return err
+		case ctx.Err() != nil:
 			return nil
-		}
-		if pending && fetches.NumRecords() == 0 {
-			// Quiet for idleCommit: commit the skipped records' offsets, so
-			// that the group's lag reads zero and a successor does not
-			// hand them out again.
-			if err := s.commitOffsets(ctx); err != nil {
-				if fatal(err) {
-					return err
-				}
-				s.log.Debug("idle offset commit failed; the next batch commits them", "err", err)
-			}
-			pending = false
-			continue
-		}
-		var fetchErr error
-		fetches.EachError(func(topic string, p int32, err error) {
-			if fenced(err) {
-				fetchErr = err
-				return
-			}
-			s.log.Warn("fetch failed", "topic", topic, "partition", p, "err", err)
-		})
-		if fetchErr != nil {
-			return fetchErr
-		}
-		if fetches.Empty() {
-			continue
-		}
-		var err error
-		if pending, err = s.batch(ctx, fetches); err != nil {
-			pending = false // the abort rewound to the committed offsets
-			if ctx.Err() != nil {
-				return nil
-			}
-			if fatal(err) {
-				return err
-			}
-			if errors.Is(err, ErrNotReady) {
-				s.log.Debug("batch waits", "err", err)
-			} else {
-				s.log.Warn("batch not committed; will retry", "err", err, "retry_in", s.cfg.pause(err))
-			}
+		case pause > 0:
 			select {
 			case <-ctx.Done():
 				return nil
-			case <-time.After(s.cfg.pause(err)):
+			case <-time.After(pause):
 			}
 		}
 	}
+}
+
+// round polls once and handles what came: a batch, or the idle commit of
+// pending offsets. It returns how long to wait before the next round (a
+// batch to be tried again), or an error that ends the session.
+func (s *stage) round(ctx context.Context, pending *bool) (time.Duration, error) {
+	fetches := s.poll(ctx, *pending)
+	defer s.d.settle()
+	if ctx.Err() != nil {
+		return 0, nil
+	}
+	if *pending && fetches.NumRecords() == 0 {
+		// Quiet for idleCommit: commit the skipped records' offsets, so
+		// that the group's lag reads zero and a successor does not hand
+		// them out again.
+		if err := s.d.commitOffsets(ctx); err != nil {
+			if fatal(err) {
+				return 0, err
+			}
+			s.log.Debug("idle offset commit failed; the next batch commits them", "err", err)
+		}
+		*pending = false
+		return 0, nil
+	}
+	var fetchErr error
+	fetches.EachError(func(topic string, p int32, err error) {
+		if fenced(err) {
+			fetchErr = err
+			return
+		}
+		s.log.Warn("fetch failed", "topic", topic, "partition", p, "err", err)
+	})
+	if fetchErr != nil {
+		return 0, fetchErr
+	}
+	if fetches.Empty() {
+		return 0, nil
+	}
+	skipped, err := s.batch(ctx, fetches)
+	if err == nil {
+		*pending = skipped
+		return 0, nil
+	}
+	*pending = false // the batch was rewound
+	switch {
+	case ctx.Err() != nil:
+		return 0, nil
+	case fatal(err):
+		return 0, err
+	case errors.Is(err, ErrNotReady):
+		s.log.Debug("batch waits", "err", err)
+	default:
+		s.log.Warn("batch not committed; will retry", "err", err, "retry_in", s.cfg.pause(err))
+	}
+	return s.cfg.pause(err), nil
 }
 
 // fatal reports an error after which the session cannot go on: fenced, or a
@@ -246,7 +312,7 @@ func fatal(err error) bool {
 
 type stage struct {
 	cfg    StageConfig
-	sess   *kgo.GroupTransactSession
+	d      delivery
 	follow *kgo.Client // publishes After outputs, outside any transaction
 	h      Handler
 	log    *slog.Logger
@@ -254,19 +320,19 @@ type stage struct {
 	slots  chan struct{} // one per After in flight
 	afters sync.WaitGroup
 	tries  attempts
-	// committed counts transactions committed (to tell a producer that
-	// works again from one stuck for good).
+	// committed counts batches committed (to tell a producer that works
+	// again from one stuck for good).
 	committed int
 }
 
 // batch handles one poll's records, then publishes their outputs (and the
-// dead letters of records given up on) and commits their offsets in one
-// transaction. A batch that publishes nothing and starts no follow-up
-// opens no transaction (skipped): its offsets are committed with the next
-// batch that does, or once the stage has been quiet for idleCommit. Until
-// then a restart or a rebalance hands those records out again, which is
-// harmless because handling them had no effect in Kafka (the same holds
-// today for a crash before any commit). This saves a transaction per
+// dead letters of records given up on) and commits their offsets. A batch
+// that publishes nothing and starts no follow-up publishes and commits
+// nothing (skipped): its offsets are committed with the next batch that
+// does, or once the stage has been quiet for idleCommit. Until then a
+// restart or a rebalance hands those records out again, which is harmless
+// because handling them had no effect in Kafka (the same holds for a
+// crash before any commit). This saves a transaction (or a commit) per
 // record that a stage only skips, such as the masker's execution.started
 // and the executor's non-allow decisions.
 func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) (skipped bool, err error) {
@@ -300,24 +366,8 @@ func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) (skipped bool, e
 		s.tries.settled(refs)
 		return true, nil
 	}
-	if err := s.sess.Begin(); err != nil {
-		return false, fmt.Errorf("begin transaction: %w", err)
-	}
-	if failed == nil {
-		failed = s.produce(ctx, recs)
-	}
-	// Ending with an abort also rewinds the session to the committed
-	// offsets, so a failed batch is handled again.
-	committed, err := s.end(ctx, kgo.TransactionEndTry(failed == nil))
-	switch {
-	case failed != nil && err != nil && fatal(err):
-		return false, fmt.Errorf("abort: %w (after %w)", err, failed)
-	case failed != nil:
-		return false, failed
-	case err != nil:
-		return false, fmt.Errorf("commit: %w", err)
-	case !committed:
-		return false, errors.New("transaction aborted by a rebalance")
+	if err := s.d.publish(ctx, fetches, recs, failed); err != nil {
+		return false, err
 	}
 	s.committed++
 	s.tries.settled(refs)
@@ -366,11 +416,22 @@ func (s *stage) handleRecord(ctx context.Context, r *kgo.Record, ref recordRef) 
 		s.hooks.failure(s.cfg.Group, n, err)
 		return nil, nil, nil, &retryError{attempt: n, err: fmt.Errorf("%s: %w", what, err)}
 	}
-	rec, dl, err := s.cfg.Bus.deadLetter(s.cfg.Group, s.cfg.Group+"/"+s.cfg.Instance, r, deadLetterKind(err), err, n, time.Now())
+	rec, dl, err := s.cfg.Bus.deadLetter(s.cfg.Group, s.cfg.Group+"/"+s.cfg.Instance, r, deadLetterKind(err), err, n, s.deadLetterTime(r))
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	return []*kgo.Record{rec}, nil, dl, nil
+}
+
+// deadLetterTime is the time of r's dead letter: now, or in the idempotent
+// mode, where a batch may be published twice, the record's own time plus
+// a microsecond, so that a second copy is the same event to the recorder
+// (its table is ordered by time and event id).
+func (s *stage) deadLetterTime(r *kgo.Record) time.Time {
+	if s.cfg.Idempotent {
+		return r.Timestamp.Add(time.Microsecond)
+	}
+	return time.Now()
 }
 
 // records encodes outs.
@@ -387,32 +448,18 @@ func (s *stage) records(outs []Output) ([]*kgo.Record, error) {
 }
 
 // idleCommit is how long a stage waits for more records before it commits
-// the offsets of records it handled without a transaction.
+// the offsets of records it handled without outputs.
 const idleCommit = 200 * time.Millisecond
 
 // poll waits for records; with skipped records pending, for at most
 // idleCommit.
 func (s *stage) poll(ctx context.Context, pending bool) kgo.Fetches {
 	if !pending {
-		return s.sess.PollFetches(ctx)
+		return s.d.poll(ctx)
 	}
 	pctx, cancel := context.WithTimeout(ctx, idleCommit)
 	defer cancel()
-	return s.sess.PollFetches(pctx)
-}
-
-// commitOffsets commits the offsets of everything handled so far in a
-// transaction that publishes nothing. It carries consumer offsets, so
-// franz-go does not hold its lock for 500 ms afterwards.
-func (s *stage) commitOffsets(ctx context.Context) error {
-	if err := s.sess.Begin(); err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	committed, err := s.end(ctx, kgo.TryCommit)
-	if err == nil && !committed {
-		err = errors.New("transaction aborted by a rebalance")
-	}
-	return err
+	return s.d.poll(pctx)
 }
 
 // wants reports whether the stage reads r: with StageConfig.Types set,
@@ -421,28 +468,18 @@ func (s *stage) wants(r *kgo.Record) bool {
 	return len(s.cfg.Types) == 0 || slices.Contains(s.cfg.Types, schemas.Type(header(r, schemas.HeaderType)))
 }
 
-// end finishes the open transaction even when ctx is already cancelled: a
-// transaction left open on shutdown would stall the next group member
-// until the broker's transaction timeout.
-func (s *stage) end(ctx context.Context, commit kgo.TransactionEndTry) (bool, error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	return s.sess.End(ctx, commit)
-}
-
-// produce writes recs in the open transaction and waits until the brokers
-// acknowledged all of them. End would flush too, but would commit records
-// that failed.
-func (s *stage) produce(ctx context.Context, recs []*kgo.Record) error {
+// produce writes recs with cl and waits until the brokers acknowledged all
+// of them; it returns the first failure.
+func produce(ctx context.Context, cl *kgo.Client, recs []*kgo.Record) error {
 	var produced produceErr
 	for _, rec := range recs {
-		s.sess.Produce(ctx, rec, func(r *kgo.Record, err error) {
+		cl.Produce(ctx, rec, func(r *kgo.Record, err error) {
 			if err != nil {
 				produced.set(fmt.Errorf("produce %s: %w", header(r, schemas.HeaderType), err))
 			}
 		})
 	}
-	if err := s.sess.Client().Flush(ctx); err != nil {
+	if err := cl.Flush(ctx); err != nil {
 		return fmt.Errorf("flush: %w", err)
 	}
 	return produced.get()
@@ -466,6 +503,14 @@ func (p *produceErr) get() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.err
+}
+
+// finishing bounds how long a batch in hand may take to publish and
+// commit once the stage is shutting down: finishing it, rather than
+// leaving it open, spares the next owner a stalled partition (a
+// transaction) or a second copy of the outputs (idempotent).
+func finishing(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 }
 
 // startAfter runs f in the background once a slot is free, then publishes

@@ -1,0 +1,91 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// transact delivers a batch in one Kafka transaction: its outputs, its dead
+// letters and its input offsets commit together or not at all
+// (StageConfig.Idempotent false, the default). Exactly once, at the cost of
+// a transaction per batch (six round trips in franz-go, and read_committed
+// readers wait for the commit markers).
+type transact struct {
+	sess *kgo.GroupTransactSession
+}
+
+// newTransact joins the group with a transactional producer whose id
+// derives from the group and the instance, so a restarted process fences
+// its predecessor's producer and aborts what it left open.
+func newTransact(cfg StageConfig, opts []kgo.Opt) (delivery, error) {
+	opts = append([]kgo.Opt{
+		kgo.TransactionalID(cfg.Group + "/" + cfg.Instance),
+		kgo.TransactionTimeout(TransactionTimeout),
+	}, opts...)
+	sess, err := kgo.NewGroupTransactSession(cfg.Bus.groupOpts(cfg.Group, cfg.Topics, opts...)...)
+	if err != nil {
+		return nil, err
+	}
+	return &transact{sess: sess}, nil
+}
+
+func (t *transact) client() *kgo.Client { return t.sess.Client() }
+
+func (t *transact) poll(ctx context.Context) kgo.Fetches { return t.sess.PollFetches(ctx) }
+
+// settle does nothing: the session aborts a transaction that a rebalance
+// overtakes, so it never blocks one.
+func (t *transact) settle() {}
+
+func (t *transact) close() { t.sess.Close() }
+
+// publish writes recs in a transaction with the offsets of everything
+// polled so far. A failed batch still opens and aborts one: the abort is
+// what rewinds the session to the committed offsets.
+func (t *transact) publish(ctx context.Context, _ kgo.Fetches, recs []*kgo.Record, failed error) error {
+	if err := t.sess.Begin(); err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if failed == nil {
+		// End would flush too, but would commit records that failed.
+		failed = produce(ctx, t.sess.Client(), recs)
+	}
+	committed, err := t.end(ctx, kgo.TransactionEndTry(failed == nil))
+	switch {
+	case failed != nil && err != nil && fatal(err):
+		return fmt.Errorf("abort: %w (after %w)", err, failed)
+	case failed != nil:
+		return failed
+	case err != nil:
+		return fmt.Errorf("commit: %w", err)
+	case !committed:
+		return errors.New("transaction aborted by a rebalance")
+	}
+	return nil
+}
+
+// commitOffsets commits the offsets of everything handled so far in a
+// transaction that publishes nothing. It carries consumer offsets, so
+// franz-go does not hold its lock for 500 ms afterwards.
+func (t *transact) commitOffsets(ctx context.Context) error {
+	if err := t.sess.Begin(); err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	committed, err := t.end(ctx, kgo.TryCommit)
+	if err == nil && !committed {
+		err = errors.New("transaction aborted by a rebalance")
+	}
+	return err
+}
+
+// end finishes the open transaction even when ctx is already cancelled: a
+// transaction left open on shutdown would stall the next group member
+// until the broker's transaction timeout.
+func (t *transact) end(ctx context.Context, commit kgo.TransactionEndTry) (bool, error) {
+	ctx, cancel := finishing(ctx)
+	defer cancel()
+	return t.sess.End(ctx, commit)
+}
