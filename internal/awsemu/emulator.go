@@ -39,7 +39,13 @@ type Seen struct {
 	Header        http.Header
 	ContentLength int64
 	BodySize      int
+	// Body is the request body up to SeenBodyMax bytes (tests read the
+	// keys of DynamoDB calls from it).
+	Body []byte
 }
+
+// SeenBodyMax bounds Seen.Body.
+const SeenBodyMax = 64 << 10
 
 // Emulator is a running kumo behind the signature-checking proxy.
 type Emulator struct {
@@ -140,7 +146,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Host: r.Host,
 		AccessKeyID: a.AccessKeyID, SigningName: a.SigningName, Region: a.Region,
 		SignedHeaders: a.SignedHeaders, Header: r.Header.Clone(),
-		ContentLength: r.ContentLength, BodySize: len(body),
+		ContentLength: r.ContentLength, BodySize: len(body), Body: bytes.Clone(body[:min(len(body), SeenBodyMax)]),
 	})
 	e.mu.Unlock()
 	r.Body = io.NopCloser(bytes.NewReader(body))
