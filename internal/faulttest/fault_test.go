@@ -29,6 +29,9 @@ const maxGap = 10 * time.Second
 // wait is the ingresses' --wait and the executors' --max-wait.
 const wait = 10 * time.Second
 
+// upstreamLatency is how long the emulator holds each call.
+const upstreamLatency = 300 * time.Millisecond
+
 // fault is one thing done to the deployment while the load runs.
 type fault struct {
 	name   string
@@ -113,9 +116,12 @@ func TestSoak(t *testing.T) {
 }
 
 func runScenario(t *testing.T, sc scenario) {
-	e := clustertest.New(t, clustertest.Options{Wait: wait,
+	e := clustertest.New(t, clustertest.Options{Wait: wait, LogLevel: "warn",
 		Replicas: map[cluster.Role]int{cluster.Decider: 2, cluster.Executor: 2}})
 	setUpstream(t, e)
+	// A slow upstream keeps a few calls in flight in the executors at any
+	// time, so killing one leaves calls started and unfinished.
+	e.Emulator.SetLatency(upstreamLatency)
 	run := randomHex(t)
 	l := &load{run: run, rate: sc.rate}
 	for i := range 4 {

@@ -25,10 +25,10 @@ import (
 type kind int
 
 const (
-	putItem   kind = iota // allowed, not idempotent, a unique item: counted upstream
-	putObject             // allowed, not idempotent, a unique key: counted upstream
-	getItem               // allowed, read-only
-	deleteItem            // denied by policies/dev.yaml (sandbox-no-delete)
+	putItem    kind = iota // allowed, not idempotent, a unique item: counted upstream
+	putObject              // allowed, not idempotent, a unique key: counted upstream
+	getItem                // allowed, read-only
+	deleteItem             // denied by policies/dev.yaml (sandbox-no-delete)
 )
 
 func (k kind) String() string {

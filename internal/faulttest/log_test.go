@@ -56,11 +56,11 @@ WHERE type IN ('request.received', 'execution.started', 'execution.finished', 'r
 		var env struct {
 			Time    time.Time `json:"time"`
 			Payload struct {
-				Operation string    `json:"operation"`
-				Deadline  time.Time `json:"deadline"`
-				Attempt   int       `json:"attempt"`
-				ErrorKind string    `json:"error_kind"`
-				Error     string    `json:"error"`
+				Operation string          `json:"operation"`
+				Deadline  time.Time       `json:"deadline"`
+				Attempt   int             `json:"attempt"`
+				ErrorKind string          `json:"error_kind"`
+				Error     json.RawMessage `json:"error"`
 			} `json:"payload"`
 		}
 		if err := json.Unmarshal([]byte(payload), &env); err != nil {
@@ -76,9 +76,7 @@ WHERE type IN ('request.received', 'execution.started', 'execution.finished', 'r
 			if env.Payload.ErrorKind == "outcome_unknown" {
 				r.unknown = true
 			}
-			if env.Payload.Error != "" {
-				r.finErr = env.Payload.Error
-			}
+			_ = json.Unmarshal(env.Payload.Error, &r.finErr) // a string here
 		case "response.ready":
 			r.terminals[eventID] = outcome
 		}
