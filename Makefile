@@ -41,7 +41,7 @@ test: deps
 # restarts: JITGATE_TEST_KAFKA is unset for it.
 soak:
 	JITGATE_BULK_BYTES=1073741824 $(GO) test -count=1 -timeout 20m -run TestBulkBodiesBoundedMemory -v ./cmd/jitgate/
-	env -u JITGATE_TEST_KAFKA JITGATE_SOAK=1 JITGATE_REQUIRE_SERVERS=1 $(GO) test -count=1 -timeout 20m -run TestSoak -v ./internal/faulttest/
+	env -u JITGATE_TEST_KAFKA JITGATE_SOAK=1 JITGATE_REQUIRE_SERVERS=1 $(GO) test -count=1 -timeout 20m -run 'TestSoak|TestBrokerRestart' -v ./internal/faulttest/
 
 vet:
 	$(GO) vet ./...

@@ -94,25 +94,42 @@ func TestSoak(t *testing.T) {
 		if round == 0 {
 			faults = append(faults, &fault{name: "ClickHouse stopped", down: 20 * time.Second, settle: 10 * time.Second,
 				inject: func(_ context.Context, e *clustertest.Env) error { e.ClickHouse.Stop(); return nil },
-				heal:   func(context.Context, *clustertest.Env) error { return nil }})
-			faults[len(faults)-1].heal = func(_ context.Context, e *clustertest.Env) error { return e.ClickHouse.Start() }
+				heal:   func(_ context.Context, e *clustertest.Env) error { return e.ClickHouse.Start() }})
 		}
 		if round == 1 {
-			// A broker restart is not bounded by maxGap: the broker takes
-			// seconds to start and every client reconnects.
-			faults = append(faults, &fault{name: "broker restarted", down: 3 * time.Second, settle: 20 * time.Second,
-				inject: func(_ context.Context, e *clustertest.Env) error {
-					if e.Kafka.External() {
-						return fmt.Errorf("the broker comes from JITGATE_TEST_KAFKA: unset it to restart the broker")
-					}
-					e.Kafka.Stop()
-					return nil
-				},
-				heal: func(context.Context, *clustertest.Env) error { return nil }})
-			faults[len(faults)-1].heal = func(_ context.Context, e *clustertest.Env) error { return e.Kafka.Start() }
+			faults = append(faults, brokerRestart())
 		}
 	}
 	runScenario(t, scenario{rate: 30, warmup: 10 * time.Second, faults: faults, drain: 10 * time.Second})
+}
+
+// TestBrokerRestart (JITGATE_SOAK=1, make soak) restarts the broker twice
+// under load: the pipeline resumes, every request the log holds ends once,
+// nothing runs twice.
+func TestBrokerRestart(t *testing.T) {
+	if os.Getenv("JITGATE_SOAK") != "1" {
+		t.Skip("part of the long fault run: set JITGATE_SOAK=1 (make soak)")
+	}
+	var faults []*fault
+	for range 2 {
+		faults = append(faults, brokerRestart())
+	}
+	runScenario(t, scenario{rate: 20, warmup: 8 * time.Second, faults: faults, drain: 10 * time.Second})
+}
+
+// brokerRestart stops the broker (SIGTERM) and starts it again 3 s later.
+// Not bounded by maxGap: the broker takes seconds to start and every
+// client reconnects.
+func brokerRestart() *fault {
+	return &fault{name: "broker restarted", down: 3 * time.Second, settle: 20 * time.Second,
+		inject: func(_ context.Context, e *clustertest.Env) error {
+			if e.Kafka.External() {
+				return fmt.Errorf("the broker comes from JITGATE_TEST_KAFKA: unset it to restart the broker")
+			}
+			e.Kafka.Stop()
+			return nil
+		},
+		heal: func(_ context.Context, e *clustertest.Env) error { return e.Kafka.Start() }}
 }
 
 func runScenario(t *testing.T, sc scenario) {
@@ -258,6 +275,7 @@ func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, 
 		time.Sleep(time.Second)
 	}
 	t.Logf("log read %s after the load ended", time.Since(loadEnd).Round(100*time.Millisecond))
+	checkOnce(t, cl)
 	counts := upstreamCounts(e.Emulator.Requests())
 	inLog := map[string]*request{}
 	outcomes := map[string]int{}
@@ -279,7 +297,8 @@ func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, 
 		out, one := r.terminal()
 		outcomes[c.kind.String()+" "+out]++
 		if !one {
-			report("%s %s (request %s): %s; the agent saw status %d %s %v", c.kind, c.key, r.id, out, c.status, c.code, c.err)
+			report("%s %s (request %s): %s; the agent saw status %d %s %v; its events: %s", c.kind, c.key, r.id, out, c.status, c.code, c.err,
+				timeline(cl, r.id))
 			continue
 		}
 		for _, s := range r.started {
@@ -305,8 +324,8 @@ func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, 
 	// Every call the agent got an answer for is in the log; and the writes.
 	for _, c := range calls {
 		r := inLog[c.key]
-		if r == nil && c.requestID != "" {
-			report("%s %s: the agent got request id %s (status %d), which has no request.received in the log", c.kind, c.key, c.requestID, c.status)
+		if r == nil && c.requestID != "" && !refusedAtTheDoor(c) {
+			report("%s %s: the agent got request id %s (status %d %s), which has no request.received in the log", c.kind, c.key, c.requestID, c.status, c.code)
 		}
 		if c.kind != putItem && c.kind != putObject {
 			if n := counts["DeleteItem "+c.key]; c.kind == deleteItem && n > 0 {
@@ -349,6 +368,49 @@ func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, 
 	}
 }
 
+// checkOnce asserts that ClickHouse holds every event once: the rows a
+// query sees (FINAL) are as many as the distinct event ids.
+func checkOnce(t *testing.T, cl *audit.Client) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, rows, err := cl.Query(ctx, "SELECT count(), uniqExact(event_id) FROM jitgate.events FINAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[0][0] != rows[0][1] {
+		t.Errorf("ClickHouse: %s rows but %s distinct events", rows[0][0], rows[0][1])
+	}
+	t.Logf("ClickHouse: %s events, each once", rows[0][1])
+}
+
+// refusedAtTheDoor reports an answer the ingress gives before it publishes
+// the request, so it never enters the log: throttled (too many calls in
+// flight) or the broker unreachable. Nothing ran; the agent may retry.
+func refusedAtTheDoor(c *call) bool {
+	switch c.code {
+	case "ThrottlingException", "SlowDown", "RequestLimitExceeded", "ServiceUnavailable":
+		return true
+	}
+	return false
+}
+
+// timeline lists a request's events for a failure message.
+func timeline(cl *audit.Client, id string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	evs, err := cl.Timeline(ctx, id)
+	if err != nil {
+		return err.Error()
+	}
+	var b strings.Builder
+	for _, ev := range evs {
+		fmt.Fprintf(&b, "[%s %s by %s at %s %s[%d]@%d %s] ", ev.Type, ev.Outcome, ev.Producer, ev.Time.Format("15:04:05.000"),
+			ev.Topic, ev.Partition, ev.Offset, ev.Reason)
+	}
+	return b.String()
+}
+
 func reqID(r *request) string {
 	if r == nil {
 		return "none"
@@ -356,9 +418,10 @@ func reqID(r *request) string {
 	return r.id
 }
 
-// longestGap is the longest time between consecutive successes around the
-// window [from, to]: from the last success before from (or from) to the
-// first success after to (or to).
+// longestGap is the longest time without a success in the window
+// [from, to], counting from the last success before from (a gap the fault
+// opened started there) and cut at to (the next fault's window begins
+// there, and a gap running on is counted in it).
 func longestGap(successes []time.Time, from, to time.Time) time.Duration {
 	prev := from
 	for _, s := range successes {
@@ -371,11 +434,11 @@ func longestGap(successes []time.Time, from, to time.Time) time.Duration {
 		if !s.After(from) {
 			continue
 		}
+		if s.After(to) {
+			break
+		}
 		gap = max(gap, s.Sub(prev))
 		prev = s
-		if s.After(to) {
-			return gap
-		}
 	}
 	return max(gap, to.Sub(prev))
 }

@@ -4,7 +4,8 @@
 // topic prefix), ClickHouse (testenv.ClickHouseServer), the AWS emulator
 // behind its SigV4-checking, call-recording shim (internal/awsemu), and the
 // jitgate binary built once per test binary. Everything is stopped by PID
-// at the test's cleanup; on failure the roles' last log lines are printed.
+// at the test's cleanup; on failure the roles' last log lines are printed
+// and their logs kept.
 package clustertest
 
 import (
@@ -70,7 +71,19 @@ func New(t testing.TB, opts Options) *Env {
 	}
 	t.Cleanup(emu.Close)
 	e.Emulator = emu
-	e.Dir = t.TempDir()
+	// The logs outlive a failed test, to be read after it.
+	dir, err := os.MkdirTemp("", "jitgate-cluster-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("cluster logs kept in %s", dir)
+			return
+		}
+		_ = os.RemoveAll(dir)
+	})
+	e.Dir = dir
 	if opts.Policy == "" {
 		opts.Policy = filepath.Join(testenv.RepoRoot(t), "policies", "dev.yaml")
 	}
@@ -89,7 +102,7 @@ func New(t testing.TB, opts Options) *Env {
 	e.Cluster = c
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("cluster logs in %s (removed after the test):\n%s", e.Dir, c.Tails(40))
+			t.Logf("last lines of the cluster's logs:\n%s", c.Tails(15))
 		}
 		c.Close()
 	})
