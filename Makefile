@@ -34,9 +34,14 @@ test: deps
 	bash scripts/test.sh
 
 # soak moves a 1 GiB S3 object up and down through jitgate dev and checks
-# the gateway's peak RSS stays under 256 MiB (make test runs 256 MiB).
+# the gateway's peak RSS stays under 256 MiB (make test runs 256 MiB), then
+# runs the long fault test (internal/faulttest TestSoak: every role killed
+# three times, the broker restarted, ClickHouse stopped, under load; about
+# six minutes). The fault test starts a broker of its own, which it
+# restarts: JITGATE_TEST_KAFKA is unset for it.
 soak:
 	JITGATE_BULK_BYTES=1073741824 $(GO) test -count=1 -timeout 20m -run TestBulkBodiesBoundedMemory -v ./cmd/jitgate/
+	env -u JITGATE_TEST_KAFKA JITGATE_SOAK=1 JITGATE_REQUIRE_SERVERS=1 $(GO) test -count=1 -timeout 20m -run 'TestSoak|TestBrokerRestart' -v ./internal/faulttest/
 
 vet:
 	$(GO) vet ./...

@@ -38,7 +38,7 @@ func (e *Executor) admit(m bus.Message, d *schemas.DecisionMade) (outs []bus.Out
 	if !now.Before(d.Request.Deadline) {
 		cause := fmt.Errorf("%w: the agent stopped waiting at %s; retry the call", ErrPastDeadline, d.Request.Deadline.UTC().Format(time.RFC3339))
 		var fin []bus.Output
-		if !e.done.started(id) {
+		if !e.done.startedBefore(id, m.Ref(e.cfg.Bus)) {
 			// The request never ran: end it once, with this error.
 			if fin, err = e.failed(id, d, cause, 0); err != nil {
 				return nil, false, err

@@ -57,12 +57,18 @@ func (x *executed) claim(id string, ref schemas.RecordRef, until, now time.Time)
 	return true
 }
 
-// started reports whether request id is known to have started.
-func (x *executed) started(id string) bool {
+// startedBefore reports whether request id may have started, other than
+// by an earlier handling of the decision at ref itself: a committed
+// execution.started was read, or another record claimed it. This record's
+// own claim does not count: the record is handled again only because the
+// transaction of its claim aborted (a failed produce, a rebalance, a broker
+// restart), and the call runs only after that transaction commits, so it
+// never ran.
+func (x *executed) startedBefore(id string, ref schemas.RecordRef) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	_, ok := x.ids[id]
-	return ok
+	e, ok := x.ids[id]
+	return ok && (e.by == nil || *e.by != ref)
 }
 
 // learn records an execution.started read from the executions topic: the

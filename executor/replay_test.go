@@ -98,6 +98,32 @@ func TestRedeliveredRecordRunsOnce(t *testing.T) {
 	}
 }
 
+// TestRedeliveredPastItsDeadlineEndsOnce: a decision record whose first
+// handling aborted (its claim's transaction never committed, so the call
+// never ran) and that comes back after its deadline, as after a broker
+// restart, ends its request with one execution.finished saying it did not
+// run, instead of being taken for a replay and left with no outcome.
+func TestRedeliveredPastItsDeadlineEndsOnce(t *testing.T) {
+	e, f, _ := newUnit(t, unitConfig(), Deps{})
+	t0 := time.Now()
+	clock := t0
+	e.now = func() time.Time { return clock }
+	req := s3Request("PUT", "/bucket/key")
+	req.Deadline = t0.Add(10 * time.Second)
+	m := message(t, "req-1", sealed(t, schemas.Allow, req, nil))
+	if res, err := e.Handle(context.Background(), m); err != nil || res.After == nil {
+		t.Fatalf("first handling: after %v, err %v", res.After != nil, err)
+	} // its transaction aborts: After never runs
+	clock = t0.Add(15 * time.Second)
+	o := run(t, e, m)
+	if len(f.reqs) != 0 || len(o.started) != 0 {
+		t.Fatalf("ran after the deadline: calls %d, started %d", len(f.reqs), len(o.started))
+	}
+	if len(o.finished) != 1 || !strings.Contains(o.finished[0].Error, ErrPastDeadline.Error()) {
+		t.Fatalf("finished %+v, want one execution.finished with %v", o.finished, ErrPastDeadline)
+	}
+}
+
 // TestStartsOfOthersAreRefused: a request id another replica started (read
 // from the executions topic) does not run here.
 func TestStartsOfOthersAreRefused(t *testing.T) {

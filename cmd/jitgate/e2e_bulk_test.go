@@ -113,7 +113,7 @@ func TestBulkBodiesBoundedMemory(t *testing.T) {
 		}
 		rates[target.name+" down"] = mbps(size, time.Since(start))
 	}
-	peak := vmHWM(t, p.cmd.Process.Pid)
+	peak := vmHWM(t, p.PID())
 	t.Logf("%d MiB each way; gateway peak RSS %d MiB", size>>20, peak>>20)
 	for _, dir := range []string{"up", "down"} {
 		proxyRate, gwRate := rates["reverse proxy "+dir], rates["jitgate dev "+dir]

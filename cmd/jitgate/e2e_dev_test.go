@@ -346,7 +346,7 @@ func sdkConfig(t *testing.T, env []string) aws.Config {
 
 func (d *devGateway) stop(t *testing.T) {
 	t.Helper()
-	d.proc.stop()
+	d.proc.Stop()
 }
 
 // TestMintedCredentialsAreMasked allows sts:AssumeRole by policy and checks

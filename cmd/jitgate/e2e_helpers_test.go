@@ -1,76 +1,44 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jitgate/jitgate/internal/cluster/clustertest"
+	process "github.com/jitgate/jitgate/internal/proc"
 	"github.com/jitgate/jitgate/internal/testenv"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// jitgateBin builds the jitgate binary once per test run.
+// jitgateBin is the jitgate binary, built once per test run.
 func jitgateBin(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "jitgate-e2e-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "jitgate")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
+	return clustertest.Binary(t)
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(clustertest.Main(m)) }
 
 // proc is a jitgate process started by a test and stopped by PID.
 type proc struct {
-	cmd  *exec.Cmd
-	logs *bytes.Buffer
-	mu   *sync.Mutex
-	done chan struct{}
+	*process.Process
 }
 
+// output is everything the process has written so far.
 func (p *proc) output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.logs.String()
+	b, _ := os.ReadFile(p.Log())
+	return string(b)
 }
 
-// startJitgate runs the binary with args and env; cleanup sends SIGTERM by
-// PID and waits, killing it if it does not stop.
+// startJitgate runs the binary with args and env; cleanup stops it by PID
+// (SIGTERM, then SIGKILL) and waits.
 func startJitgate(t *testing.T, name string, env []string, args ...string) *proc {
 	t.Helper()
 	return startJitgateFor(t, t, name, env, args...)
@@ -80,42 +48,18 @@ func startJitgate(t *testing.T, name string, env []string, args ...string) *proc
 // (a subtest that starts a process its siblings use).
 func startJitgateFor(t *testing.T, owner *testing.T, name string, env []string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(jitgateBin(t), args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	p := &proc{cmd: cmd, logs: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{})}
-	stderr, err := cmd.StderrPipe()
+	p, err := process.Start(process.Spec{Name: name, Path: jitgateBin(t), Args: args, Env: env,
+		Log: filepath.Join(owner.TempDir(), "jitgate.log")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stdout = cmd.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.logs.WriteString(sc.Text() + "\n")
-			p.mu.Unlock()
-		}
-		cmd.Wait()
-		close(p.done)
-	}()
 	owner.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-p.done
-		}
+		p.Stop()
 		if owner.Failed() {
-			owner.Logf("--- %s output ---\n%s", name, lastLines(p.output(), 60))
+			owner.Logf("%s", p.Tail(60))
 		}
 	})
-	return p
+	return &proc{p}
 }
 
 func lastLines(s string, n int) string {
@@ -132,7 +76,7 @@ func waitReady(t *testing.T, p *proc, url string) {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case <-p.done:
+		case <-p.Done():
 			t.Fatalf("process exited before %s was ready:\n%s", url, lastLines(p.output(), 40))
 		default:
 		}
@@ -218,15 +162,4 @@ func awsHTTPClientWithCA(t *testing.T, caPEM []byte) *http.Client {
 		t.Fatal("AWS_CA_BUNDLE holds no certificate")
 	}
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-}
-
-// stop ends a process now (SIGTERM, then SIGKILL) and waits for it.
-func (p *proc) stop() {
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(15 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
-	}
 }

@@ -2,6 +2,7 @@ package awsemu
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -39,7 +40,13 @@ type Seen struct {
 	Header        http.Header
 	ContentLength int64
 	BodySize      int
+	// Body is the request body up to SeenBodyMax bytes (tests read the
+	// keys of DynamoDB calls from it).
+	Body []byte
 }
+
+// SeenBodyMax bounds Seen.Body.
+const SeenBodyMax = 64 << 10
 
 // Emulator is a running kumo behind the signature-checking proxy.
 type Emulator struct {
@@ -54,9 +61,21 @@ type Emulator struct {
 	proxy *httputil.ReverseProxy
 	now   func() time.Time
 
-	mu   sync.Mutex
-	seen []Seen
-	done chan struct{}
+	mu      sync.Mutex
+	seen    []Seen
+	latency time.Duration
+	done    chan struct{}
+}
+
+// SetLatency makes the proxy hold every verified request for d before it
+// forwards it, as a slow upstream would: fault tests use it to have calls
+// in flight when they kill an executor. A request is recorded (Requests)
+// before the wait and forwarded even if its client gives up meanwhile, as
+// AWS may run a call whose caller has gone.
+func (e *Emulator) SetLatency(d time.Duration) {
+	e.mu.Lock()
+	e.latency = d
+	e.mu.Unlock()
 }
 
 // Start runs kumo and the proxy on 127.0.0.1:port (0 = a free port). Only
@@ -140,9 +159,14 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Host: r.Host,
 		AccessKeyID: a.AccessKeyID, SigningName: a.SigningName, Region: a.Region,
 		SignedHeaders: a.SignedHeaders, Header: r.Header.Clone(),
-		ContentLength: r.ContentLength, BodySize: len(body),
+		ContentLength: r.ContentLength, BodySize: len(body), Body: bytes.Clone(body[:min(len(body), SeenBodyMax)]),
 	})
+	latency := e.latency
 	e.mu.Unlock()
+	if latency > 0 {
+		time.Sleep(latency)
+		r = r.WithContext(context.WithoutCancel(r.Context()))
+	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	e.proxy.ServeHTTP(w, r)

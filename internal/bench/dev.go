@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/jitgate/jitgate/internal/proc"
 )
 
 // gatewayCreds are the gateway's own AWS credentials, given to the executor
@@ -52,15 +54,15 @@ func devTarget(ctx context.Context, cfg Config, upstream, dir string) (*target, 
 		return nil, err
 	}
 	endpoint := "http://" + listen
-	if err := waitFor(ctx, "jitgate dev", cfg.StartTimeout, httpReady(endpoint+"/readyz"), p); err != nil {
-		p.stop()
+	if err := waitFor(ctx, "jitgate dev", cfg.StartTimeout, proc.HTTPReady(endpoint+"/readyz"), p); err != nil {
+		p.Stop()
 		return nil, err
 	}
-	return &target{name: TargetDev, close: p.stop,
+	return &target{name: TargetDev, close: p.Stop,
 		agent: func(ctx context.Context, i int) (Agent, error) {
 			creds, err := devEnv(ctx, cfg.Jitgate, dataDir, fmt.Sprintf("bench-%d", i))
 			if err != nil {
-				return Agent{}, fmt.Errorf("%w\n%s", err, p.tail())
+				return Agent{}, fmt.Errorf("%w\n%s", err, p.Tail(30))
 			}
 			return Agent{Endpoint: endpoint, Creds: creds}, nil
 		}}, nil

@@ -7,7 +7,8 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
+
+	"github.com/jitgate/jitgate/internal/proc"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -28,8 +29,15 @@ const clickHouseStartTimeout = 60 * time.Second
 // CI or JITGATE_REQUIRE_SERVERS=1.
 func ClickHouse(t testing.TB) (addr string) {
 	t.Helper()
+	return ClickHouseServer(t).Addr
+}
+
+// ClickHouseServer is ClickHouse with a handle that stops and restarts the
+// server (keeping its data), unless it came from JITGATE_TEST_CLICKHOUSE.
+func ClickHouseServer(t testing.TB) *Server {
+	t.Helper()
 	if addr := os.Getenv("JITGATE_TEST_CLICKHOUSE"); addr != "" {
-		return addr
+		return &Server{Addr: addr}
 	}
 	if _, ok := probe(t, "clickhouse.sh", "bin"); !ok {
 		missing(t, "clickhouse-server is")
@@ -39,16 +47,15 @@ func ClickHouse(t testing.TB) (addr string) {
 	for httpPort == tcp {
 		httpPort = FreePort(t)
 	}
-	cmd := exec.Command("bash", script(t, "clickhouse.sh"), "run", dir, strconv.Itoa(tcp), strconv.Itoa(httpPort))
-	p := startProcess(t, "clickhouse-server", cmd, filepath.Join(dir, "clickhouse.out"),
-		filepath.Join(dir, "clickhouse-server.err.log"))
+	spec := proc.Spec{Name: "clickhouse-server", Path: "bash", Args: []string{script(t, "clickhouse.sh"), "run", dir, strconv.Itoa(tcp), strconv.Itoa(httpPort)},
+		Log: filepath.Join(dir, "clickhouse.out"), MoreLogs: []string{filepath.Join(dir, "clickhouse-server.err.log")}}
 	start := time.Now()
 	ping := "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(httpPort)) + "/ping"
-	p.waitReady(t, clickHouseStartTimeout, func(ctx context.Context) error {
+	s := startServer(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp)), spec, clickHouseStartTimeout, func(ctx context.Context) error {
 		return httpPing(ctx, ping)
 	})
 	t.Logf("testenv: ClickHouse on 127.0.0.1:%d ready in %s", tcp, time.Since(start).Round(10*time.Millisecond))
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp))
+	return s
 }
 
 // httpPing asks ClickHouse's /ping, which answers "Ok." when it serves.

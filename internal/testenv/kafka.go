@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"os/exec"
+
+	"github.com/jitgate/jitgate/internal/proc"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -27,8 +29,15 @@ const kafkaStartTimeout = 180 * time.Second
 // skipped, or fails under CI or JITGATE_REQUIRE_SERVERS=1.
 func Kafka(t testing.TB) (addr string) {
 	t.Helper()
+	return KafkaServer(t).Addr
+}
+
+// KafkaServer is Kafka with a handle that stops and restarts the broker
+// (keeping its data), unless it came from JITGATE_TEST_KAFKA.
+func KafkaServer(t testing.TB) *Server {
+	t.Helper()
 	if addr := os.Getenv("JITGATE_TEST_KAFKA"); addr != "" {
-		return addr
+		return &Server{Addr: addr}
 	}
 	if _, ok := probe(t, "kafka.sh", "libs"); !ok {
 		missing(t, "the Kafka broker jars are")
@@ -41,13 +50,13 @@ func Kafka(t testing.TB) (addr string) {
 	for controller == port {
 		controller = FreePort(t)
 	}
-	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	cmd := exec.Command("bash", script(t, "kafka.sh"), "run", dir, strconv.Itoa(port), strconv.Itoa(controller))
-	p := startProcess(t, "kafka broker", cmd, filepath.Join(dir, "kafka.log"), filepath.Join(dir, "format.log"))
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	spec := proc.Spec{Name: "kafka broker", Path: "bash", Args: []string{script(t, "kafka.sh"), "run", dir, strconv.Itoa(port), strconv.Itoa(controller)},
+		Log: filepath.Join(dir, "kafka.log"), MoreLogs: []string{filepath.Join(dir, "format.log")}}
 	start := time.Now()
-	p.waitReady(t, kafkaStartTimeout, func(ctx context.Context) error {
+	s := startServer(t, addr, spec, kafkaStartTimeout, func(ctx context.Context) error {
 		return bus.BrokerReady(ctx, addr)
 	})
 	t.Logf("testenv: Kafka broker on %s ready in %s", addr, time.Since(start).Round(100*time.Millisecond))
-	return addr
+	return s
 }

@@ -1,131 +1,87 @@
 package testenv
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"os"
-	"os/exec"
-	"runtime"
-	"syscall"
+	"errors"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/jitgate/jitgate/internal/proc"
 )
 
-// stopGrace is how long a stopped server gets to exit after SIGTERM before
-// it is killed.
-const stopGrace = 15 * time.Second
+// Server is a server for the test: one this package started, which it can
+// stop and start again on the same ports and data directory (fault tests
+// stop the broker or ClickHouse mid-load), or one named by the environment
+// (JITGATE_TEST_KAFKA, JITGATE_TEST_CLICKHOUSE), which it never touches.
+type Server struct {
+	// Addr is the server's address (host:port).
+	Addr string
 
-// process is a server started by a test.
-type process struct {
-	name string
-	cmd  *exec.Cmd
-	logs []string      // files whose tails explain a failure
-	done chan struct{} // closed when the process has exited and been reaped
-	err  error         // the exit status; read only after done is closed
+	spec    proc.Spec
+	ready   func(context.Context) error
+	timeout time.Duration
+
+	mu sync.Mutex
+	p  *proc.Process // nil for an external server
 }
 
-// startProcess starts cmd with its output in logPath, and stops it at the
-// test's cleanup: SIGTERM, then SIGKILL after stopGrace. The process is
-// started from a goroutine locked to its OS thread that lives until the
-// process exits, because Pdeathsig fires when the creating thread (not the
-// process) dies.
-func startProcess(t testing.TB, name string, cmd *exec.Cmd, logPath string, moreLogs ...string) *process {
+// External reports whether the server came from the environment: it is
+// shared with other tests and cannot be stopped or restarted.
+func (s *Server) External() bool { return s.spec.Path == "" }
+
+// startServer starts spec, waits until ready succeeds, and stops the server
+// at the test's cleanup.
+func startServer(t testing.TB, addr string, spec proc.Spec, timeout time.Duration, ready func(context.Context) error) *Server {
 	t.Helper()
-	logFile, err := os.Create(logPath)
+	s := &Server{Addr: addr, spec: spec, ready: ready, timeout: timeout}
+	if err := s.start(); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func (s *Server) start() error {
+	p, err := proc.Start(s.spec)
 	if err != nil {
-		t.Fatalf("testenv: %s: %v", name, err)
+		return err
 	}
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	cmd.Stdin = nil
-	setDeathSignal(cmd)
-	p := &process{name: name, cmd: cmd, logs: append([]string{logPath}, moreLogs...), done: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		defer logFile.Close()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			close(p.done)
-			return
-		}
-		started <- nil
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	if err := <-started; err != nil {
-		t.Fatalf("testenv: start %s: %v", name, err)
+	s.mu.Lock()
+	s.p = p
+	s.mu.Unlock()
+	if err := proc.WaitFor(context.Background(), s.spec.Name, s.timeout, s.ready, p); err != nil {
+		p.Stop()
+		return err
 	}
-	t.Cleanup(p.stop)
-	return p
+	return nil
 }
 
-// stop ends the process and waits for it.
-func (p *process) stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(stopGrace):
-		_ = p.cmd.Process.Kill()
-		<-p.done
+// errExternal is returned by Start for a server the test did not start.
+var errExternal = errors.New("testenv: the server comes from the environment and is not this test's to restart")
+
+// Stop stops the server (SIGTERM, then SIGKILL) and waits; a stopped or
+// external server is left alone.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	p := s.p
+	s.mu.Unlock()
+	if p != nil {
+		p.Stop()
 	}
 }
 
-// waitReady calls ready every 100 ms until it returns nil, the process exits,
-// or timeout passes; the last two fail the test with the logs' tails.
-func (p *process) waitReady(t testing.TB, timeout time.Duration, ready func(context.Context) error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var last error
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		last = ready(ctx)
-		cancel()
-		if last == nil {
-			return
-		}
-		select {
-		case <-p.done:
-			t.Fatalf("testenv: %s exited during start-up (%v)\n%s", p.name, p.err, p.tails())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			p.stop()
-			t.Fatalf("testenv: %s not ready after %s: %v\n%s", p.name, timeout, last, p.tails())
-		}
+// Start starts a stopped server again on the same ports and data and waits
+// until it is ready. The server is stopped at the test's cleanup as before.
+func (s *Server) Start() error {
+	if s.External() {
+		return errExternal
 	}
-}
-
-// tails returns the last lines of each log file.
-func (p *process) tails() string {
-	var b bytes.Buffer
-	for _, path := range p.logs {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		fmt.Fprintf(&b, "--- %s (last lines)\n%s\n", path, tail(data, 30))
+	s.mu.Lock()
+	p := s.p
+	s.mu.Unlock()
+	if p != nil && !p.Exited() {
+		return nil
 	}
-	return b.String()
-}
-
-// tail returns the last n lines of data.
-func tail(data []byte, n int) []byte {
-	data = bytes.TrimRight(data, "\n")
-	for i := len(data) - 1; i >= 0; i-- {
-		if data[i] == '\n' {
-			n--
-			if n == 0 {
-				return data[i+1:]
-			}
-		}
-	}
-	return data
+	return s.start()
 }

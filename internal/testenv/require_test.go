@@ -27,24 +27,3 @@ func TestServersRequired(t *testing.T) {
 		})
 	}
 }
-
-func TestTail(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		n    int
-		want string
-	}{
-		{name: "fewer lines than n", in: "a\nb\n", n: 5, want: "a\nb"},
-		{name: "exactly n", in: "a\nb\nc", n: 3, want: "a\nb\nc"},
-		{name: "more lines than n", in: "a\nb\nc\nd\n", n: 2, want: "c\nd"},
-		{name: "empty", in: "", n: 2, want: ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := string(tail([]byte(tt.in), tt.n)); got != tt.want {
-				t.Errorf("tail(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
-			}
-		})
-	}
-}

@@ -1,0 +1,11 @@
+// Package faulttest holds jitgate's process-level fault tests: every role
+// as its own OS process (internal/cluster/clustertest), a steady mixed load
+// from aws-sdk-go-v2 clients, and faults injected while it runs (kill -9
+// and restart of each role, a broker restart, ClickHouse stopped and
+// started). The checks read the event log in ClickHouse and the upstream
+// emulator's own record of the calls it executed. See docs/reliability.md,
+// "Fault matrix", for what is injected and checked, and the last results.
+//
+// TestKillEachRole is the bounded run `make test` includes; TestSoak, the
+// long one, runs with JITGATE_SOAK=1 (`make soak`).
+package faulttest
