@@ -39,7 +39,7 @@ test: deps
 # three times, the broker restarted, ClickHouse stopped, under load; about
 # six minutes). The fault test starts a broker of its own, which it
 # restarts: JITGATE_TEST_KAFKA is unset for it.
-soak:
+soak: deps
 	JITGATE_BULK_BYTES=1073741824 $(GO) test -count=1 -timeout 20m -run TestBulkBodiesBoundedMemory -v ./cmd/jitgate/
 	env -u JITGATE_TEST_KAFKA JITGATE_SOAK=1 JITGATE_REQUIRE_SERVERS=1 $(GO) test -count=1 -timeout 20m -run 'TestSoak|TestBrokerRestart' -v ./internal/faulttest/
 
