@@ -12,7 +12,7 @@ import (
 // Config configures a Decider.
 type Config struct {
 	Bus bus.Config
-	// Group is the consumer group. Default "jitgate-decider".
+	// Group is the consumer group. Default bus.Config.GroupName("decider"): "jitgate-decider" with the default topic prefix.
 	Group string
 	// Instance names this process in the group. Required.
 	Instance string
@@ -40,7 +40,7 @@ type Config struct {
 
 func (c *Config) setDefaults() {
 	if c.Group == "" {
-		c.Group = "jitgate-decider"
+		c.Group = c.Bus.GroupName("decider")
 	}
 	if c.ReloadEvery == 0 {
 		c.ReloadEvery = 2 * time.Second

@@ -58,7 +58,8 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.cfg.Group != "jitgate-decider" || d.cfg.ExpireEvery <= 0 || d.cfg.ReloadEvery <= 0 {
+		// The group derives from the topic prefix ("unit." here).
+		if d.cfg.Group != "unit-decider" || d.cfg.ExpireEvery <= 0 || d.cfg.ReloadEvery <= 0 {
 			t.Fatalf("defaults %+v", d.cfg)
 		}
 	})

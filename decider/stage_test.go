@@ -373,7 +373,7 @@ func idle(t *testing.T, b bus.Config, cfg Config, m bus.Message) {
 	}
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
-	group := "jitgate-decider"
+	group := b.GroupName("decider")
 	txnID := group + "/" + cfg.Instance
 	waitFor(t, "the decider to be idle", within, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

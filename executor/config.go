@@ -11,7 +11,6 @@ import (
 
 // Defaults.
 const (
-	DefaultGroup           = "jitgate-executor"
 	DefaultTimeout         = 60 * time.Second
 	DefaultMaxResponseBody = 256 << 20
 	DefaultSTSRegion       = "us-east-1"
@@ -34,7 +33,7 @@ var DefaultAllowedSuffixes = []string{
 // Config configures the executor.
 type Config struct {
 	Bus bus.Config
-	// Group is the consumer group. Default "jitgate-executor".
+	// Group is the consumer group. Default bus.Config.GroupName("executor"): "jitgate-executor" with the default topic prefix.
 	Group string
 	// Instance distinguishes this replica in the group. Required.
 	Instance string
@@ -105,7 +104,7 @@ type Config struct {
 
 func (c *Config) setDefaults() {
 	if c.Group == "" {
-		c.Group = DefaultGroup
+		c.Group = c.Bus.GroupName("executor")
 	}
 	if c.Parallel == 0 {
 		c.Parallel = 16

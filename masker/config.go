@@ -9,7 +9,7 @@ import (
 // Config configures a Masker.
 type Config struct {
 	Bus bus.Config
-	// Group is the consumer group. Default "jitgate-masker".
+	// Group is the consumer group. Default bus.Config.GroupName("masker"): "jitgate-masker" with the default topic prefix.
 	Group string
 	// Instance names this process in the group. Required.
 	Instance string
@@ -22,7 +22,7 @@ type Config struct {
 
 func (c *Config) setDefaults() {
 	if c.Group == "" {
-		c.Group = "jitgate-masker"
+		c.Group = c.Bus.GroupName("masker")
 	}
 	if c.MaxBody == 0 {
 		c.MaxBody = 64 << 20

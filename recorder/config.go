@@ -18,7 +18,7 @@ const DefaultBodyCap = 4096
 type Config struct {
 	// Bus locates the brokers and topics. Required.
 	Bus bus.Config
-	// Group is the Kafka consumer group. Default "jitgate-recorder".
+	// Group is the Kafka consumer group. Default bus.Config.GroupName("recorder"): "jitgate-recorder" with the default topic prefix.
 	Group string
 	// ClickHouse is the server's native-protocol address (host:port).
 	// Required.
@@ -56,7 +56,7 @@ var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (c *Config) setDefaults() {
 	if c.Group == "" {
-		c.Group = "jitgate-recorder"
+		c.Group = c.Bus.GroupName("recorder")
 	}
 	if c.Database == "" {
 		c.Database = "jitgate"

@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"strings"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -106,4 +107,17 @@ func (c Config) retention(suffix string) time.Duration {
 		return c.RawRetention
 	}
 	return c.Retention
+}
+
+// GroupName is the default consumer group of a stage of role ("decider",
+// "executor", ...): the topic prefix without its trailing dot, a dash and
+// the role ("jitgate-decider" with the default prefix). Two gateways that
+// share a cluster under different prefixes thus never share a group, nor
+// the static member ids and transactional ids derived from it.
+func (c Config) GroupName(role string) string {
+	p := c.Prefix
+	if p == "" {
+		p = "jitgate."
+	}
+	return strings.TrimSuffix(p, ".") + "-" + role
 }
