@@ -1,10 +1,10 @@
 package bus
 
 import (
-	"strings"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jitgate/jitgate/schemas"
