@@ -39,7 +39,7 @@ const agentGroup = "sandbox"
 // AssumeRoleWithWebIdentity.
 func devTarget(ctx context.Context, cfg Config, upstream, dir string) (*target, error) {
 	dataDir := filepath.Join(dir, "dev")
-	port, err := freePort()
+	port, err := proc.FreePort()
 	if err != nil {
 		return nil, err
 	}

@@ -67,13 +67,13 @@ func startKafka(ctx context.Context, cfg Config, dir string) (*proc.Process, str
 	if _, err := os.Stat(script); err != nil {
 		return nil, "", fmt.Errorf("%w: %w", ErrStart, err)
 	}
-	port, err := freePort()
+	port, err := proc.FreePort()
 	if err != nil {
 		return nil, "", err
 	}
-	cport, err := freePort()
+	cport, err := proc.FreePort()
 	for err == nil && cport == port {
-		cport, err = freePort()
+		cport, err = proc.FreePort()
 	}
 	if err != nil {
 		return nil, "", err

@@ -71,7 +71,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 			var ready func(context.Context) error
 			switch role {
 			case Ingress:
-				port, err := freePort()
+				port, err := proc.FreePort()
 				if err != nil {
 					c.Close()
 					return nil, err
@@ -274,15 +274,6 @@ func (c *Cluster) Config() Config { return c.cfg }
 
 // Endpoint is the first ingress's base URL.
 func (c *Cluster) Endpoint() string { return c.Endpoints[0] }
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
 
 // serve runs h on a free loopback port until the cluster closes.
 func serve(h http.Handler) (*http.Server, string, error) {

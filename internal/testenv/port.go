@@ -1,19 +1,18 @@
 package testenv
 
 import (
-	"net"
 	"testing"
+
+	"github.com/jitgate/jitgate/internal/proc"
 )
 
 // FreePort returns a TCP port that is free on 127.0.0.1 at the time of the
-// call. Another process may take it before the caller binds it; servers
-// started here take their ports at once to keep that window small.
+// call (proc.FreePort), failing the test when there is none.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := proc.FreePort()
 	if err != nil {
 		t.Fatalf("testenv: free port: %v", err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return port
 }
