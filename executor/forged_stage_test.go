@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jitgate/jitgate/internal/awsemu"
 	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/schemas"
 )
@@ -21,20 +20,7 @@ import (
 func TestStageRefusesForgedAndReplayedDecisions(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	broker, err := bus.StartEmbedded(0, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer broker.Close()
-	emu, err := awsemu.Start(gatewayCreds, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
-	bcfg := bus.Config{Brokers: broker.Addrs(), Prefix: fmt.Sprintf("t%d.", time.Now().UnixNano()), Partitions: 2}
-	if err := bus.EnsureTopics(ctx, bcfg); err != nil {
-		t.Fatal(err)
-	}
+	bcfg, emu := stageEnv(t, ctx, 2)
 	execs, stopExecs := tail(t, ctx, bcfg, schemas.TopicExecutions)
 	defer stopExecs()
 	security, stopSecurity := tail(t, ctx, bcfg, schemas.TopicSecurity)

@@ -85,24 +85,33 @@ func envelope(t *testing.T, id, suffix string, p schemas.Payload) schemas.Envelo
 	return env
 }
 
-// TestStage runs the executor on the embedded broker against the emulator.
-func TestStage(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+// stageEnv starts an embedded broker with the executor's topics (under a
+// prefix of their own) and the emulator behind its SigV4-checking shim;
+// both stop when the test ends.
+func stageEnv(t *testing.T, ctx context.Context, partitions int32) (bus.Config, *awsemu.Emulator) {
+	t.Helper()
 	broker, err := bus.StartEmbedded(0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer broker.Close()
+	t.Cleanup(broker.Close)
 	emu, err := awsemu.Start(gatewayCreds, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer emu.Close()
-	bcfg := bus.Config{Brokers: broker.Addrs(), Prefix: fmt.Sprintf("t%d.", time.Now().UnixNano()), Partitions: 1}
+	t.Cleanup(emu.Close)
+	bcfg := bus.Config{Brokers: broker.Addrs(), Prefix: fmt.Sprintf("t%d.", time.Now().UnixNano()), Partitions: partitions}
 	if err := bus.EnsureTopics(ctx, bcfg); err != nil {
 		t.Fatal(err)
 	}
+	return bcfg, emu
+}
+
+// TestStage runs the executor on the embedded broker against the emulator.
+func TestStage(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	bcfg, emu := stageEnv(t, ctx, 1)
 	execs, stopExecs := tail(t, ctx, bcfg, schemas.TopicExecutions)
 	defer stopExecs()
 	reqs, stopReqs := tail(t, ctx, bcfg, schemas.TopicRequests)
