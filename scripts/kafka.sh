@@ -106,8 +106,12 @@ PROPS
 		return
 	fi
 	# A cluster id is 16 random bytes in URL-safe base64 without padding.
-	local cluster_id
-	cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+	# One that starts with '-' reads as an option to the storage tool's
+	# argument parser (Kafka's own Uuid.randomUuid skips those too).
+	local cluster_id=-
+	while [[ $cluster_id == -* ]]; do
+		cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+	done
 	java_opts "$dir"
 	# In `run` mode the caller may kill this shell at any moment; the
 	# formatting JVM then dies with it.
