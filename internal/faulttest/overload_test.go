@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,12 +37,15 @@ const (
 	// rates this machine sustains (in flight / rate < wait).
 	overloadMaxInFlight = 64
 	// calibrationWorkers make closed-loop calls (each waits for its
-	// answer) to measure the sustainable rate.
-	calibrationWorkers = 16
+	// answer) to measure the sustainable rate: the ingress's admission
+	// limit three-quarters full, so none is throttled. Calls answered in
+	// the first calibrationWarmup (connections, metadata) are not counted.
+	calibrationWorkers = overloadMaxInFlight * 3 / 4
+	calibrationWarmup  = 2 * time.Second
 	calibration        = 4 * time.Second
 	// ingressRSSBound is the ingress's peak RSS (VmHWM) allowed through the
-	// flood: docs/reliability.md states it.
-	ingressRSSBound = 256 << 20
+	// flood of small calls: docs/reliability.md states it.
+	ingressRSSBound = 128 << 20
 )
 
 // TestOverload measures the rate the gateway sustains (closed-loop agents)
@@ -66,15 +70,29 @@ func TestOverload(t *testing.T) {
 		agents = append(agents, newAgent(e.Endpoint(), e.Agent(t, fmt.Sprintf("overload-%d", i), "sandbox"), wait))
 	}
 
-	// The sustainable rate: what closed-loop agents get answered.
+	// The sustainable rate: what closed-loop agents get answered, once
+	// the stages have joined their groups (a call answered within a
+	// second).
 	cal := &load{run: run + "ca", agents: agents}
+	for ready := time.Now().Add(time.Minute); ; {
+		n := cal.seq.Add(1)
+		c := &call{kind: getItem, key: keyOf(cal.run, n)}
+		cal.do(agents[0], c)
+		if c.ok() && c.end.Sub(c.start) < time.Second {
+			break
+		}
+		if time.Now().After(ready) {
+			t.Fatalf("no call answered within a second for a minute after the start (last: %v after %s)", c.err, c.end.Sub(c.start))
+		}
+	}
 	calStart := time.Now()
+	from, to := calStart.Add(calibrationWarmup), calStart.Add(calibrationWarmup+calibration)
 	var wg sync.WaitGroup
 	for w := range calibrationWorkers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for time.Since(calStart) < calibration {
+			for time.Now().Before(to) {
 				n := cal.seq.Add(1)
 				cal.do(agents[w%len(agents)], &call{kind: mix[int(n)%len(mix)], key: keyOf(cal.run, n)})
 			}
@@ -82,15 +100,21 @@ func TestOverload(t *testing.T) {
 	}
 	wg.Wait()
 	calCalls := cal.wait()
-	answered := 0
+	answered, throttledCal := 0, 0
 	for _, c := range calCalls {
-		if c.ok() || c.code == "AccessDenied" {
+		if c.end.Before(from) || c.end.After(to) {
+			continue
+		}
+		switch {
+		case c.ok() || c.code == "AccessDenied":
 			answered++
+		case refusedAtTheDoor(c):
+			throttledCal++
 		}
 	}
-	rate := float64(answered) / time.Since(calStart).Seconds()
-	t.Logf("sustainable rate: %.0f calls/s (%d of %d calls of %d closed-loop agents answered in %s)", rate, answered, len(calCalls),
-		calibrationWorkers, time.Since(calStart).Round(100*time.Millisecond))
+	rate := float64(answered) / calibration.Seconds()
+	t.Logf("sustainable rate: %.0f calls/s (%d calls of %d closed-loop agents answered in %s, %d throttled; latency %s)", rate, answered,
+		calibrationWorkers, calibration, throttledCal, latencies(calCalls))
 	if rate < 5 {
 		t.Fatalf("the gateway sustained %.1f calls/s: too slow to overload meaningfully", rate)
 	}
@@ -140,10 +164,15 @@ func TestOverload(t *testing.T) {
 		byCode[c.code]++
 	}
 	offered := float64(len(calls)) / floodEnd.Sub(floodStart).Seconds()
-	t.Logf("flood: %s at %.0f calls/s offered (%.0f asked); %d calls, %d succeeded (%.0f/s), %d throttled; codes %v",
-		floodEnd.Sub(floodStart).Round(100*time.Millisecond), offered, fl.rate, len(calls), ok, float64(ok)/floodEnd.Sub(floodStart).Seconds(), throttled, byCode)
+	t.Logf("flood: %s at %.0f calls/s offered (%.0f asked); %d calls, %d succeeded (%.0f/s), %d throttled; codes %v; latency %s",
+		floodEnd.Sub(floodStart).Round(100*time.Millisecond), offered, fl.rate, len(calls), ok, float64(ok)/floodEnd.Sub(floodStart).Seconds(), throttled, byCode,
+		latencies(calls))
 	if throttled == 0 {
 		t.Errorf("%d calls at %.0f/s and none throttled", len(calls), offered)
+	}
+	if offered < 2*rate {
+		// The load generator shares the machine with the gateway.
+		t.Errorf("the load offered %.0f calls/s, not even twice the sustainable %.0f: no overload", offered, rate)
 	}
 	if ok == 0 {
 		t.Errorf("no call succeeded during the flood: the admitted calls must still be served")
@@ -297,4 +326,27 @@ func peakRSS(pid int) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
+}
+
+// latencies describes the answered calls' latencies (p50, p90, max),
+// throttled ones apart.
+func latencies(calls []*call) string {
+	var answered, refused []time.Duration
+	for _, c := range calls {
+		switch {
+		case refusedAtTheDoor(c):
+			refused = append(refused, c.end.Sub(c.start))
+		case c.ok() || c.code == "AccessDenied":
+			answered = append(answered, c.end.Sub(c.start))
+		}
+	}
+	q := func(ds []time.Duration) string {
+		if len(ds) == 0 {
+			return "none"
+		}
+		slices.Sort(ds)
+		at := func(p float64) time.Duration { return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(time.Millisecond) }
+		return fmt.Sprintf("p50 %s p90 %s max %s", at(0.5), at(0.9), ds[len(ds)-1].Round(time.Millisecond))
+	}
+	return "answered " + q(answered) + ", throttled " + q(refused)
 }
