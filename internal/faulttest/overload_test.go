@@ -345,7 +345,9 @@ func latencies(calls []*call) string {
 			return "none"
 		}
 		slices.Sort(ds)
-		at := func(p float64) time.Duration { return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(time.Millisecond) }
+		at := func(p float64) time.Duration {
+			return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(time.Millisecond)
+		}
 		return fmt.Sprintf("p50 %s p90 %s max %s", at(0.5), at(0.9), ds[len(ds)-1].Round(time.Millisecond))
 	}
 	return "answered " + q(answered) + ", throttled " + q(refused)
