@@ -47,8 +47,10 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 	// Every answer names jitgate's request id, the one in the audit log.
 	w.Header().Set("X-Jitgate-Request-Id", c.id)
 	if !g.limits.enter() {
+		// Refused before anything is read: a flood costs no more than this.
 		w.Header().Set("Retry-After", retryAfter)
-		c.fail(throttled(c.protocol, "jitgate is serving as many calls as it is configured to"))
+		g.refuseAtDoor(c, schemas.OutcomeThrottled, fmt.Sprintf("the replica's %d calls in flight are taken", g.cfg.MaxInFlight),
+			throttled(c.protocol, "jitgate is serving as many calls as it is configured to"), &schemas.RequestRefused{})
 		return
 	}
 	defer g.limits.leave()
@@ -69,7 +71,9 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 	principal := sess.Principal.Issuer + " " + sess.Principal.Subject
 	if !g.limits.enterAs(principal) {
 		w.Header().Set("Retry-After", retryAfter)
-		c.fail(throttled(c.protocol, fmt.Sprintf("too many calls in flight for %s (at most %d at once)", sess.Principal.Subject, g.cfg.MaxInFlightPerPrincipal)))
+		g.refuseAtDoor(c, schemas.OutcomeThrottled, fmt.Sprintf("the principal's %d calls in flight are taken", g.cfg.MaxInFlightPerPrincipal),
+			throttled(c.protocol, fmt.Sprintf("too many calls in flight for %s (at most %d at once)", sess.Principal.Subject, g.cfg.MaxInFlightPerPrincipal)),
+			&schemas.RequestRefused{Principal: principalOf(&sess), SigningName: claim.SigningName, Region: claim.Region})
 		return
 	}
 	defer g.limits.leaveAs(principal)
@@ -161,8 +165,8 @@ func (g *Ingress) answerCallerIdentity(c *call, ev *schemas.RequestReceived, ses
 	outs = seen.outputs(outs)
 	if err := g.deps.Publisher.Publish(c.r.Context(), outs...); err != nil {
 		g.log.Error("could not record a caller-identity call", "request_id", c.id, "err", err)
-		c.fail(apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
-			fmt.Sprintf("jitgate could not record the call (request id %s); retry later", c.id)})
+		g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call: "+err.Error(), apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
+			fmt.Sprintf("jitgate could not record the call (request id %s); retry later", c.id)}, refusedRequest(ev))
 		return
 	}
 	for name, vals := range rec.Header() {

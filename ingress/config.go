@@ -63,6 +63,10 @@ type Config struct {
 	// issuer and subject), so one agent cannot take the whole replica.
 	// Default 64 (or MaxInFlight when that is smaller).
 	MaxInFlightPerPrincipal int
+	// RefusalQueue bounds the request.refused events (calls throttled or
+	// refused while the broker is down) waiting to be published; beyond it
+	// they are dropped and counted. Default 4096 (about 2 MiB).
+	RefusalQueue int
 
 	// ReplayLookback is how far back a starting replica reads the
 	// signatures topic to learn the signatures other replicas accepted.
@@ -86,6 +90,7 @@ const (
 	DefaultMaxInFlight             = 1024
 	DefaultMaxInFlightPerPrincipal = 64
 	DefaultReplayLookback          = 12 * time.Hour
+	DefaultRefusalQueue            = 4096
 )
 
 func (c *Config) setDefaults() {
@@ -106,6 +111,7 @@ func (c *Config) setDefaults() {
 	setDefault(&c.MaxInFlight, DefaultMaxInFlight)
 	setDefault(&c.MaxInFlightPerPrincipal, min(DefaultMaxInFlightPerPrincipal, c.MaxInFlight))
 	setDefault(&c.ReplayLookback, DefaultReplayLookback)
+	setDefault(&c.RefusalQueue, DefaultRefusalQueue)
 }
 
 func setDefault[T int | int64 | time.Duration](v *T, def T) {
@@ -126,7 +132,7 @@ func (c Config) Validate() error {
 		return errors.New("ingress: wait and max body must not be negative")
 	}
 	if c.MaxHeaderBytes < 0 || c.ReadHeaderTimeout < 0 || c.IdleTimeout < 0 || c.BodyIdleTimeout < 0 ||
-		c.BodyMinRate < 0 || c.BodyGrace < 0 || c.MaxInFlight < 0 || c.MaxInFlightPerPrincipal < 0 || c.ReplayLookback < 0 {
+		c.BodyMinRate < 0 || c.BodyGrace < 0 || c.MaxInFlight < 0 || c.MaxInFlightPerPrincipal < 0 || c.ReplayLookback < 0 || c.RefusalQueue < 0 {
 		return errors.New("ingress: limits and timeouts must not be negative")
 	}
 	if c.MaxInFlightPerPrincipal > c.MaxInFlight {

@@ -28,12 +28,17 @@
 // answered within the configured wait gets an AWS-style AccessDenied naming
 // the request id. Calls in flight are bounded per replica and per principal
 // (limits.go); refusals that may be attacks are published to the security
-// topic (refusal.go).
+// topic (refusal.go). A call answered at the door without being published
+// (throttled, or the broker not taking it: ServiceUnavailable) ends in a
+// request.refused on the responses topic, published in the background
+// through a bounded queue that drops and counts beyond its bound and waits
+// out a broker outage (doorlog.go).
 //
 // Input topics: responses (tailed whole by every replica; each keeps the
 // replies whose reply-to header names it), holds and grants (from the
 // start), signatures (from the replay look-back). Output topics: requests,
-// signatures, security.
+// signatures, security, responses (request.refused, and the answer to
+// GetCallerIdentity).
 // Delivery: a request is published once, synchronously, before the agent
 // waits; the ingress holds no state that matters after a restart (an
 // agent's connection dies with the replica, and the agent retries).

@@ -74,6 +74,8 @@ type Ingress struct {
 	limits    *inFlight
 	seen      *signatureSet
 	seenReady chan struct{}
+	// door publishes the terminal events of calls refused at the door.
+	door *doorLog
 }
 
 // New builds an Ingress. Run starts serving.
@@ -97,6 +99,7 @@ func New(cfg Config, deps Deps) (*Ingress, error) {
 	g := &Ingress{cfg: cfg, deps: deps, producer: schemas.ProducerName(schemas.RoleIngress, cfg.Replica), log: deps.Logger.With("role", "ingress", "replica", cfg.Replica), replies: newReplies(),
 		holds: holds.NewStore(deps.HoldsKey), holdsReady: make(chan struct{}), hints: newProtocolHints(deps.Models),
 		limits: newInFlight(cfg.MaxInFlight, cfg.MaxInFlightPerPrincipal), seen: newSignatureSet(), seenReady: make(chan struct{})}
+	g.door = newDoorLog(cfg.RefusalQueue, deps.Publisher, g.log, g.producer)
 	g.mux = http.NewServeMux()
 	g.routeAPI()
 	// Health probes are unsigned; a signed GET /healthz is an S3 call on a
@@ -189,8 +192,9 @@ func (g *Ingress) Listen() (Listener, error) {
 	return l, nil
 }
 
-// Attach starts following the responses topic. Run calls it; callers that
-// serve the handler themselves call it before taking traffic.
+// Attach starts following the responses topic and publishing the events
+// of calls refused at the door. Run calls it; callers that serve the
+// handler themselves call it before taking traffic.
 func (g *Ingress) Attach(ctx context.Context) (wait func() error, err error) {
 	tail, err := bus.NewTail(ctx, g.cfg.Bus, bus.FromEnd, g.log, schemas.TopicResponses)
 	if err != nil {
@@ -207,7 +211,8 @@ func (g *Ingress) Attach(ctx context.Context) (wait func() error, err error) {
 		state.Close()
 		return nil, err
 	}
-	done := make(chan error, 3)
+	done := make(chan error, 4)
+	go func() { done <- g.door.run(ctx) }()
 	go func() {
 		done <- tail.Run(ctx, func(replyTo string) bool { return replyTo == g.cfg.Replica }, func(m bus.Message) {
 			g.replies.deliver(ctx, m)
@@ -240,7 +245,7 @@ func (g *Ingress) Attach(ctx context.Context) (wait func() error, err error) {
 		}
 	}()
 	g.ready.Store(true)
-	return func() error { return errors.Join(<-done, <-done, <-done) }, nil
+	return func() error { return errors.Join(<-done, <-done, <-done, <-done) }, nil
 }
 
 // server is the HTTP server for the configured limits. There is no overall

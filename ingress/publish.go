@@ -103,8 +103,8 @@ func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, body requestBod
 		var err error
 		if body, err = g.publishChunks(c, body.inline); err != nil {
 			g.log.Error("could not publish a request body", "request_id", c.id, "err", err)
-			c.fail(apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
-				fmt.Sprintf("jitgate could not queue the call (request id %s); retry later", c.id)})
+			g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call's body: "+err.Error(), apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
+				fmt.Sprintf("jitgate could not queue the call (request id %s); retry later", c.id)}, refusedRequest(ev))
 			return
 		}
 	}
@@ -125,10 +125,17 @@ func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, body requestBod
 	defer done()
 	if err := g.deps.Publisher.Publish(ctx, outs...); err != nil {
 		g.log.Error("could not publish request", "request_id", c.id, "err", err)
-		c.fail(apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
-			fmt.Sprintf("jitgate could not queue the call (request id %s); retry later", c.id)})
+		g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call: "+err.Error(), apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
+			fmt.Sprintf("jitgate could not queue the call (request id %s); retry later", c.id)}, refusedRequest(ev))
 		return
 	}
 	g.log.Info("request", "request_id", c.id, "principal", ev.Principal.Subject, "call", ev.Service+"."+ev.Operation, "region", ev.Region)
 	g.answer(ctx, c, replies)
+}
+
+// refusedRequest is what a request.refused tells of an identified call.
+func refusedRequest(ev *schemas.RequestReceived) *schemas.RequestRefused {
+	p := ev.Principal
+	return &schemas.RequestRefused{Principal: &p, Service: ev.Service, Operation: ev.Operation,
+		SigningName: ev.SigningName, Region: ev.Region}
 }

@@ -62,11 +62,11 @@ func (g *Ingress) streamBody(c *call, sess session.Session, p *sigv4.Pending) (r
 			w = g.newChunkWriter(c)
 		}
 		if err := w.add(cur, last); err != nil {
-			return requestBody{}, g.failPublish(c, w, err)
+			return requestBody{}, g.failPublish(c, &sess, w, err)
 		}
 		if end && len(next) > 0 {
 			if err := w.add(next, true); err != nil {
-				return requestBody{}, g.failPublish(c, w, err)
+				return requestBody{}, g.failPublish(c, &sess, w, err)
 			}
 		}
 		if end {
@@ -77,7 +77,7 @@ func (g *Ingress) streamBody(c *call, sess session.Session, p *sigv4.Pending) (r
 	c.bodyRead = true
 	rb, err := w.close()
 	if err != nil {
-		return requestBody{}, g.failPublish(c, w, err)
+		return requestBody{}, g.failPublish(c, &sess, w, err)
 	}
 	return rb, true
 }
@@ -101,11 +101,11 @@ func fill(r io.Reader, buf []byte) (data []byte, end bool, err error) {
 	return buf[:n], false, nil
 }
 
-func (g *Ingress) failPublish(c *call, w *chunkWriter, err error) bool {
+func (g *Ingress) failPublish(c *call, sess *session.Session, w *chunkWriter, err error) bool {
 	w.abandon()
 	g.log.Error("could not publish a request body", "request_id", c.id, "err", err)
-	c.fail(apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
-		fmt.Sprintf("jitgate could not queue the call's body (request id %s); retry later", c.id)})
+	g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call's body: "+err.Error(), apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
+		fmt.Sprintf("jitgate could not queue the call's body (request id %s); retry later", c.id)}, &schemas.RequestRefused{Principal: principalOf(sess)})
 	return false
 }
 

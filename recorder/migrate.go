@@ -117,6 +117,54 @@ FROM (
 ALTER TABLE {db}.events
     MODIFY COLUMN payload String CODEC(ZSTD(3)),
     MODIFY COLUMN body String CODEC(ZSTD(3))`}},
+	// A call refused at the ingress's door (request.refused) is a request
+	// too: its principal, call and outcome (throttled, unavailable) come
+	// from the refusal, unless a response.ready exists (a refusal that
+	// raced a publish the broker took after all: the pipeline's answer
+	// wins). A view holds no data: dropping and creating it again is safe
+	// to repeat.
+	{Version: 4, Name: "requests view with refusals at the door", SQL: []string{
+		`DROP TABLE IF EXISTS {db}.requests`, `
+CREATE VIEW IF NOT EXISTS {db}.requests AS
+SELECT
+    request_id,
+    r_started AS started,
+    r_started_us AS started_us,
+    r_last AS last_event,
+    r_principal AS principal,
+    r_groups AS groups,
+    r_service AS service,
+    r_operation AS operation,
+    r_region AS region,
+    r_decision AS decision,
+    r_rule AS rule,
+    r_reason AS reason,
+    r_outcome AS outcome,
+    r_status AS status,
+    r_hold AS hold,
+    r_events AS events
+FROM (
+    SELECT
+        request_id,
+        min(ts) AS r_started,
+        min(ts_us) AS r_started_us,
+        max(ts) AS r_last,
+        anyIf(principal, type IN ('request.received', 'request.refused')) AS r_principal,
+        anyIf(groups, type IN ('request.received', 'request.refused')) AS r_groups,
+        anyIf(service, type IN ('request.received', 'request.refused')) AS r_service,
+        anyIf(operation, type IN ('request.received', 'request.refused')) AS r_operation,
+        anyIf(region, type IN ('request.received', 'request.refused')) AS r_region,
+        argMaxIf(outcome, ts_us, type = 'decision.made') AS r_decision,
+        argMaxIf(rule, ts_us, type = 'decision.made') AS r_rule,
+        argMaxIf(reason, ts_us, type = 'decision.made') AS r_reason,
+        if(countIf(type = 'response.ready') > 0, argMaxIf(outcome, ts_us, type = 'response.ready'), anyIf(outcome, type = 'request.refused')) AS r_outcome,
+        if(countIf(type = 'response.ready') > 0, argMaxIf(status, ts_us, type = 'response.ready'), anyIf(status, type = 'request.refused')) AS r_status,
+        argMaxIf(outcome, ts_us, type IN ('hold.approved', 'hold.denied', 'hold.expired')) AS r_hold,
+        count() AS r_events
+    FROM {db}.events FINAL
+    WHERE request_id != ''
+    GROUP BY request_id
+)`}},
 }
 
 // Migrate creates database and brings its schema up to date: the events

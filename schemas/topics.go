@@ -28,8 +28,9 @@ const (
 	// bodies from it.
 	TopicExecutions = "executions"
 	// TopicResponses carries response.ready and masked response.body_chunk
-	// events, keyed by request id. Every ingress replica reads it whole and
-	// keeps the replies addressed to itself.
+	// events, keyed by request id, and request.refused (no reply-to). Every
+	// ingress replica reads it whole and keeps the replies addressed to
+	// itself.
 	TopicResponses = "responses"
 	// TopicPolicy carries policy.loaded, keyed by policy hash.
 	TopicPolicy = "policy"

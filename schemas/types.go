@@ -47,6 +47,7 @@ var registry = map[Type]func() Payload{
 	TypeSecurityRefused:   func() Payload { return new(SecurityRefused) },
 	TypeSignatureSeen:     func() Payload { return new(SignatureSeen) },
 	TypeDeadLetter:        func() Payload { return new(DeadLetter) },
+	TypeRequestRefused:    func() Payload { return new(RequestRefused) },
 }
 
 // Types lists every known event type.

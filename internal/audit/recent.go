@@ -16,7 +16,8 @@ type Filter struct {
 	Service   string // botocore service id, e.g. "s3"
 	Operation string
 	// Outcome matches the final answer (executed, denied, held, error,
-	// unknown), the decision (allow, deny, hold) or the hold's end
+	// unknown; throttled or unavailable for a call refused at the
+	// ingress's door), the decision (allow, deny, hold) or the hold's end
 	// (approved, denied, expired).
 	Outcome string
 	// Since keeps requests received at or after this time (zero: all).
@@ -36,10 +37,13 @@ type RequestSummary struct {
 	Region    string
 	Decision  string // allow, deny or hold ("" if not decided yet)
 	Rule      string
-	Outcome   string // response outcome ("" while the agent still waits)
-	Status    uint16 // HTTP status answered to the agent
-	Hold      string // approved, denied or expired ("" if none)
-	Events    uint64
+	// Outcome is the response's outcome, or for a call refused at the
+	// ingress's door (request.refused) throttled or unavailable; "" while
+	// the agent still waits.
+	Outcome string
+	Status  uint16 // HTTP status answered to the agent
+	Hold    string // approved, denied or expired ("" if none)
+	Events  uint64
 }
 
 // Recent returns the newest requests matching f, newest first.
@@ -71,13 +75,15 @@ func (c *Client) Recent(ctx context.Context, f Filter) ([]RequestSummary, error)
 }
 
 // recentQuery builds Recent's SQL. Request ids are picked from the
-// request.received events that match, then all their events are
-// aggregated. Aliases differ from column names: newer servers would
+// request.received and request.refused events that match, then all their
+// events are aggregated. A refused call's outcome is its refusal's, unless
+// the request also has a response.ready (a refusal that raced a publish
+// the broker took after all): the pipeline's answer wins. Aliases differ from column names: newer servers would
 // otherwise substitute an aggregate into itself.
 func recentQuery(db string, f Filter) (string, []any) {
 	var where []string
 	var args []any
-	where = append(where, "type = 'request.received'")
+	where = append(where, "type IN ('request.received', 'request.refused')")
 	if !f.Since.IsZero() {
 		where = append(where, "ts_us >= ?")
 		args = append(args, uint64(max(f.Since.UnixMicro(), 0)))
@@ -100,14 +106,14 @@ func recentQuery(db string, f Filter) (string, []any) {
 	q := fmt.Sprintf(`SELECT request_id,
     min(ts_us) AS r_first,
     max(ts_us) AS r_last,
-    anyIf(principal, type = 'request.received') AS r_principal,
-    anyIf(service, type = 'request.received') AS r_service,
-    anyIf(operation, type = 'request.received') AS r_operation,
-    anyIf(region, type = 'request.received') AS r_region,
+    anyIf(principal, type IN ('request.received', 'request.refused')) AS r_principal,
+    anyIf(service, type IN ('request.received', 'request.refused')) AS r_service,
+    anyIf(operation, type IN ('request.received', 'request.refused')) AS r_operation,
+    anyIf(region, type IN ('request.received', 'request.refused')) AS r_region,
     argMaxIf(outcome, ts_us, type = 'decision.made') AS r_decision,
     argMaxIf(rule, ts_us, type = 'decision.made') AS r_rule,
-    argMaxIf(outcome, ts_us, type = 'response.ready') AS r_outcome,
-    argMaxIf(status, ts_us, type = 'response.ready') AS r_status,
+    if(countIf(type = 'response.ready') > 0, argMaxIf(outcome, ts_us, type = 'response.ready'), anyIf(outcome, type = 'request.refused')) AS r_outcome,
+    if(countIf(type = 'response.ready') > 0, argMaxIf(status, ts_us, type = 'response.ready'), anyIf(status, type = 'request.refused')) AS r_status,
     argMaxIf(outcome, ts_us, type IN ('hold.approved', 'hold.denied', 'hold.expired')) AS r_hold,
     count() AS r_events
 FROM %[1]s.events FINAL

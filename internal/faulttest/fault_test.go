@@ -358,6 +358,7 @@ func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, 
 			report("%s %s (request %s): the agent got %d %s (%v), which says it did not run, but it ran", c.kind, c.key, c.requestID, c.status, c.code, c.err)
 		}
 	}
+	problems = append(problems, checkRefusals(t, e, calls, inLog, reqs)...)
 	t.Logf("log: %d requests of the load; outcomes by kind: %v", len(inLog), outcomes)
 	if len(problems) > 0 {
 		sort.Strings(problems)
@@ -385,8 +386,9 @@ func checkOnce(t *testing.T, cl *audit.Client) {
 }
 
 // refusedAtTheDoor reports an answer the ingress gives before it publishes
-// the request, so it never enters the log: throttled (too many calls in
-// flight) or the broker unreachable. Nothing ran; the agent may retry.
+// the request: throttled (too many calls in flight) or the broker
+// unreachable. Nothing ran; the agent may retry. Such a call is in the log
+// as a request.refused, not a request.received (checkRefusals).
 func refusedAtTheDoor(c *call) bool {
 	switch c.code {
 	case "ThrottlingException", "SlowDown", "RequestLimitExceeded", "ServiceUnavailable":

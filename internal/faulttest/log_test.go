@@ -20,6 +20,7 @@ type request struct {
 	operation string
 	deadline  time.Time
 	terminals map[string]string // response.ready event id -> outcome
+	refusals  map[string]string // request.refused event id -> outcome
 	started   []started
 	unknown   bool   // an execution.finished with error_kind outcome_unknown
 	finErr    string // the error of its execution.finished, if any
@@ -37,7 +38,7 @@ var keyPattern = regexp.MustCompile(`ft[0-9a-f]+-k[0-9]{7}`)
 // event id, as the recorder promises) into requests by id.
 func readLog(ctx context.Context, cl *audit.Client) (map[string]*request, error) {
 	_, rows, err := cl.Query(ctx, `SELECT event_id, type, request_id, outcome, payload FROM jitgate.events FINAL
-WHERE type IN ('request.received', 'execution.started', 'execution.finished', 'response.ready')`)
+WHERE type IN ('request.received', 'execution.started', 'execution.finished', 'response.ready', 'request.refused')`)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +46,7 @@ WHERE type IN ('request.received', 'execution.started', 'execution.finished', 'r
 	get := func(id string) *request {
 		r := reqs[id]
 		if r == nil {
-			r = &request{id: id, terminals: map[string]string{}}
+			r = &request{id: id, terminals: map[string]string{}, refusals: map[string]string{}}
 			reqs[id] = r
 		}
 		return r
@@ -79,6 +80,8 @@ WHERE type IN ('request.received', 'execution.started', 'execution.finished', 'r
 			_ = json.Unmarshal(env.Payload.Error, &r.finErr) // a string here
 		case "response.ready":
 			r.terminals[eventID] = outcome
+		case "request.refused":
+			r.refusals[eventID] = outcome
 		}
 	}
 	return reqs, nil

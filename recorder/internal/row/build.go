@@ -109,6 +109,18 @@ func (b *Builder) flatten(p schemas.Payload, topic string, r *Row) {
 			r.Status = status(p.Error.Status)
 			r.Error = p.Error.Code + ": " + p.Error.Message
 		}
+	case *schemas.RequestRefused:
+		// A call answered at the ingress's door: its terminal outcome.
+		// Service is the signing name when the call was not identified.
+		if p.Principal != nil {
+			r.Principal, r.Groups = p.Principal.Subject, p.Principal.Groups
+		}
+		r.Source, r.Service, r.Operation, r.Region = p.Source, p.Service, p.Operation, p.Region
+		if r.Service == "" {
+			r.Service = p.SigningName
+		}
+		r.Outcome, r.Reason = p.Outcome, p.Reason
+		r.Status, r.Error = status(p.Error.Status), p.Error.Code+": "+p.Error.Message
 	case *schemas.ResponseBodyChunk:
 		r.BodySize = uint64(len(p.Data))
 		if len(p.Data) > 0 {

@@ -125,6 +125,20 @@ func TestBuild(t *testing.T) {
 				t.Errorf("row %+v", r)
 			}
 		}},
+		{"refused at the door, identified", schemas.TopicResponses, &schemas.RequestRefused{Outcome: schemas.OutcomeUnavailable, Reason: "broker down",
+			Error: schemas.APIError{Status: 503, Code: "ServiceUnavailable", Message: "retry later"}, Principal: &schemas.Principal{Subject: "agent", Groups: []string{"g"}},
+			Source: "10.0.0.1", Service: "dynamodb", Operation: "PutItem", SigningName: "dynamodb", Region: "eu-west-1"}, 4096, func(t *testing.T, r Row) {
+			if r.Outcome != "unavailable" || r.Status != 503 || r.Error != "ServiceUnavailable: retry later" || r.Reason != "broker down" ||
+				r.Principal != "agent" || !slices.Equal(r.Groups, []string{"g"}) || r.Service != "dynamodb" || r.Operation != "PutItem" || r.Region != "eu-west-1" || r.Source != "10.0.0.1" {
+				t.Errorf("row %+v", r)
+			}
+		}},
+		{"throttled before identification", schemas.TopicResponses, &schemas.RequestRefused{Outcome: schemas.OutcomeThrottled, Reason: "limit",
+			Error: schemas.APIError{Status: 503, Code: "SlowDown", Message: "slow down"}, SigningName: "s3"}, 4096, func(t *testing.T, r Row) {
+			if r.Outcome != "throttled" || r.Status != 503 || r.Principal != "" || r.Service != "s3" || r.Operation != "" {
+				t.Errorf("row %+v", r)
+			}
+		}},
 		{"raw chunk", schemas.TopicExecutions, &schemas.ResponseBodyChunk{Seq: 1, Data: []byte(secret)}, 4096, func(t *testing.T, r Row) {
 			if r.BodySize != uint64(len(secret)) || len(r.Body) != 0 {
 				t.Errorf("row %+v", r)

@@ -1,0 +1,213 @@
+package ingress
+
+// Refusals at the door: a call the ingress answers without publishing it
+// (throttled, or the broker not taking the request) still ends in the log,
+// as one request.refused event (schemas.RequestRefused) named by the
+// request id the agent saw.
+//
+// The event is published in the background, never on the refused call's
+// path: a flood of refusals costs the ingress one bounded queue (a small
+// struct per refusal; the envelope is built only when it is published)
+// and one goroutine. Beyond the queue's bound refusals are dropped and
+// counted; the count is logged every doorReportEvery, never each refusal.
+// While the broker is down the queue holds what it can and the batch at
+// its head is retried with backoff, so the refusals of an outage are
+// published once the broker returns. Event ids are derived from the
+// request id, so a batch published twice (a retry after an
+// acknowledgement was lost) is the same events to the recorder.
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/jitgate/jitgate/internal/bus"
+	"github.com/jitgate/jitgate/internal/session"
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// Timings of the refusal publisher.
+const (
+	// doorBatch is the most refusals published at once.
+	doorBatch = 256
+	// doorPublishTimeout bounds one publish; a broker that does not answer
+	// in time is down, and the batch waits for the next try.
+	doorPublishTimeout = 10 * time.Second
+	// doorRetryMin and doorRetryMax bound the pause between tries of a
+	// batch the broker did not take (doubling from the first to the last).
+	doorRetryMin, doorRetryMax = 250 * time.Millisecond, 5 * time.Second
+	// doorReportEvery is how often new drops are logged.
+	doorReportEvery = 10 * time.Second
+	// doorFlushTimeout bounds the last publish at shutdown.
+	doorFlushTimeout = 3 * time.Second
+)
+
+// doorRefusal is one queued request.refused, its envelope not built yet.
+type doorRefusal struct {
+	requestID string
+	at        time.Time
+	ev        *schemas.RequestRefused
+}
+
+// doorLog queues and publishes the request.refused events of one replica.
+type doorLog struct {
+	pub      Publisher
+	log      *slog.Logger
+	producer string
+	queue    chan doorRefusal
+
+	dropped   atomic.Int64 // refusals never published: queue full, or left at shutdown
+	published atomic.Int64
+}
+
+func newDoorLog(size int, pub Publisher, log *slog.Logger, producer string) *doorLog {
+	return &doorLog{pub: pub, log: log, producer: producer, queue: make(chan doorRefusal, size)}
+}
+
+// add queues a refusal; when the queue is full it drops it and counts.
+func (d *doorLog) add(r doorRefusal) {
+	select {
+	case d.queue <- r:
+	default:
+		d.dropped.Add(1)
+	}
+}
+
+// DroppedRefusals is how many refusals at the door this replica never
+// published (queue full, or still queued when it stopped).
+func (g *Ingress) DroppedRefusals() int64 { return g.door.dropped.Load() }
+
+// run publishes queued refusals until ctx ends, then publishes what is
+// queued within doorFlushTimeout and counts the rest as dropped.
+func (d *doorLog) run(ctx context.Context) error {
+	tick := time.NewTicker(doorReportEvery)
+	defer tick.Stop()
+	var reported int64
+	report := func() {
+		if n := d.dropped.Load(); n > reported {
+			d.log.Warn("refusals at the door dropped: their queue was full; those calls are not in the log",
+				"dropped", n-reported, "dropped_total", n, "queue", cap(d.queue))
+			reported = n
+		}
+	}
+	var batch []doorRefusal
+	defer func() {
+		d.flush(batch)
+		report()
+	}()
+	pause := doorRetryMin
+	failing := false
+	for {
+		if len(batch) == 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-tick.C:
+				report()
+				continue
+			case r := <-d.queue:
+				batch = append(batch, r)
+			}
+		}
+		batch = d.fill(batch)
+		pctx, cancel := context.WithTimeout(ctx, doorPublishTimeout)
+		err := d.publish(pctx, batch)
+		cancel()
+		if err == nil {
+			d.published.Add(int64(len(batch)))
+			if failing {
+				d.log.Info("refusals at the door published again", "published_total", d.published.Load())
+				failing = false
+			}
+			batch, pause = batch[:0], doorRetryMin
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if !failing {
+			d.log.Warn("refusals at the door not published yet; retrying until the broker takes them",
+				"queued", len(batch)+len(d.queue), "err", err)
+			failing = true
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			report()
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, doorRetryMax)
+	}
+}
+
+// fill adds queued refusals to batch, up to doorBatch, without waiting.
+func (d *doorLog) fill(batch []doorRefusal) []doorRefusal {
+	for len(batch) < doorBatch {
+		select {
+		case r := <-d.queue:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// publish publishes batch. Each event's id derives from its request id
+// and its time is the refusal's: published twice, it is one event.
+func (d *doorLog) publish(ctx context.Context, batch []doorRefusal) error {
+	outs := make([]bus.Output, 0, len(batch))
+	for _, r := range batch {
+		env, err := schemas.NewEnvelope(r.requestID+"/"+string(schemas.TypeRequestRefused), r.requestID, d.producer, r.at, r.ev)
+		if err != nil {
+			return err // a payload of strings always encodes
+		}
+		outs = append(outs, bus.Output{Topic: schemas.TopicResponses, Envelope: env})
+	}
+	return d.pub.Publish(ctx, outs...)
+}
+
+// flush publishes batch and what is queued, within doorFlushTimeout, and
+// counts the rest as dropped.
+func (d *doorLog) flush(batch []doorRefusal) {
+	ctx, cancel := context.WithTimeout(context.Background(), doorFlushTimeout)
+	defer cancel()
+	for {
+		batch = d.fill(batch)
+		if len(batch) == 0 {
+			return
+		}
+		if err := d.publish(ctx, batch); err != nil {
+			n := len(batch)
+			for len(d.queue) > 0 {
+				<-d.queue
+				n++
+			}
+			d.dropped.Add(int64(n))
+			d.log.Warn("refusals at the door not published at shutdown", "dropped", n, "err", err)
+			return
+		}
+		d.published.Add(int64(len(batch)))
+		batch = batch[:0]
+	}
+}
+
+// refuseAtDoor answers c with e and queues the request.refused that
+// records it: ev carries what is known of the call (principal, service,
+// operation; any may be empty), refuseAtDoor the rest.
+func (g *Ingress) refuseAtDoor(c *call, outcome, reason string, e apiError, ev *schemas.RequestRefused) {
+	c.fail(e)
+	ev.Outcome, ev.Reason, ev.Source, ev.Replica = outcome, reason, clientIP(c.r), g.cfg.Replica
+	ev.Error = schemas.APIError{Status: e.Status, Code: e.Code, Message: e.Message}
+	g.door.add(doorRefusal{requestID: c.id, at: g.deps.Now(), ev: ev})
+}
+
+// principalOf is sess's principal for an event, nil for no session.
+func principalOf(sess *session.Session) *schemas.Principal {
+	if sess == nil || sess.AccessKeyID == "" {
+		return nil
+	}
+	return &schemas.Principal{Subject: sess.Principal.Subject, Issuer: sess.Principal.Issuer, Groups: sess.Principal.Groups}
+}
