@@ -77,6 +77,15 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer g.limits.leaveAs(principal)
+	if g.deps.Brokers != nil && !g.deps.Brokers.Reachable() {
+		// Refused before anything is published: the call will not run,
+		// so the answer is true and the SDK's retry is safe.
+		w.Header().Set("Retry-After", retryAfter)
+		g.refuseAtDoor(c, schemas.OutcomeUnavailable, "no Kafka broker answers", apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
+			fmt.Sprintf("jitgate cannot reach its event log, so the call was not queued and will not run (request id %s); retry later", c.id)},
+			&schemas.RequestRefused{Principal: principalOf(&sess), SigningName: claim.SigningName, Region: claim.Region})
+		return
+	}
 	v, ok := g.verify(c, sess, func(akid, token string) (string, error) {
 		// Verification finds the credentials where Credentials found
 		// them; the session opened from those is the one to check against.

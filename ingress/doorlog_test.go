@@ -284,3 +284,53 @@ func TestRefusalWaitsForTheBroker(t *testing.T) {
 		t.Errorf("%d refusals dropped", n)
 	}
 }
+
+// While no broker answers, a call is refused at once, not after --wait:
+// nothing was published, so "will not run" is true and the SDK may retry.
+// Calls are accepted again once a broker answers.
+func TestBrokersDownRefusedAtOnce(t *testing.T) {
+	port, err := proc.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "kafka")
+	broker, err := bus.StartEmbedded(port, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { broker.Close() }()
+	cfg := bus.Config{Brokers: broker.Addrs(), Partitions: 1, Replication: 1}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := bus.EnsureTopics(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	const wait = 30 * time.Second
+	e := newEnv(t, envOpts{bus: &cfg, wait: wait, watchBrokers: true})
+	creds := static(e.agentCreds("agent-1"))
+
+	broker.Close()
+	waitFor(t, 10*time.Second, "the ingress to notice the broker is gone", func() bool { return !e.brokers.Reachable() })
+	start := time.Now()
+	_, err = e.dynamodb(creds).ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	if took := time.Since(start); took > wait/2 {
+		t.Errorf("refused after %s: a call must be refused at once while no broker answers, not after --wait (%s)", took, wait)
+	}
+	checkAPIError(t, e, err, http.StatusServiceUnavailable, "ServiceUnavailable", "will not run")
+
+	if broker, err = bus.StartEmbedded(port, dir); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "the ingress to find the broker again", e.brokers.Reachable)
+}
+
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s for %s", limit, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

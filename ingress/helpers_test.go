@@ -60,6 +60,9 @@ type envOpts struct {
 	sealer *session.Sealer
 	// tune adjusts the configuration (limits, timeouts) before New.
 	tune func(*Config)
+	// watchBrokers, with bus, refuses calls at once while no broker
+	// answers, as the ingress role does.
+	watchBrokers bool
 }
 
 // env is one gateway served on loopback with a trusted development issuer
@@ -70,9 +73,10 @@ type env struct {
 	sealer           *session.Sealer
 	g                *Ingress
 	url              string
-	pub              *fakePublisher // nil with a bus
-	rec              *recorder      // last exchange of the SDK clients
-	attach           func()         // attaches a noAttach gateway
+	pub              *fakePublisher    // nil with a bus
+	brokers          *bus.Reachability // with watchBrokers
+	rec              *recorder         // last exchange of the SDK clients
+	attach           func()            // attaches a noAttach gateway
 	cancel           context.CancelFunc
 	stsSvc           *sts.Service
 	models           *awsmodel.Index
@@ -123,6 +127,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	}
 	cfg := Config{Listen: "127.0.0.1:0", Replica: o.replica, Wait: o.wait, MaxBody: o.maxBody}
 	var pub Publisher
+	var brokers Reachability
 	if o.bus != nil {
 		cfg.Bus = *o.bus
 		p, err := bus.NewPublisher(*o.bus)
@@ -131,6 +136,12 @@ func newEnv(t testing.TB, o envOpts) *env {
 		}
 		t.Cleanup(p.Close)
 		pub = p
+		if o.watchBrokers {
+			ctx, cancel := context.WithCancel(context.Background())
+			t.Cleanup(cancel)
+			e.brokers = p.WatchReachability(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			brokers = e.brokers
+		}
 	} else {
 		cfg.Bus = bus.Config{Brokers: []string{"127.0.0.1:1"}} // never dialled
 		e.pub = &fakePublisher{}
@@ -141,7 +152,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	}
 	e.cfg = cfg
 	e.g, err = New(cfg, Deps{
-		STS: e.stsSvc, Auth: e.stsSvc, Sealer: e.sealer, Models: e.models, Publisher: pub,
+		STS: e.stsSvc, Auth: e.stsSvc, Sealer: e.sealer, Models: e.models, Publisher: pub, Brokers: brokers,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: o.now, HoldsKey: testHoldsKey,
 	})
 	if err != nil {

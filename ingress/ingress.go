@@ -26,6 +26,11 @@ type Publisher interface {
 	Stream() bus.Stream
 }
 
+// Reachability tells whether the brokers answer; *bus.Reachability is one.
+type Reachability interface {
+	Reachable() bool
+}
+
 // STS answers the unsigned AssumeRoleWithWebIdentity call; *sts.Service is one.
 type STS interface {
 	ServeAssumeRoleWithWebIdentity(w http.ResponseWriter, r *http.Request, form url.Values, requestID string)
@@ -39,7 +44,11 @@ type Deps struct {
 	Sealer    *session.Sealer
 	Models    *awsmodel.Index
 	Publisher Publisher
-	Logger    *slog.Logger
+	// Brokers tells whether the brokers answer; while they do not, calls
+	// are refused at once (ServiceUnavailable) rather than after --wait.
+	// Optional: without it the brokers count as reachable.
+	Brokers Reachability
+	Logger  *slog.Logger
 	// Mounts are extra handlers by path prefix (the dev OIDC issuer).
 	Mounts map[string]http.Handler
 	// Now is the clock. Default time.Now.

@@ -166,7 +166,8 @@ func buildIngress(ctx context.Context, s ingressSetup) (*ingress.Ingress, *bus.P
 		pub.Close()
 		return nil, nil, err
 	}
-	g, err := ingress.New(s.cfg, ingress.Deps{STS: stsSvc, Auth: stsSvc, Sealer: sealer, Models: models, Publisher: pub, Logger: s.log, Mounts: s.mounts, HoldsKey: s.holdsKey})
+	g, err := ingress.New(s.cfg, ingress.Deps{STS: stsSvc, Auth: stsSvc, Sealer: sealer, Models: models, Publisher: pub,
+		Brokers: pub.WatchReachability(ctx, s.log), Logger: s.log, Mounts: s.mounts, HoldsKey: s.holdsKey})
 	if err != nil {
 		pub.Close()
 		return nil, nil, err
