@@ -100,6 +100,12 @@ var brokerFaults = []brokerFault{
 		faults: func(r *faultRig) []kfake.Fault { return produceTo(r, kerr.InvalidRecord, 1) }},
 	{name: "produce UNKNOWN_SERVER_ERROR (not retriable)", transactional: true, idempotent: true,
 		faults: func(r *faultRig) []kfake.Fault { return produceTo(r, kerr.UnknownServerError, 1) }},
+	{name: "follow-up produce UNKNOWN_SERVER_ERROR (not retriable)", transactional: true,
+		faults: func(r *faultRig) []kfake.Fault {
+			// Only the follow-up producer writes outside a transaction.
+			return []kfake.Fault{{Keys: []kmsg.Key{kmsg.Produce}, Topic: r.cfg.Topic(schemas.TopicExecutions), Err: kerr.UnknownServerError, Count: 1,
+				When: func(req kmsg.Request) bool { return req.(*kmsg.ProduceRequest).TransactionID == nil }}}
+		}},
 	{name: "EndTxn CONCURRENT_TRANSACTIONS (retriable)", transactional: true,
 		faults: func(r *faultRig) []kfake.Fault { return txnRequest(r, kmsg.EndTxn, kerr.ConcurrentTransactions, 2) }},
 	{name: "EndTxn connection dropped before the broker reads it", transactional: true,
