@@ -52,6 +52,12 @@ type executorFault struct {
 	// the first wave (a batch's execution.started) is held by the
 	// broker; the produce goes on when it returns.
 	midBatch func(t *testing.T, r *execRig) []*kfake.FaultHandle
+	// latency, if set, holds every upstream call that long, and
+	// inFlight runs once a first-wave call has reached the upstream: the
+	// fault then meets calls whose execution.started is committed and
+	// whose execution.finished is not written yet.
+	latency  time.Duration
+	inFlight func(t *testing.T, r *execRig) []*kfake.FaultHandle
 	// stall bounds how long the first wave may take once the fault is
 	// released (default 5 s).
 	stall time.Duration
@@ -109,6 +115,20 @@ var executorFaults = []executorFault{
 			time.Sleep(2 * bus.HeartbeatInterval) // the first hears of the rebalance
 			return []*kfake.FaultHandle{joined}
 		}},
+	{name: "rebalance while calls run upstream: a second executor joins", latency: 2 * time.Second, stall: 10 * time.Second,
+		inFlight: func(t *testing.T, r *execRig) []*kfake.FaultHandle {
+			// The new owner of a partition must neither run those
+			// calls again nor end them as outcome-unknown: their
+			// executor is alive and finishes them.
+			joined := r.c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.SyncGroup}, Group: r.group, Observe: true, Count: -1,
+				When: func(req kmsg.Request) bool {
+					id := req.(*kmsg.SyncGroupRequest).InstanceID
+					return id != nil && *id == "x2"
+				}})
+			r.start("x2")
+			r.wait(t, "the second executor's SyncGroup", joined, 1)
+			return []*kfake.FaultHandle{joined}
+		}},
 	{name: "rebalance mid-batch: heartbeat REBALANCE_IN_PROGRESS",
 		midBatch: func(t *testing.T, r *execRig) []*kfake.FaultHandle {
 			h := r.c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Heartbeat}, Group: r.group, TopLevel: true, Err: kerr.RebalanceInProgress, Count: 1})
@@ -141,7 +161,6 @@ var executorFaults = []executorFault{
 type execRig struct {
 	t      *testing.T
 	ctx    context.Context
-	cancel context.CancelFunc
 	c      *kfake.Cluster
 	cfg    bus.Config
 	group  string
@@ -149,7 +168,7 @@ type execRig struct {
 	bucket string
 	execs  *events
 	pub    *bus.Publisher
-	runs   map[string]chan error
+	runs   map[string]*execRun
 	// held counts the transactional produces a control function held.
 	held atomic.Int32
 }
@@ -173,13 +192,19 @@ func newExecRig(t *testing.T, emu *awsemu.Emulator) *execRig {
 	t.Cleanup(pub.Close)
 	execs, stop := tail(t, ctx, cfg, schemas.TopicExecutions)
 	t.Cleanup(stop)
-	return &execRig{t: t, ctx: ctx, cancel: cancel, c: c, cfg: cfg, group: cfg.GroupName("executor"), emu: emu,
-		bucket: fmt.Sprintf("fault-%d", time.Now().UnixNano()), execs: execs, pub: pub, runs: map[string]chan error{}}
+	return &execRig{t: t, ctx: ctx, c: c, cfg: cfg, group: cfg.GroupName("executor"), emu: emu,
+		bucket: fmt.Sprintf("fault-%d", time.Now().UnixNano()), execs: execs, pub: pub, runs: map[string]*execRun{}}
 }
 
 // txn selects n requests of key from x1's transactional id.
 func (r *execRig) txn(key kmsg.Key, err *kerr.Error, n int) []kfake.Fault {
 	return []kfake.Fault{{Keys: []kmsg.Key{key}, TxnID: r.group + "/x1", TopLevel: true, Err: err, Count: n}}
+}
+
+// execRun is one running executor process.
+type execRun struct {
+	cancel context.CancelFunc
+	done   chan error
 }
 
 // start runs an executor replica.
@@ -189,9 +214,10 @@ func (r *execRig) start(instance string) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	r.runs[instance] = done
-	go func() { done <- e.Run(r.ctx) }()
+	ctx, cancel := context.WithCancel(r.ctx)
+	run := &execRun{cancel: cancel, done: make(chan error, 1)}
+	r.runs[instance] = run
+	go func() { run.done <- e.Run(ctx) }()
 }
 
 // decide publishes an allow of req for request id, sealed as a decider
@@ -249,6 +275,26 @@ func (r *execRig) holdFirstStart(release <-chan struct{}) <-chan struct{} {
 	return holding
 }
 
+// puts counts the PutObject calls the shim let through, per key.
+func (r *execRig) puts() map[string]int {
+	puts := map[string]int{}
+	for _, s := range r.emu.Requests() {
+		if s.Method == http.MethodPut && strings.HasPrefix(s.Path, "/"+r.bucket+"/") {
+			puts[strings.TrimPrefix(s.Path, "/"+r.bucket+"/")]++
+		}
+	}
+	return puts
+}
+
+// putsOf counts the calls of ids that reached the upstream.
+func (r *execRig) putsOf(ids []string) int {
+	puts, n := r.puts(), 0
+	for _, id := range ids {
+		n += puts[id]
+	}
+	return n
+}
+
 // check waits until every request of ids has its execution.finished, lets
 // duplicates show, and checks each request's events and upstream calls.
 func (r *execRig) check(ids []string) {
@@ -272,12 +318,7 @@ func (r *execRig) check(ids []string) {
 		return true
 	})
 	time.Sleep(500 * time.Millisecond) // a late duplicate would show by now
-	puts := map[string]int{}
-	for _, s := range r.emu.Requests() {
-		if s.Method == http.MethodPut && strings.HasPrefix(s.Path, "/"+r.bucket+"/") {
-			puts[strings.TrimPrefix(s.Path, "/"+r.bucket+"/")]++
-		}
-	}
+	puts := r.puts()
 	for _, id := range ids {
 		if n := puts[id]; n != 1 {
 			t.Errorf("%s: the upstream ran its PutObject %d times, want once", id, n)
@@ -313,6 +354,10 @@ func runExecutorFault(t *testing.T, emu *awsemu.Emulator, c executorFault) {
 	r.decide("create", s3Request("PUT", "/"+r.bucket))
 	waitFor(t, "the bucket", func() bool { return len(r.execs.of("create")) >= 2 })
 
+	if c.latency > 0 {
+		r.emu.SetLatency(c.latency)
+		defer r.emu.SetLatency(0)
+	}
 	var handles []*kfake.FaultHandle
 	if c.faults != nil {
 		handles = append(handles, r.c.Fault(c.faults(r)...))
@@ -332,6 +377,10 @@ func runExecutorFault(t *testing.T, emu *awsemu.Emulator, c executorFault) {
 		handles = append(handles, c.midBatch(t, r)...)
 	}
 	close(release)
+	if c.inFlight != nil {
+		waitFor(t, "a call at the upstream", func() bool { return r.putsOf(first) > 0 })
+		handles = append(handles, c.inFlight(t, r)...)
+	}
 	begin := time.Now()
 	r.check(first)
 	bound := 5 * time.Second
@@ -348,9 +397,9 @@ func runExecutorFault(t *testing.T, emu *awsemu.Emulator, c executorFault) {
 		h.Remove()
 	}
 	r.check(r.wave("w2", 12))
-	for instance, done := range r.runs {
+	for instance, run := range r.runs {
 		select {
-		case err := <-done:
+		case err := <-run.done:
 			t.Fatalf("executor %s stopped by itself: %v", instance, err)
 		default:
 		}
@@ -362,12 +411,88 @@ func runExecutorFault(t *testing.T, emu *awsemu.Emulator, c executorFault) {
 
 // stop stops the executors and returns what their Run returned.
 func (r *execRig) stop() []error {
-	r.cancel()
 	var errs []error
-	for instance, done := range r.runs {
-		if err := <-done; err != nil {
-			errs = append(errs, fmt.Errorf("executor %s: Run: %w", instance, err))
+	for instance := range r.runs {
+		if err := r.stopOne(instance); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errs
+}
+
+// stopOne stops one executor as SIGTERM does and returns what its Run
+// returned.
+func (r *execRig) stopOne(instance string) error {
+	run := r.runs[instance]
+	delete(r.runs, instance)
+	run.cancel()
+	if err := <-run.done; err != nil {
+		return fmt.Errorf("executor %s: Run: %w", instance, err)
+	}
+	return nil
+}
+
+// TestExecutorEndsCallsWhoseFinishCannotBeWritten: the broker refuses
+// every execution.finished (the follow-up producer's writes) while calls
+// run, until the executor is stopped, so their outcomes are never
+// written. The calls ran once. The executor restarted with the same
+// instance finds them open, started by its predecessor, and ends each one
+// exactly once as outcome-unknown (recover.go); none runs again.
+func TestExecutorEndsCallsWhoseFinishCannotBeWritten(t *testing.T) {
+	emu, err := awsemu.Start(gatewayCreds, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emu.Close)
+	r := newExecRig(t, emu)
+	r.start("x1")
+	r.decide("create", s3Request("PUT", "/"+r.bucket))
+	waitFor(t, "the bucket", func() bool { return len(r.execs.of("create")) >= 2 })
+
+	refuse := r.c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: r.cfg.Topic(schemas.TopicExecutions), Err: kerr.UnknownServerError,
+		Count: -1, When: finishedOnly})
+	ids := r.wave("w1", 6)
+	waitFor(t, "every call at the upstream", func() bool { return r.putsOf(ids) == len(ids) })
+	r.wait(t, "a refused execution.finished per call", refuse, len(ids))
+	if err := r.stopOne("x1"); err != nil {
+		t.Fatal(err)
+	}
+	refuse.Remove()
+	for _, id := range ids {
+		if n := len(r.execs.of(id)); n != 1 {
+			t.Fatalf("%s: %d events before the restart, want execution.started only", id, n)
+		}
+	}
+
+	r.start("x1")
+	waitFor(t, "every call's outcome", func() bool {
+		for _, id := range ids {
+			if len(r.execs.of(id)) < 2 {
+				return false
+			}
+		}
+		return true
+	})
+	time.Sleep(3 * recoverEvery) // later recovery rounds must not end them again
+	puts := r.puts()
+	for _, id := range ids {
+		if n := puts[id]; n != 1 {
+			t.Errorf("%s: the upstream ran its PutObject %d times, want once", id, n)
+		}
+		ms := r.execs.of(id)
+		if len(ms) != 2 || ms[1].Envelope.Type != schemas.TypeExecutionFinished {
+			t.Errorf("%s: %d events, want execution.started and one execution.finished", id, len(ms))
+			continue
+		}
+		fin, err := schemas.DecodeAs[*schemas.ExecutionFinished](ms[1].Envelope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fin.ErrorKind != schemas.ErrorOutcomeUnknown {
+			t.Errorf("%s: ended %q (%s), want outcome unknown", id, fin.ErrorKind, fin.Error)
+		}
+	}
+	if err := errors.Join(r.stop()...); err != nil {
+		t.Fatal(err)
+	}
 }
