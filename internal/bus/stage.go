@@ -563,7 +563,7 @@ func (s *stage) publishFollowUps(ctx context.Context, outs []Output) {
 	}
 	for {
 		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), followUpGrace)
-		err := s.follow.ProduceSync(pctx, recs...).FirstErr()
+		err := s.follow.ProduceSync(pctx, unproduced(recs)...).FirstErr()
 		cancel()
 		if err == nil {
 			return
@@ -578,4 +578,20 @@ func (s *stage) publishFollowUps(ctx context.Context, outs []Output) {
 		case <-time.After(s.cfg.RetryPause):
 		}
 	}
+}
+
+// unproduced copies recs as records never handed to a producer. franz-go
+// keeps the context of a record's first Produce in Record.Context and
+// honours it on every later Produce of that record: retrying the same
+// records after a failed attempt, whose context is cancelled by then,
+// failed with "context canceled" for ever, and a call that had run never
+// got its execution.finished. Found by
+// executor/TestExecutorUnderBrokerFaults (a produce answered
+// UNKNOWN_SERVER_ERROR).
+func unproduced(recs []*kgo.Record) []*kgo.Record {
+	out := make([]*kgo.Record, len(recs))
+	for i, r := range recs {
+		out[i] = &kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: r.Headers}
+	}
+	return out
 }

@@ -29,7 +29,26 @@ func newTransact(cfg StageConfig, opts []kgo.Opt) (delivery, error) {
 	if err != nil {
 		return nil, err
 	}
+	go initProducer(sess.Client())
 	return &transact{sess: sess}, nil
+}
+
+// initProducer initializes the session's producer id at once instead of at
+// its first produce. A transaction its predecessor left open (a process
+// killed between TxnOffsetCommit and EndTxn, or a client rebuilt after an
+// EndTxn the broker refused) holds the group's offsets of its partitions:
+// the broker answers UNSTABLE_OFFSET_COMMIT until it ends, so the new
+// session cannot start fetching, so it never produces, and nothing
+// aborts that transaction but the broker's timeout (TransactionTimeout,
+// plus the abort sweep on Apache Kafka). InitProducerID with the same
+// transactional id fences and aborts it now; franz-go retries the offset
+// fetch a second later. An error here is left to the first produce,
+// which initializes the id again. Found by TestStageUnderBrokerFaults
+// (EndTxn INVALID_TXN_STATE: a 10 s stall).
+func initProducer(cl *kgo.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), TransactionTimeout)
+	defer cancel()
+	_, _, _ = cl.ProducerID(ctx)
 }
 
 func (t *transact) client() *kgo.Client { return t.sess.Client() }
