@@ -1,7 +1,6 @@
 package schemas
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -31,6 +30,11 @@ type Envelope struct {
 	// chunk is the payload of a body chunk event (NewEnvelope,
 	// DecodeChunk), never encoded as JSON on its way through Kafka.
 	chunk Payload
+	// canon is the payload as NewEnvelope or Seal encoded it, already in
+	// the form the envelope's JSON carries it in; while Payload is still
+	// that very slice, Seal and Marshal use it as it is instead of
+	// encoding it again (sameBytes).
+	canon []byte
 }
 
 // Payload is implemented by every event payload type.
@@ -62,6 +66,7 @@ func NewEnvelope(id, requestID, producer string, at time.Time, p Payload) (Envel
 		Time:      at.UTC(),
 		Producer:  producer,
 		Payload:   raw,
+		canon:     raw,
 	}, nil
 }
 
@@ -73,18 +78,19 @@ func (e Envelope) Marshal() ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode %s payload: %w", e.Type, err)
 		}
-		e.Payload = raw
+		e.Payload, e.canon = raw, raw
 	}
-	return json.Marshal(e)
+	return appendEnvelope(make([]byte, 0, envelopeOverhead+len(e.Payload)), e, sameBytes(e.Payload, e.canon))
 }
+
+// envelopeOverhead is room for an envelope's fields besides its payload.
+const envelopeOverhead = 384
 
 // Unmarshal decodes an envelope strictly: unknown fields, an unknown type and
 // an unsupported version are errors.
 func Unmarshal(data []byte) (Envelope, error) {
 	var e Envelope
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil {
+	if err := unmarshalStrict(data, &e); err != nil {
 		return Envelope{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if err := e.check(); err != nil {
@@ -119,9 +125,7 @@ func (e Envelope) Decode() (Payload, error) {
 		return copyChunk(e.chunk), nil
 	}
 	p := registry[e.Type]()
-	dec := json.NewDecoder(bytes.NewReader(e.Payload))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(p); err != nil {
+	if err := unmarshalStrict(e.Payload, p); err != nil {
 		return nil, fmt.Errorf("%w: %s payload: %v", ErrMalformed, e.Type, err)
 	}
 	return p, nil

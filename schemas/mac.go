@@ -78,16 +78,18 @@ func ProducerName(role, instance string) string { return role + "/" + instance }
 // type, version, request id, time, producer and the exact payload bytes)
 // under key. It first puts the payload in the form the envelope's JSON
 // encoding writes, so that the bytes a reader verifies are the bytes
-// sealed.
+// sealed; a payload NewEnvelope encoded is in that form already.
 func Seal(env *Envelope, key []byte) error {
 	if len(key) < MinKeyLen {
 		return fmt.Errorf("%w: %d bytes, need at least %d", ErrShortKey, len(key), MinKeyLen)
 	}
-	wire, err := json.Marshal(env.Payload)
-	if err != nil {
-		return fmt.Errorf("%w: %s payload: %v", ErrMalformed, env.Type, err)
+	if !sameBytes(env.Payload, env.canon) {
+		wire, err := json.Marshal(env.Payload)
+		if err != nil {
+			return fmt.Errorf("%w: %s payload: %v", ErrMalformed, env.Type, err)
+		}
+		env.Payload, env.canon = wire, wire
 	}
-	env.Payload = wire
 	env.Auth = hex.EncodeToString(authCode(*env, key))
 	return nil
 }
