@@ -200,6 +200,11 @@ func envelopes(t *testing.T) map[string]Envelope {
 	out["payload set by hand"] = hand
 	hand.Payload = nil
 	out["payload nil"] = hand
+	set := out["approval.given/zero/sealed"]
+	if err := set.SetPayload(filled(t, TypeApprovalGiven)); err != nil {
+		t.Fatal(err)
+	}
+	out["payload replaced by SetPayload"] = set
 	return out
 }
 
@@ -372,5 +377,15 @@ func TestGoldenWire(t *testing.T) {
 				t.Fatalf("read\n%+v\nwant\n%+v", p, tc.payload)
 			}
 		})
+	}
+}
+
+func TestSetPayloadRefusesAnotherType(t *testing.T) {
+	env, err := NewEnvelope("e", "r", "p", time.Now(), &HoldExpired{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.SetPayload(&HoldDenied{}); !errors.Is(err, ErrWrongType) {
+		t.Fatalf("got %v, want ErrWrongType", err)
 	}
 }

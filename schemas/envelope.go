@@ -70,6 +70,21 @@ func NewEnvelope(id, requestID, producer string, at time.Time, p Payload) (Envel
 	}, nil
 }
 
+// SetPayload replaces e's payload with p, encoded as NewEnvelope encodes
+// it (so that Seal and Marshal need not encode it again); it keeps every
+// other field, Auth included. p must be of e's type.
+func (e *Envelope) SetPayload(p Payload) error {
+	if p.EventType() != e.Type {
+		return fmt.Errorf("%w: %s envelope, %s payload", ErrWrongType, e.Type, p.EventType())
+	}
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode %s payload: %w", p.EventType(), err)
+	}
+	e.Payload, e.canon = raw, raw
+	return nil
+}
+
 // Marshal encodes the envelope as JSON. A body chunk's payload is encoded
 // too (Kafka carries chunks in their record form instead; see EncodeChunk).
 func (e Envelope) Marshal() ([]byte, error) {
