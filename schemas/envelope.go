@@ -11,10 +11,11 @@ import (
 const Version = 1
 
 // Envelope wraps every event. Payload holds the JSON of the typed payload
-// named by Type; use Decode to get it back as its Go type. Body chunk
-// events (IsChunk) are the exception: they travel raw (chunk.go), so their
-// envelope holds the payload decoded, and Payload stays empty until
-// Marshal.
+// named by Type; use Decode to get it back as its Go type. To change it,
+// assign a new slice (or call SetPayload), never write into its bytes.
+// Body chunk events (IsChunk) are the exception: they travel raw
+// (chunk.go), so their envelope holds the payload decoded, and Payload
+// stays empty until Marshal.
 type Envelope struct {
 	ID        string          `json:"id"`
 	Type      Type            `json:"type"`
