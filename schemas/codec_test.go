@@ -389,3 +389,50 @@ func TestSetPayloadRefusesAnotherType(t *testing.T) {
 		t.Fatalf("got %v, want ErrWrongType", err)
 	}
 }
+
+// FuzzReaderNoLooserThanEncodingJSON: whatever Unmarshal and Decode
+// accept, the encoding/json reader accepted too, with the same values,
+// so no record means one thing to this build and another to an older
+// one (or to a tool on encoding/json).
+func FuzzReaderNoLooserThanEncodingJSON(f *testing.F) {
+	for _, name := range []string{"request.received.json", "decision.made.json"} {
+		golden, err := os.ReadFile("testdata/golden/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(golden)
+	}
+	f.Add([]byte(`{"id":"e","type":"hold.expired","version":1,"request_id":"r","time":"2026-11-26T12:00:00+01:00","producer":"p","payload":{}}`))
+	f.Add([]byte(`{"id":"e","type":"grant.opened","version":1,"request_id":"r","time":"2026-11-26T12:00:00Z","producer":"p","payload":{"grant_id":"g","for":-0,"scope":"x"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		env, err := Unmarshal(data)
+		if err != nil {
+			return
+		}
+		old, err := oldUnmarshal(data)
+		if err != nil {
+			t.Fatalf("Unmarshal accepted what encoding/json refused (%v)", err)
+		}
+		sameJSON(t, "envelope", env, old)
+		p, err := env.Decode()
+		if err != nil {
+			return
+		}
+		oldP, err := oldDecode(old)
+		if err != nil {
+			t.Fatalf("Decode accepted what encoding/json refused (%v)", err)
+		}
+		sameJSON(t, "payload", p, oldP)
+	})
+}
+
+// sameJSON fails unless got and want encode alike (time zones compare by
+// offset, not by *time.Location).
+func sameJSON(t *testing.T, what string, got, want any) {
+	t.Helper()
+	g, err1 := stdjson.Marshal(got)
+	w, err2 := stdjson.Marshal(want)
+	if err1 != nil || err2 != nil || !bytes.Equal(g, w) {
+		t.Fatalf("%s read as\n%s (%v)\nencoding/json read\n%s (%v)", what, g, err1, w, err2)
+	}
+}
