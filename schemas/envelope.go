@@ -1,7 +1,6 @@
 package schemas
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -12,10 +11,11 @@ import (
 const Version = 1
 
 // Envelope wraps every event. Payload holds the JSON of the typed payload
-// named by Type; use Decode to get it back as its Go type. Body chunk
-// events (IsChunk) are the exception: they travel raw (chunk.go), so their
-// envelope holds the payload decoded, and Payload stays empty until
-// Marshal.
+// named by Type; use Decode to get it back as its Go type. To change it,
+// assign a new slice (or call SetPayload), never write into its bytes.
+// Body chunk events (IsChunk) are the exception: they travel raw
+// (chunk.go), so their envelope holds the payload decoded, and Payload
+// stays empty until Marshal.
 type Envelope struct {
 	ID        string          `json:"id"`
 	Type      Type            `json:"type"`
@@ -31,6 +31,11 @@ type Envelope struct {
 	// chunk is the payload of a body chunk event (NewEnvelope,
 	// DecodeChunk), never encoded as JSON on its way through Kafka.
 	chunk Payload
+	// canon is the payload as NewEnvelope or Seal encoded it, already in
+	// the form the envelope's JSON carries it in; while Payload is still
+	// that very slice, Seal and Marshal use it as it is instead of
+	// encoding it again (sameBytes).
+	canon []byte
 }
 
 // Payload is implemented by every event payload type.
@@ -62,7 +67,23 @@ func NewEnvelope(id, requestID, producer string, at time.Time, p Payload) (Envel
 		Time:      at.UTC(),
 		Producer:  producer,
 		Payload:   raw,
+		canon:     raw,
 	}, nil
+}
+
+// SetPayload replaces e's payload with p, encoded as NewEnvelope encodes
+// it (so that Seal and Marshal need not encode it again); it keeps every
+// other field, Auth included. p must be of e's type.
+func (e *Envelope) SetPayload(p Payload) error {
+	if p.EventType() != e.Type {
+		return fmt.Errorf("%w: %s envelope, %s payload", ErrWrongType, e.Type, p.EventType())
+	}
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode %s payload: %w", p.EventType(), err)
+	}
+	e.Payload, e.canon = raw, raw
+	return nil
 }
 
 // Marshal encodes the envelope as JSON. A body chunk's payload is encoded
@@ -73,18 +94,19 @@ func (e Envelope) Marshal() ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode %s payload: %w", e.Type, err)
 		}
-		e.Payload = raw
+		e.Payload, e.canon = raw, raw
 	}
-	return json.Marshal(e)
+	return appendEnvelope(make([]byte, 0, envelopeOverhead+len(e.Payload)), e, sameBytes(e.Payload, e.canon))
 }
+
+// envelopeOverhead is room for an envelope's fields besides its payload.
+const envelopeOverhead = 384
 
 // Unmarshal decodes an envelope strictly: unknown fields, an unknown type and
 // an unsupported version are errors.
 func Unmarshal(data []byte) (Envelope, error) {
 	var e Envelope
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil {
+	if err := unmarshalStrict(data, &e); err != nil {
 		return Envelope{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if err := e.check(); err != nil {
@@ -119,9 +141,7 @@ func (e Envelope) Decode() (Payload, error) {
 		return copyChunk(e.chunk), nil
 	}
 	p := registry[e.Type]()
-	dec := json.NewDecoder(bytes.NewReader(e.Payload))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(p); err != nil {
+	if err := unmarshalStrict(e.Payload, p); err != nil {
 		return nil, fmt.Errorf("%w: %s payload: %v", ErrMalformed, e.Type, err)
 	}
 	return p, nil

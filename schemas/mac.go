@@ -78,16 +78,18 @@ func ProducerName(role, instance string) string { return role + "/" + instance }
 // type, version, request id, time, producer and the exact payload bytes)
 // under key. It first puts the payload in the form the envelope's JSON
 // encoding writes, so that the bytes a reader verifies are the bytes
-// sealed.
+// sealed; a payload NewEnvelope encoded is in that form already.
 func Seal(env *Envelope, key []byte) error {
 	if len(key) < MinKeyLen {
 		return fmt.Errorf("%w: %d bytes, need at least %d", ErrShortKey, len(key), MinKeyLen)
 	}
-	wire, err := json.Marshal(env.Payload)
-	if err != nil {
-		return fmt.Errorf("%w: %s payload: %v", ErrMalformed, env.Type, err)
+	if !sameBytes(env.Payload, env.canon) {
+		wire, err := json.Marshal(env.Payload)
+		if err != nil {
+			return fmt.Errorf("%w: %s payload: %v", ErrMalformed, env.Type, err)
+		}
+		env.Payload, env.canon = wire, wire
 	}
-	env.Payload = wire
 	env.Auth = hex.EncodeToString(authCode(*env, key))
 	return nil
 }
@@ -99,8 +101,7 @@ func Verify(env Envelope, key []byte) error {
 	if len(key) < MinKeyLen {
 		return fmt.Errorf("%w: %d bytes, need at least %d", ErrShortKey, len(key), MinKeyLen)
 	}
-	got, err := hex.DecodeString(env.Auth)
-	if err != nil || len(got) != sha256.Size || !hmac.Equal(got, authCode(env, key)) {
+	if !authentic(env, key) {
 		return fmt.Errorf("%w: %s event %q from %q", ErrBadAuth, env.Type, env.ID, env.Producer)
 	}
 	if role, ok := writers[env.Type]; ok && !strings.HasPrefix(env.Producer, role+"/") {
@@ -109,24 +110,40 @@ func Verify(env Envelope, key []byte) error {
 	return nil
 }
 
+// authentic reports whether env.Auth is the hex HMAC authCode computes.
+func authentic(env Envelope, key []byte) bool {
+	var got [sha256.Size]byte
+	if len(env.Auth) != hex.EncodedLen(len(got)) {
+		return false
+	}
+	if _, err := hex.Decode(got[:], []byte(env.Auth)); err != nil {
+		return false
+	}
+	return hmac.Equal(got[:], authCode(env, key))
+}
+
 // authCode is the HMAC of the envelope's fields, each length-prefixed so
 // that no two envelopes share an input. Time is the instant in UTC at
-// nanosecond precision, as the JSON encoding carries it.
+// nanosecond precision, as the JSON encoding carries it. The fields
+// before the payload are gathered into one buffer and written at once.
 func authCode(env Envelope, key []byte) []byte {
 	h := hmac.New(sha256.New, key)
-	field := func(s []byte) {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write(s)
+	b := make([]byte, 0, 256)
+	field := func(s string) {
+		b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
+		b = append(b, s...)
 	}
-	field([]byte("jitgate/envelope/v1"))
-	field([]byte(env.ID))
-	field([]byte(env.Type))
-	field([]byte(strconv.Itoa(env.Version)))
-	field([]byte(env.RequestID))
-	field([]byte(env.Time.UTC().Format(time.RFC3339Nano)))
-	field([]byte(env.Producer))
-	field(env.Payload)
+	field("jitgate/envelope/v1")
+	field(env.ID)
+	field(string(env.Type))
+	var num [20]byte
+	field(string(strconv.AppendInt(num[:0], int64(env.Version), 10)))
+	field(env.RequestID)
+	var at [64]byte
+	field(string(env.Time.UTC().AppendFormat(at[:0], time.RFC3339Nano)))
+	field(env.Producer)
+	b = binary.BigEndian.AppendUint64(b, uint64(len(env.Payload)))
+	h.Write(b)
+	h.Write(env.Payload)
 	return h.Sum(nil)
 }

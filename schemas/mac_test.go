@@ -74,6 +74,8 @@ func TestVerifyRefusesEveryAlteredField(t *testing.T) {
 		{"auth missing", func(e *Envelope) { e.Auth = "" }, ErrBadAuth},
 		{"auth not hex", func(e *Envelope) { e.Auth = "zz" + e.Auth[2:] }, ErrBadAuth},
 		{"auth truncated", func(e *Envelope) { e.Auth = e.Auth[:32] }, ErrBadAuth},
+		{"auth too long", func(e *Envelope) { e.Auth += "00" }, ErrBadAuth},
+		{"auth twice", func(e *Envelope) { e.Auth += e.Auth }, ErrBadAuth},
 		{"auth one bit", func(e *Envelope) {
 			b := []byte(e.Auth)
 			b[0] ^= 1

@@ -1,7 +1,6 @@
 package row
 
 import (
-	"encoding/json"
 	"strings"
 
 	"github.com/jitgate/jitgate/internal/bus"
@@ -35,11 +34,9 @@ func (b *Builder) Build(m bus.Message) Row {
 	}
 	r.setTime(env.Time)
 	b.flatten(p, m.Topic, &r)
-	raw, err := json.Marshal(p)
-	if err != nil { // cannot happen for payloads that just decoded
+	if err := env.SetPayload(p); err != nil { // cannot happen for payloads that just decoded
 		return b.undecodable(m, err)
 	}
-	env.Payload = raw
 	out, err := env.Marshal()
 	if err != nil {
 		return b.undecodable(m, err)
