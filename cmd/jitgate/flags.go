@@ -71,8 +71,9 @@ func busConfig(c *cli.Context, role string) (bus.Config, error) {
 }
 
 // instanceFlag is --instance for the stages that are consumer-group
-// members (decider, executor, masker). It is the process's stable identity:
-// its static group membership and its transactional id. The default,
+// members (decider, executor, masker, recorder). It is the process's stable
+// identity: its static group membership and, for the transactional stages,
+// its transactional id. The default,
 // ROLE-HOSTNAME, survives a restart on the same host, so a restarted stage
 // takes over its partitions at once and fences its dead predecessor; in
 // Kubernetes set it from the pod name (a StatefulSet's names are stable;
