@@ -122,12 +122,28 @@ func heapInUse() uint64 {
 //
 //	go test -run '^$' -bench BenchmarkRebuild -benchtime 1x ./internal/holds/
 func BenchmarkRebuild(b *testing.B) {
-	for _, events := range []int{100_000, 1_000_000} {
-		b.Run(fmt.Sprintf("%d events over 7 days", events), func(b *testing.B) {
+	cases := []struct {
+		events    int
+		pruneEach time.Duration // 0: the store's own
+	}{
+		{100_000, 0},
+		{100_000, pruneEvery}, // the interval before pruneSlices, for the ratio
+		{1_000_000, 0},
+	}
+	for _, bc := range cases {
+		name := fmt.Sprintf("%d events over 7 days", bc.events)
+		if bc.pruneEach > 0 {
+			name += fmt.Sprintf(", pruned every %v", bc.pruneEach)
+		}
+		events := bc.events
+		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				base := heapInUse()
 				s := NewStore(testKey)
+				if bc.pruneEach > 0 {
+					s.pruneEach = bc.pruneEach
+				}
 				l := newRebuildLog(b, events, 7*24*time.Hour)
 				var took time.Duration
 				n := 0

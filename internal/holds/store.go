@@ -33,6 +33,7 @@ type Store struct {
 	// ids stay in view (prune.go); lastPrune is the log time of the last
 	// pruning pass.
 	retention time.Duration
+	pruneEach time.Duration // pruneInterval(retention)
 	lastPrune time.Time
 }
 
@@ -62,6 +63,7 @@ func NewStore(key []byte) *Store {
 	return &Store{
 		key:       key,
 		retention: DefaultRetention,
+		pruneEach: pruneInterval(DefaultRetention),
 		seen:      map[string]time.Time{},
 		holds:     map[string]*holdEntry{},
 		grants:    map[string]*grantEntry{},
