@@ -246,3 +246,48 @@ func TestRebuildLogIsRealistic(t *testing.T) {
 		t.Errorf("%d of %d holds in view after a week; want about a seventh", got, holds)
 	}
 }
+
+// TestReplayOutOfTimeOrderStaysBounded: a tail from the start reads one
+// partition days ahead of another. Replaying a week partition by
+// partition keeps the view about as small as replaying it in time order
+// (pruning follows the view's growth, not only the log clock), and ends
+// with the same active grants and pending holds.
+func TestReplayOutOfTimeOrderStaysBounded(t *testing.T) {
+	const events, partitions = 30_000, 3
+	inOrder, byPartition := NewStore(testKey), NewStore(testKey)
+	parts := make([][][]byte, partitions)
+	l := newRebuildLog(t, events, 7*24*time.Hour)
+	for {
+		recs := l.chunk(1000)
+		if len(recs) == 0 {
+			break
+		}
+		for _, r := range recs {
+			b, err := r.env.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			replay(t, inOrder, [][]byte{b})
+			p := int(r.key[len(r.key)-1]) % partitions
+			parts[p] = append(parts[p], b)
+		}
+	}
+	for _, p := range parts {
+		replay(t, byPartition, p)
+	}
+	size := func(s *Store) int {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		return len(s.holds) + len(s.grants)
+	}
+	if a, b := size(inOrder), size(byPartition); b > 2*a+pruneFloor {
+		t.Errorf("%d holds and grants in view after a partition-by-partition replay, %d in time order", b, a)
+	}
+	now := t0.Add(time.Minute)
+	if a, b := len(inOrder.Grants(now)), len(byPartition.Grants(now)); a != b || a == 0 {
+		t.Errorf("active grants: %d in time order, %d partition by partition", a, b)
+	}
+	if a, b := len(inOrder.Pending(now)), len(byPartition.Pending(now)); a != b {
+		t.Errorf("pending holds: %d in time order, %d partition by partition", a, b)
+	}
+}

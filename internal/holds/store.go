@@ -35,6 +35,10 @@ type Store struct {
 	retention time.Duration
 	pruneEach time.Duration // pruneInterval(retention)
 	lastPrune time.Time
+	// clock is the newest event time applied; prunedSize the view's size
+	// after the last pruning pass.
+	clock      time.Time
+	prunedSize int
 }
 
 // holdEntry is a hold plus what Crossing needs.
