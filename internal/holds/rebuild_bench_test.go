@@ -254,7 +254,7 @@ func TestRebuildLogIsRealistic(t *testing.T) {
 // clock, which a lagging partition does not move), and ends with the same
 // active grants and pending holds.
 func TestReplayOutOfTimeOrderStaysBounded(t *testing.T) {
-	const events, partitions = 60_000, 3
+	const events, partitions = 30_000, 3
 	inOrder, byPartition := NewStore(testKey), NewStore(testKey)
 	size := func(s *Store) int {
 		s.mu.RLock()
