@@ -81,7 +81,7 @@ func busConfig(c *cli.Context, role string) (bus.Config, error) {
 // same instance fence each other: the older one exits with an error.
 func instanceFlag(role string) cli.Flag {
 	return &cli.StringFlag{Name: "instance", Usage: "stable name of this " + role + " among the " + role + "s, kept across restarts " +
-		"(its consumer-group identity and transactional id; set it from the pod name; never give two live processes the same one)",
+		"(its static consumer-group identity and, for the decider and executor, its transactional id; set it from the pod name; never give two live processes the same one)",
 		EnvVars: []string{"JITGATE_INSTANCE"}, Value: stableInstance(role)}
 }
 
