@@ -40,7 +40,7 @@ func (e *Executor) admit(m bus.Message, d *schemas.DecisionMade) (outs []bus.Out
 		var fin []bus.Output
 		if !e.done.startedBefore(id, m.Ref(e.cfg.Bus)) {
 			// The request never ran: end it once, with this error.
-			if fin, err = e.failed(id, d, cause, 0); err != nil {
+			if fin, err = e.failed(id, 1, d, cause, 0); err != nil {
 				return nil, false, err
 			}
 			e.done.claim(id, m.Ref(e.cfg.Bus), now.Add(replayMargin), now)
@@ -50,7 +50,7 @@ func (e *Executor) admit(m bus.Message, d *schemas.DecisionMade) (outs []bus.Out
 	if limit := now.Add(e.cfg.MaxWait + replayMargin); d.Request.Deadline.After(limit) {
 		e.log.Error("refusing a decision whose deadline lies beyond the executor's replay window; raise --max-wait to the ingresses' --wait",
 			"request_id", id, "deadline", d.Request.Deadline, "max_wait", e.cfg.MaxWait)
-		fin, err := e.failed(id, d, fmt.Errorf("%w (deadline %s)", ErrDeadlineTooFar, d.Request.Deadline.UTC().Format(time.RFC3339)), 0)
+		fin, err := e.failed(id, 1, d, fmt.Errorf("%w (deadline %s)", ErrDeadlineTooFar, d.Request.Deadline.UTC().Format(time.RFC3339)), 0)
 		return fin, false, err
 	}
 	if !e.done.claim(id, m.Ref(e.cfg.Bus), d.Request.Deadline.Add(replayMargin), now) {

@@ -21,7 +21,11 @@ type call struct {
 	id     string
 	d      *schemas.DecisionMade
 	target resign.Target
-	idle   *time.Timer // cancels the call after Timeout without progress
+	// attempt is 1 for the call its decision started, 2 for the retry of
+	// a call an executor crash left open (recover.go). It is part of every
+	// event id the call writes (eventID).
+	attempt int
+	idle    *time.Timer // cancels the call after Timeout without progress
 }
 
 // progress reads through r, pushing the call's idle deadline back on
@@ -56,7 +60,7 @@ func (c *call) run(ctx context.Context) []bus.Output {
 	if err != nil {
 		c.e.log.Warn("upstream call failed", "request_id", c.id, "service", c.d.Request.Service,
 			"operation", c.d.Request.Operation, "err", err)
-		outs, err = c.e.failed(c.id, c.d, err, time.Since(begin))
+		outs, err = c.e.failed(c.id, c.attempt, c.d, err, time.Since(begin))
 		if err != nil {
 			// Only a JSON encoding failure gets here; nothing sensible
 			// can be published.

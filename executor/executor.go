@@ -154,19 +154,22 @@ func (e *Executor) Handle(ctx context.Context, m bus.Message) (bus.Result, error
 	}
 	t, err := e.target(&d.Request)
 	if err != nil {
-		return e.result(e.failed(id, d, err, 0))
+		return e.result(e.failed(id, 1, d, err, 0))
 	}
 	ref := m.Ref(e.cfg.Bus)
 	started, err := e.event(id, 0, &schemas.ExecutionStarted{
-		Attempt:   1,
-		Endpoint:  strings.TrimSuffix(t.Base.String(), "/") + d.Request.HTTP.Path,
-		ReadOnly:  d.Request.ReadOnly,
-		ReplyTo:   d.Request.ReplyTo,
-		Service:   d.Request.Service,
-		Operation: d.Request.Operation,
-		Protocol:  d.Request.Protocol,
-		Deadline:  d.Request.Deadline,
-		Decision:  &ref,
+		Attempt:  1,
+		Endpoint: strings.TrimSuffix(t.Base.String(), "/") + d.Request.HTTP.Path,
+		ReadOnly: d.Request.ReadOnly,
+		// A token-bearing call may be retried after a crash: AWS runs
+		// the same token once.
+		IdempotencyToken: d.Request.IdempotencyToken,
+		ReplyTo:          d.Request.ReplyTo,
+		Service:          d.Request.Service,
+		Operation:        d.Request.Operation,
+		Protocol:         d.Request.Protocol,
+		Deadline:         d.Request.Deadline,
+		Decision:         &ref,
 	})
 	if err != nil {
 		return bus.Result{}, err
@@ -174,7 +177,7 @@ func (e *Executor) Handle(ctx context.Context, m bus.Message) (bus.Result, error
 	// Running here from now on: recovery must never take this call for
 	// one whose executor is gone, even before its start commits.
 	e.calls.begin(id, e.now())
-	c := &call{e: e, id: id, d: d, target: t}
+	c := &call{e: e, id: id, d: d, target: t, attempt: 1}
 	return bus.Result{Out: []bus.Output{started}, After: func(ctx context.Context) []bus.Output {
 		defer e.calls.end(id)
 		return c.run(ctx)
@@ -193,8 +196,8 @@ func (e *Executor) result(outs []bus.Output, err error) (bus.Result, error) {
 // got no HTTP answer. A cause that may be an attack (a call one upstream
 // host could run as another service, a role outside the allow-list) also
 // gets a security.refused event.
-func (e *Executor) failed(id string, d *schemas.DecisionMade, cause error, took time.Duration) ([]bus.Output, error) {
-	outs, err := e.finishedWithError(id, d, cause, took)
+func (e *Executor) failed(id string, attempt int, d *schemas.DecisionMade, cause error, took time.Duration) ([]bus.Output, error) {
+	outs, err := e.finishedWithError(id, attempt, d, cause, took)
 	if err != nil {
 		return nil, err
 	}
@@ -217,8 +220,8 @@ func (e *Executor) failed(id string, d *schemas.DecisionMade, cause error, took 
 	return append(outs, r), nil
 }
 
-func (e *Executor) finishedWithError(id string, d *schemas.DecisionMade, cause error, took time.Duration) ([]bus.Output, error) {
-	fin, err := e.event(id, 0, &schemas.ExecutionFinished{
+func (e *Executor) finishedWithError(id string, attempt int, d *schemas.DecisionMade, cause error, took time.Duration) ([]bus.Output, error) {
+	fin, err := e.attemptEvent(id, attempt, 0, &schemas.ExecutionFinished{
 		ReplyTo:    d.Request.ReplyTo,
 		Service:    d.Request.Service,
 		Operation:  d.Request.Operation,
@@ -232,10 +235,29 @@ func (e *Executor) finishedWithError(id string, d *schemas.DecisionMade, cause e
 	return []bus.Output{fin}, nil
 }
 
-// event wraps a payload. Event ids are derived from the request id, the
-// type and seq, so a redelivered event keeps its id.
+// event wraps a payload of a call's first attempt.
 func (e *Executor) event(id string, seq int, p schemas.Payload) (bus.Output, error) {
-	env, err := schemas.NewEnvelope(fmt.Sprintf("%s/%s/%d", id, p.EventType(), seq), id, e.producer, e.now(), p)
+	return e.attemptEvent(id, 1, seq, p)
+}
+
+// eventID derives an event's id from the request id, the type, seq and the
+// call's attempt, so that a redelivered event keeps its id:
+// REQUEST_ID/TYPE/SEQ for the first attempt, REQUEST_ID/TYPE/SEQ/attempt-N
+// for a retry. A retry's events never share an id with the first
+// attempt's: if that attempt's execution.finished turns up after all (its
+// process was alive, only out of the group), both are in the log as what
+// they are, and the recorder, which keeps one row per event id, loses
+// neither.
+func eventID(id string, attempt int, t schemas.Type, seq int) string {
+	if attempt <= 1 {
+		return fmt.Sprintf("%s/%s/%d", id, t, seq)
+	}
+	return fmt.Sprintf("%s/%s/%d/attempt-%d", id, t, seq, attempt)
+}
+
+// attemptEvent wraps a payload of attempt (see eventID).
+func (e *Executor) attemptEvent(id string, attempt, seq int, p schemas.Payload) (bus.Output, error) {
+	env, err := schemas.NewEnvelope(eventID(id, attempt, p.EventType(), seq), id, e.producer, e.now(), p)
 	if err != nil {
 		return bus.Output{}, err
 	}

@@ -26,7 +26,7 @@ func TestFailedRecordsSecurityRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			outs, err := e.failed("r1", d, tt.cause, 0)
+			outs, err := e.failed("r1", 1, d, tt.cause, 0)
 			if err != nil {
 				t.Fatal(err)
 			}

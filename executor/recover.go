@@ -31,11 +31,17 @@ import (
 //
 // A call this process runs is never taken for abandoned, however long it
 // takes. An abandoned call ends
-//   - for a read-only call (ExecutionStarted.ReadOnly, from the model)
-//     whose first attempt it was and whose deadline has not passed: with
-//     one retry, from its decision record read again and verified
-//     (execution.started attempt 2, then the call as usual; reading twice
-//     is safe);
+//   - for a safe-to-repeat call whose first attempt it was and whose
+//     deadline has not passed: with one retry, from its decision record
+//     read again and verified (execution.started attempt 2, then the call
+//     as usual). A call is safe to repeat when it only reads
+//     (ExecutionStarted.ReadOnly, from the model) or when its request
+//     carries an idempotency token (ExecutionStarted.IdempotencyToken: the
+//     operation has botocore's idempotencyToken member, such as ec2
+//     RunInstances ClientToken, and the request a non-empty value, which
+//     SDKs fill): the retry sends the same bytes, hence the same token,
+//     and AWS runs a token it has seen once, answering as it did the
+//     first time. The retry's events have ids of their own (eventID);
 //   - otherwise: with execution.finished carrying ErrorKind
 //     schemas.ErrorOutcomeUnknown, which the masker turns into an error
 //     telling the agent the outcome is unknown, naming the request id.
@@ -68,8 +74,13 @@ type action int
 const (
 	leave   action = iota // still running, not ours, or not abandoned yet
 	unknown               // end it as outcome-unknown
-	retry                 // run the read-only call once more
+	retry                 // run the read-only or token-bearing call once more
 )
+
+// repeatable reports whether the call s started may be sent again: it
+// only reads, or AWS recognises its second sending by its idempotency
+// token.
+func repeatable(readOnly bool, token string) bool { return readOnly || token != "" }
 
 // verdict decides what to do with an open call. owns says whether this
 // replica owns the call's decisions partition.
@@ -82,7 +93,7 @@ func (e *Executor) verdict(c candidate, owns bool, now time.Time) action {
 		return leave
 	}
 	s := c.started
-	if s.ReadOnly && s.Attempt < 2 && s.Decision != nil && now.Before(s.Deadline) {
+	if repeatable(s.ReadOnly, s.IdempotencyToken) && s.Attempt < 2 && s.Decision != nil && now.Before(s.Deadline) {
 		return retry
 	}
 	return unknown
@@ -115,7 +126,7 @@ func (e *Executor) recoverOnce(ctx context.Context, owns func(topic string, part
 		}
 		e.log.Warn("recovering a call whose executor stopped before its outcome was recorded",
 			"request_id", c.id, "started_by", c.producer, "started_at", c.at, "attempt", c.started.Attempt,
-			"read_only", c.started.ReadOnly, "action", map[action]string{unknown: "outcome unknown", retry: "retry"}[a])
+			"read_only", c.started.ReadOnly, "idempotency_token", c.started.IdempotencyToken != "", "action", map[action]string{unknown: "outcome unknown", retry: "retry"}[a])
 		if a == unknown {
 			if err := e.endUnknown(ctx, c.openCall, ""); err != nil {
 				e.log.Error("cannot record an outcome-unknown call; will try again", "request_id", c.id, "err", err)
@@ -132,7 +143,7 @@ func (e *Executor) recoverOnce(ctx context.Context, owns func(topic string, part
 }
 
 // endUnknown publishes the outcome-unknown execution.finished of c. why,
-// if set, says why a read-only call was not retried.
+// if set, says why a repeatable call was not retried.
 func (e *Executor) endUnknown(ctx context.Context, c openCall, why string) error {
 	msg := fmt.Sprintf("%v (request %s, started %s by %s)", ErrOutcomeUnknown, c.id, c.at.UTC().Format(time.RFC3339), c.producer)
 	if why != "" {
@@ -151,8 +162,8 @@ func (e *Executor) endUnknown(ctx context.Context, c openCall, why string) error
 	return e.publishFor(ctx, out)
 }
 
-// retryCall runs an abandoned read-only call once more, from its decision
-// record, verified again. Anything that stops the retry ends the call as
+// retryCall runs an abandoned read-only or token-bearing call once more,
+// from its decision record, verified again. Anything that stops the retry ends the call as
 // outcome-unknown instead.
 func (e *Executor) retryCall(ctx context.Context, c openCall) {
 	fail := func(why string) {
@@ -165,7 +176,7 @@ func (e *Executor) retryCall(ctx context.Context, c openCall) {
 	d, err := e.readDecision(rctx, *c.started.Decision, c.id)
 	cancel()
 	if err != nil {
-		e.log.Warn("cannot retry a read-only call: its decision cannot be read", "request_id", c.id, "err", err)
+		e.log.Warn("cannot retry a call: its decision cannot be read", "request_id", c.id, "err", err)
 		fail("its decision could not be read again: " + err.Error())
 		return
 	}
@@ -178,8 +189,10 @@ func (e *Executor) retryCall(ctx context.Context, c openCall) {
 		fail(err.Error())
 		return
 	}
-	started, err := e.event(c.id, 1, &schemas.ExecutionStarted{
-		Attempt: 2, Endpoint: strings.TrimSuffix(t.Base.String(), "/") + d.Request.HTTP.Path, ReadOnly: true, ReplyTo: d.Request.ReplyTo,
+	const attempt = 2
+	started, err := e.attemptEvent(c.id, attempt, 0, &schemas.ExecutionStarted{
+		Attempt: attempt, Endpoint: strings.TrimSuffix(t.Base.String(), "/") + d.Request.HTTP.Path,
+		ReadOnly: d.Request.ReadOnly, IdempotencyToken: d.Request.IdempotencyToken, ReplyTo: d.Request.ReplyTo,
 		Service: d.Request.Service, Operation: d.Request.Operation, Protocol: d.Request.Protocol,
 		Deadline: d.Request.Deadline, Decision: c.started.Decision,
 	})
@@ -196,7 +209,7 @@ func (e *Executor) retryCall(ctx context.Context, c openCall) {
 		e.calls.release(c.id)
 		return
 	}
-	call := &call{e: e, id: c.id, d: d, target: t}
+	call := &call{e: e, id: c.id, d: d, target: t, attempt: attempt}
 	outs := call.run(ctx)
 	e.calls.end(c.id)
 	if err := e.publishFor(ctx, outs...); err != nil {
@@ -205,7 +218,7 @@ func (e *Executor) retryCall(ctx context.Context, c openCall) {
 }
 
 // readDecisionRecord is the default readDecision: it reads the decision record at ref and checks it as admit
-// does: sealed by a decider, an allow for request id, read-only.
+// does: sealed by a decider, an allow for request id, repeatable.
 func (e *Executor) readDecisionRecord(ctx context.Context, ref schemas.RecordRef, id string) (*schemas.DecisionMade, error) {
 	rec, err := bus.ReadRecord(ctx, e.cfg.Bus, ref.Topic, ref.Partition, ref.Offset)
 	if err != nil {
@@ -230,8 +243,8 @@ func checkDecision(env schemas.Envelope, key []byte, id string) (*schemas.Decisi
 	switch {
 	case env.RequestID != id || d.RequestID != id:
 		return nil, fmt.Errorf("%w: the record decides request %q, not %q", ErrForged, d.RequestID, id)
-	case d.Outcome != schemas.Allow || !d.Request.ReadOnly:
-		return nil, errors.New("the record is not an allow of a read-only call")
+	case d.Outcome != schemas.Allow || !repeatable(d.Request.ReadOnly, d.Request.IdempotencyToken):
+		return nil, errors.New("the record is not an allow of a read-only or token-bearing call")
 	}
 	return d, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,7 +22,8 @@ import (
 // with their execution.started, and no execution.finished followed. The
 // same instance, restarted on the embedded broker, ends the PutObject once
 // as outcome-unknown without calling it, and runs the ListBuckets (read-only,
-// its agent still waiting) once more.
+// its agent still waiting) and the write whose request carries an
+// idempotency token (the same bytes, so the same token) once more.
 func TestStageRecoversAKilledExecutorsCalls(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -30,9 +32,12 @@ func TestStageRecoversAKilledExecutorsCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer broker.Close()
-	var upstreamCalls atomic.Int32
+	var upstreamCalls, tokenCalls atomic.Int32
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		upstreamCalls.Add(1)
+		if r.Header.Get("X-Amz-Client-Token") == "tok-1" {
+			tokenCalls.Add(1)
+		}
 		w.Write([]byte("<ListAllMyBucketsResult/>"))
 	}))
 	defer upstream.Close()
@@ -54,17 +59,20 @@ func TestStageRecoversAKilledExecutorsCalls(t *testing.T) {
 	// What the killed executor left behind.
 	put, list := s3Request("PUT", "/bucket/key"), s3Request("GET", "/")
 	list.ReadOnly = true
+	tok := s3Request("PUT", "/bucket/renamed", "x-amz-client-token", "tok-1")
+	tok.HTTP.SignedHeaders = append(tok.HTTP.SignedHeaders, "x-amz-client-token")
+	tok.IdempotencyToken = "tok-1"
 	for _, c := range []struct {
 		id  string
 		req schemas.RequestReceived
-	}{{"req-put", put}, {"req-list", list}} {
+	}{{"req-put", put}, {"req-list", list}, {"req-tok", tok}} {
 		if err := pub.Publish(ctx, bus.Output{Topic: schemas.TopicDecisions,
 			Envelope: envelope(t, c.id, "decision", sealed(t, schemas.Allow, c.req, nil))}); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, "decision of "+c.id, func() bool { return len(decisions.of(c.id)) == 1 })
 		ref := decisions.of(c.id)[0].Ref(bcfg)
-		st := &schemas.ExecutionStarted{Attempt: 1, ReadOnly: c.req.ReadOnly, ReplyTo: c.req.ReplyTo, Service: "s3", Operation: "Op",
+		st := &schemas.ExecutionStarted{Attempt: 1, ReadOnly: c.req.ReadOnly, IdempotencyToken: c.req.IdempotencyToken, ReplyTo: c.req.ReplyTo, Service: "s3", Operation: "Op",
 			Protocol: "rest-xml", Deadline: c.req.Deadline, Decision: &ref}
 		env, err := schemas.NewEnvelope(c.id+"/execution.started/0", c.id, "executor/"+instance, time.Now(), st)
 		if err != nil {
@@ -77,7 +85,7 @@ func TestStageRecoversAKilledExecutorsCalls(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	commitPast(t, ctx, bcfg, group, decisions.of("req-list")[0])
+	commitPast(t, ctx, bcfg, group, decisions.of("req-tok")[0])
 
 	e, err := New(Config{Bus: bcfg, Group: group, Instance: instance, DecisionKey: decisionKey, Upstream: upstream.URL},
 		Deps{Credentials: staticCreds(gatewayCreds), HTTPClient: &http.Client{}})
@@ -100,7 +108,9 @@ func TestStageRecoversAKilledExecutorsCalls(t *testing.T) {
 		}
 		return out
 	}
-	waitFor(t, "both calls to end", func() bool { return len(finishedOf("req-put")) > 0 && len(finishedOf("req-list")) > 0 })
+	waitFor(t, "the calls to end", func() bool {
+		return len(finishedOf("req-put")) > 0 && len(finishedOf("req-list")) > 0 && len(finishedOf("req-tok")) > 0
+	})
 	time.Sleep(3 * recoverEvery) // later rounds must not end them again
 	cancel()
 	if err := <-runDone; err != nil {
@@ -113,11 +123,21 @@ func TestStageRecoversAKilledExecutorsCalls(t *testing.T) {
 	if fin := finishedOf("req-list"); len(fin) != 1 || fin[0].Error != "" || fin[0].Response.Status != http.StatusOK {
 		t.Fatalf("ListBuckets ended %d times (%+v); want once, answered", len(fin), fin)
 	}
-	if n := len(execs.of("req-list")); n != 3 {
-		t.Errorf("ListBuckets: %d events, want started, started (attempt 2), finished", n)
+	if fin := finishedOf("req-tok"); len(fin) != 1 || fin[0].Error != "" || fin[0].Response.Status != http.StatusOK {
+		t.Fatalf("the token-bearing write ended %d times (%+v); want once, answered", len(fin), fin)
 	}
-	if n := upstreamCalls.Load(); n != 1 {
-		t.Errorf("upstream called %d times; want once (the read-only retry), never the PutObject", n)
+	for _, id := range []string{"req-list", "req-tok"} {
+		var ids []string
+		for _, m := range execs.of(id) {
+			ids = append(ids, m.Envelope.ID)
+		}
+		want := []string{id + "/execution.started/0", id + "/execution.started/0/attempt-2", id + "/execution.finished/0/attempt-2"}
+		if !slices.Equal(ids, want) {
+			t.Errorf("%s: events %q, want %q (the retry's own ids)", id, ids, want)
+		}
+	}
+	if n, k := upstreamCalls.Load(), tokenCalls.Load(); n != 2 || k != 1 {
+		t.Errorf("upstream called %d times, %d with the token; want twice (the two retries, one with its token), never the PutObject", n, k)
 	}
 }
 

@@ -85,8 +85,8 @@ func ownsNone(string, int32) bool { return false }
 // TestRecoveryOfAbandonedCalls: a call whose execution.started committed
 // and whose execution.finished never came ends exactly once: as
 // outcome-unknown when it may have changed something, with one retry when
-// it is read-only and its agent still waits, and not at all while its
-// executor may still be running it.
+// it is read-only or carries an idempotency token and its agent still
+// waits, and not at all while its executor may still be running it.
 func TestRecoveryOfAbandonedCalls(t *testing.T) {
 	t0 := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
 	bound := DefaultTimeout + DefaultRecoverMargin
@@ -95,6 +95,7 @@ func TestRecoveryOfAbandonedCalls(t *testing.T) {
 		name     string
 		producer string // "" means this executor's own instance
 		readOnly bool
+		token    string // the request's idempotency token
 		attempt  int
 		deadline time.Duration // from t0
 		noRef    bool
@@ -118,6 +119,12 @@ func TestRecoveryOfAbandonedCalls(t *testing.T) {
 		{name: "read-only, deadline passed", readOnly: true, deadline: 20 * time.Second, later: 21 * time.Second, want: unknown},
 		{name: "read-only, its retry was cut short too", readOnly: true, attempt: 2, deadline: 20 * time.Second, later: time.Second, want: unknown},
 		{name: "read-only, started before recovery existed", readOnly: true, noRef: true, deadline: 20 * time.Second, later: time.Second, want: unknown},
+		{name: "write with an idempotency token, agent still waiting", token: "tok-1", deadline: 20 * time.Second, later: time.Second, want: retry},
+		{name: "write without a token", deadline: 20 * time.Second, later: time.Second, want: unknown},
+		{name: "write with a token, deadline passed", token: "tok-1", deadline: 20 * time.Second, later: 21 * time.Second, want: unknown},
+		{name: "write with a token, its retry was cut short too", token: "tok-1", attempt: 2, deadline: 20 * time.Second, later: time.Second, want: unknown},
+		{name: "write with a token, decision unreadable", token: "tok-1", unread: true, deadline: 20 * time.Second, later: time.Second, want: unknown,
+			wantWhy: "not retried: its decision could not be read again"},
 		{name: "read-only, decision unreadable", readOnly: true, unread: true, deadline: 20 * time.Second, later: time.Second, want: unknown,
 			wantWhy: "not retried: its decision could not be read again"},
 	}
@@ -129,12 +136,16 @@ func TestRecoveryOfAbandonedCalls(t *testing.T) {
 			if producer == "" {
 				producer = e.producer
 			}
-			s := schemas.ExecutionStarted{Attempt: tc.attempt, ReadOnly: tc.readOnly, Deadline: t0.Add(tc.deadline), Decision: decisionRef}
+			s := schemas.ExecutionStarted{Attempt: tc.attempt, ReadOnly: tc.readOnly, IdempotencyToken: tc.token, Deadline: t0.Add(tc.deadline), Decision: decisionRef}
 			if tc.noRef {
 				s.Decision = nil
 			}
 			req := s3Request("GET", "/bucket")
-			req.ReadOnly, req.Deadline = tc.readOnly, s.Deadline
+			if tc.token != "" {
+				req = s3Request("PUT", "/bucket/key", "x-amz-client-token", tc.token)
+				req.HTTP.SignedHeaders = append(req.HTTP.SignedHeaders, "x-amz-client-token")
+			}
+			req.ReadOnly, req.IdempotencyToken, req.Deadline = tc.readOnly, tc.token, s.Deadline
 			e.readDecision = func(_ context.Context, ref schemas.RecordRef, id string) (*schemas.DecisionMade, error) {
 				if tc.unread {
 					return nil, bus.ErrRecordGone
@@ -185,11 +196,23 @@ func TestRecoveryOfAbandonedCalls(t *testing.T) {
 				if len(started) != 1 || len(finished) != 1 || len(f.reqs) != 1 {
 					t.Fatalf("published %d started, %d finished, called %d times; want one retry", len(started), len(finished), len(f.reqs))
 				}
-				if st := started[0]; st.Attempt != 2 || !st.ReadOnly || st.Decision == nil || *st.Decision != *decisionRef {
+				if st := started[0]; st.Attempt != 2 || st.ReadOnly != tc.readOnly || st.IdempotencyToken != tc.token ||
+					st.Decision == nil || *st.Decision != *decisionRef {
 					t.Errorf("retry started %+v", st)
 				}
 				if fin := finished[0]; fin.Error != "" || fin.Response.Status != 200 {
 					t.Errorf("retry finished %+v", fin)
+				}
+				// Its own id: attempt 1's execution.finished, should it
+				// turn up after all, is another event.
+				if id := envs[0].ID; id != "req-1/execution.finished/0/attempt-2" {
+					t.Errorf("retry's execution.finished id %q, want req-1/execution.finished/0/attempt-2", id)
+				}
+				if tc.token != "" {
+					// The same bytes again: the same token, so AWS runs it once.
+					if r := f.reqs[0]; r.Method != "PUT" || r.Header.Get("X-Amz-Client-Token") != tc.token {
+						t.Errorf("retry sent %s with token %q, want PUT with %q", r.Method, r.Header.Get("X-Amz-Client-Token"), tc.token)
+					}
 				}
 			}
 		})
@@ -273,7 +296,8 @@ func TestTwoReplicasResolveOnce(t *testing.T) {
 }
 
 // TestRetriedDecisionIsChecked: the decision record a retry reads again
-// must be sealed, for this request, an allow and read-only.
+// must be sealed, for this request, an allow, and read-only or carrying an
+// idempotency token.
 func TestRetriedDecisionIsChecked(t *testing.T) {
 	req := s3Request("GET", "/")
 	req.ReadOnly = true
@@ -287,6 +311,9 @@ func TestRetriedDecisionIsChecked(t *testing.T) {
 		{name: "another request", id: "req-2"},
 		{name: "not sealed", id: "req-1", edit: func(_ *schemas.DecisionMade, env *schemas.Envelope) { env.Auth = "" }},
 		{name: "not read-only", id: "req-1", edit: func(d *schemas.DecisionMade, _ *schemas.Envelope) { d.Request.ReadOnly = false }},
+		{name: "a write with an idempotency token", id: "req-1", ok: true, edit: func(d *schemas.DecisionMade, _ *schemas.Envelope) {
+			d.Request.ReadOnly, d.Request.IdempotencyToken = false, "tok-1"
+		}},
 		{name: "a deny", id: "req-1", edit: func(d *schemas.DecisionMade, _ *schemas.Envelope) { d.Outcome = schemas.Deny }},
 	}
 	for _, tc := range tests {

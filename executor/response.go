@@ -31,8 +31,8 @@ func responseHead(resp *http.Response, method string) schemas.HTTPResponse {
 
 // finishedEvent builds execution.finished for hr (whose body, if it
 // streams, follows as chunks).
-func (e *Executor) finishedEvent(id string, d *schemas.DecisionMade, hr schemas.HTTPResponse, took time.Duration) (bus.Output, error) {
-	return e.event(id, 0, &schemas.ExecutionFinished{
+func (e *Executor) finishedEvent(id string, attempt int, d *schemas.DecisionMade, hr schemas.HTTPResponse, took time.Duration) (bus.Output, error) {
+	return e.attemptEvent(id, attempt, 0, &schemas.ExecutionFinished{
 		ReplyTo:    d.Request.ReplyTo,
 		Service:    d.Request.Service,
 		Operation:  d.Request.Operation,
@@ -45,7 +45,7 @@ func (e *Executor) finishedEvent(id string, d *schemas.DecisionMade, hr schemas.
 // finished builds execution.finished and, for bodies over MaxInlineBody
 // (held whole: tests, and callers that have the body), the
 // response.body_chunk events that follow it.
-func (e *Executor) finished(id string, d *schemas.DecisionMade, hr schemas.HTTPResponse, body []byte, took time.Duration) ([]bus.Output, error) {
+func (e *Executor) finished(id string, attempt int, d *schemas.DecisionMade, hr schemas.HTTPResponse, body []byte, took time.Duration) ([]bus.Output, error) {
 	var chunks [][]byte
 	if len(body) > e.cfg.MaxInlineBody {
 		chunks = bus.Chunks(body)
@@ -53,7 +53,7 @@ func (e *Executor) finished(id string, d *schemas.DecisionMade, hr schemas.HTTPR
 	} else {
 		hr.Body = body
 	}
-	fin, err := e.finishedEvent(id, d, hr, took)
+	fin, err := e.finishedEvent(id, attempt, d, hr, took)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (e *Executor) finished(id string, d *schemas.DecisionMade, hr schemas.HTTPR
 	h := schemas.HTTPHeader(hr.Headers)
 	maskable := len(chunks) > 0 && redact.Maskable(h.Get("Content-Type"), strings.Join(h.Values("Content-Encoding"), ","), d.Request.Service, d.Request.Operation)
 	for i, data := range chunks {
-		o, err := e.event(id, i, &schemas.ResponseBodyChunk{
+		o, err := e.attemptEvent(id, attempt, i, &schemas.ResponseBodyChunk{
 			ReplyTo: d.Request.ReplyTo, Seq: i, Data: data, Last: i == len(chunks)-1, Maskable: maskable,
 		})
 		if err != nil {

@@ -41,7 +41,7 @@ func (c *call) respond(ctx context.Context, resp *http.Response, begin time.Time
 				return nil, fmt.Errorf("%w (%d bytes)", ErrResponseTooLarge, c.e.cfg.MaxResponseBody)
 			}
 			hr.BodySize = int64(len(first))
-			return c.e.finished(c.id, c.d, hr, first, time.Since(begin))
+			return c.e.finished(c.id, c.attempt, c.d, hr, first, time.Since(begin))
 		}
 	}
 	maskable := redact.Maskable(h.Get("Content-Type"), strings.Join(h.Values("Content-Encoding"), ","), c.d.Request.Service, c.d.Request.Operation)
@@ -61,7 +61,7 @@ func (c *call) respond(ctx context.Context, resp *http.Response, begin time.Time
 			hr.BodyChunks = int((resp.ContentLength + bus.ChunkSize - 1) / bus.ChunkSize)
 		}
 	}
-	fin, err := c.e.finishedEvent(c.id, c.d, hr, time.Since(begin))
+	fin, err := c.e.finishedEvent(c.id, c.attempt, c.d, hr, time.Since(begin))
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (s *bodyStream) run(body io.Reader, frames bool, promised int) {
 
 func (s *bodyStream) emit(chunk *schemas.ResponseBodyChunk) bool {
 	chunk.ReplyTo = s.c.d.Request.ReplyTo
-	o, err := s.c.e.event(s.c.id, s.seq, chunk)
+	o, err := s.c.e.attemptEvent(s.c.id, s.c.attempt, s.seq, chunk)
 	if err != nil {
 		s.c.e.log.Error("cannot encode a response chunk", "request_id", s.c.id, "err", err)
 		return false

@@ -39,7 +39,10 @@ func (g *Ingress) requestEvent(c *call, sess session.Session, v *verified, now t
 		SigningName: op.SigningName,
 		Region:      v.res.Region,
 		ReadOnly:    op.ReadOnly,
-		Params:      params,
+		// The token's value comes from the bytes forwarded as they are:
+		// an executor that sends them again sends the same token.
+		IdempotencyToken: op.IdempotencyToken,
+		Params:           params,
 		HTTP: schemas.HTTPRequest{
 			Method:        c.r.Method,
 			Path:          op.Path,

@@ -20,6 +20,12 @@ type Config struct {
 	Bus bus.Config
 	// Group is the Kafka consumer group. Default bus.Config.GroupName("recorder"): "jitgate-recorder" with the default topic prefix.
 	Group string
+	// Instance is the recorder's stable identity in the group (its static
+	// member id, bus.BatchConfig.Instance): restarted with the same one,
+	// it takes its partitions back at once; stopped cleanly, it leaves
+	// the group. Empty: a dynamic member, which a restart rejoins as a
+	// stranger after a rebalance.
+	Instance string
 	// ClickHouse is the server's native-protocol address (host:port).
 	// Required.
 	ClickHouse string

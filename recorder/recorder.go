@@ -81,6 +81,7 @@ func (r *Recorder) Run(ctx context.Context) error {
 	return bus.RunBatches(ctx, bus.BatchConfig{
 		Bus:      r.cfg.Bus,
 		Group:    r.cfg.Group,
+		Instance: r.cfg.Instance,
 		Topics:   schemas.AllTopics,
 		MaxBatch: r.cfg.BatchSize,
 		// The recorder reports an outage once and its recovery (status.go).

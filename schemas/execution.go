@@ -11,7 +11,10 @@ type ExecutionStarted struct {
 	Attempt  int    `json:"attempt"`
 	Endpoint string `json:"endpoint"` // upstream URL, without query
 	ReadOnly bool   `json:"read_only"`
-	ReplyTo  string `json:"reply_to"`
+	// IdempotencyToken is the request's (RequestReceived.IdempotencyToken):
+	// set, the call may be retried once after a crash although it writes.
+	IdempotencyToken string `json:"idempotency_token,omitempty"`
+	ReplyTo          string `json:"reply_to"`
 	// Service, Operation and Protocol are the request's, and Deadline is
 	// when its agent stops waiting: what an executor needs to end a call a
 	// crash left open without reading its decision. Empty in events

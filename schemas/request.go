@@ -67,6 +67,13 @@ type RequestReceived struct {
 	SigningName string `json:"signing_name"`
 	Region      string `json:"region"`
 	ReadOnly    bool   `json:"read_only"`
+	// IdempotencyToken is the value the request carries for its
+	// operation's idempotency-token member (botocore's idempotencyToken
+	// trait: ec2 RunInstances ClientToken; SDKs fill it), "" when the
+	// operation has none or the request leaves it empty. AWS runs the same
+	// bytes sent twice once, so an executor may retry such a call after a
+	// crash.
+	IdempotencyToken string `json:"idempotency_token,omitempty"`
 	// Effects are the operation's effect classes ("read", "delete",
 	// "credentials", ...). The decider sets them from its own AWS model
 	// before it decides and replaces whatever a request.received carries

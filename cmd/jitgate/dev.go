@@ -246,7 +246,7 @@ func runDev(c *cli.Context) error {
 		"executor": e.Run,
 	}
 	if ch := c.String("clickhouse"); ch != "" {
-		r, err := recorder.New(recorder.Config{Bus: bcfg, ClickHouse: ch, BodyCap: recorder.DefaultBodyCap}, recorder.Deps{Logger: log})
+		r, err := recorder.New(recorder.Config{Bus: bcfg, Instance: "dev-recorder", ClickHouse: ch, BodyCap: recorder.DefaultBodyCap}, recorder.Deps{Logger: log})
 		if err != nil {
 			return err
 		}

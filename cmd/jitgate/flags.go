@@ -71,8 +71,9 @@ func busConfig(c *cli.Context, role string) (bus.Config, error) {
 }
 
 // instanceFlag is --instance for the stages that are consumer-group
-// members (decider, executor, masker). It is the process's stable identity:
-// its static group membership and its transactional id. The default,
+// members (decider, executor, masker, recorder). It is the process's stable
+// identity: its static group membership and, for the transactional stages,
+// its transactional id. The default,
 // ROLE-HOSTNAME, survives a restart on the same host, so a restarted stage
 // takes over its partitions at once and fences its dead predecessor; in
 // Kubernetes set it from the pod name (a StatefulSet's names are stable;
@@ -80,7 +81,7 @@ func busConfig(c *cli.Context, role string) (bus.Config, error) {
 // same instance fence each other: the older one exits with an error.
 func instanceFlag(role string) cli.Flag {
 	return &cli.StringFlag{Name: "instance", Usage: "stable name of this " + role + " among the " + role + "s, kept across restarts " +
-		"(its consumer-group identity and transactional id; set it from the pod name; never give two live processes the same one)",
+		"(its static consumer-group identity and, for the decider and executor, its transactional id; set it from the pod name; never give two live processes the same one)",
 		EnvVars: []string{"JITGATE_INSTANCE"}, Value: stableInstance(role)}
 }
 

@@ -320,7 +320,7 @@ func maskerCommand() *cli.Command {
 }
 
 func recorderFlags() []cli.Flag {
-	return append(clickhouseFlags(),
+	return append(clickhouseFlags(), instanceFlag("recorder"),
 		&cli.IntFlag{Name: "body-cap", Value: recorder.DefaultBodyCap, Usage: "bytes of each masked body kept in ClickHouse (0: none)", EnvVars: []string{"JITGATE_BODY_CAP"}},
 	)
 }
@@ -355,7 +355,7 @@ func recorderCommand() *cli.Command {
 }
 
 func recorderConfig(c *cli.Context, bcfg bus.Config) recorder.Config {
-	return recorder.Config{Bus: bcfg, ClickHouse: c.String("clickhouse"), Database: c.String("clickhouse-db"),
+	return recorder.Config{Bus: bcfg, Instance: c.String("instance"), ClickHouse: c.String("clickhouse"), Database: c.String("clickhouse-db"),
 		Username: c.String("clickhouse-user"), Password: c.String("clickhouse-password"), BodyCap: c.Int("body-cap")}
 }
 

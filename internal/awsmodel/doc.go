@@ -111,6 +111,17 @@
 // redacts SensitiveOutput fields; approver views mask SensitiveInput and
 // HandSensitiveInput parameters.
 //
+// # Idempotency tokens
+//
+// Index.IdempotencyToken names an operation's member botocore marks
+// "idempotencyToken": true (ec2 RunInstances ClientToken, dynamodb
+// TransactWriteItems ClientRequestToken, the x-amz-client-token header of
+// s3 RenameObject), with where it travels and its name on the wire.
+// Identify sets Operation.TokenMember and Operation.IdempotencyToken, the
+// value the request carries (SDKs fill it when the caller does not): AWS
+// runs the same token once, so the executor may send such a request again
+// after a crash.
+//
 // # Files
 //
 //   - index.go: Load, Index, ServiceInfo, OperationInfo; lazy per-service decoding.
@@ -121,6 +132,7 @@
 //   - template.go: requestUri templates and their matching.
 //   - endpoint.go: Endpoint resolution from the partitions table.
 //   - effects.go, sensitive.go: effect classes and sensitive members.
+//   - idempotency.go: idempotency-token members and the request's token.
 //   - svcpath.go: SplitServicePath.
 //   - gen/: the generator (effects.go, effects.txt, sensitive.go for the
 //     above); internal/modelfile: the index file format.

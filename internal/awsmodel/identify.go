@@ -42,6 +42,14 @@ type Operation struct {
 	ReadOnly    bool   // see OperationInfo.ReadOnly
 	// Effects are the operation's effect classes (see Index.Effects).
 	Effects []string
+	// TokenMember names the operation's idempotency-token member (see
+	// TokenMember), "" when it has none.
+	TokenMember string
+	// IdempotencyToken is the value this request carries for TokenMember
+	// ("" when the operation has none or the request leaves it out; SDKs
+	// fill it). A request with one is run once by AWS however often the
+	// same bytes are sent: the executor may retry it after a crash.
+	IdempotencyToken string
 	// Path is the escaped request path with any /svc/<id> prefix removed:
 	// the path to send to the real endpoint.
 	Path string
@@ -220,16 +228,22 @@ func newOperation(o *operation, protocol string, params map[string]any) (*Operat
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", o.svc.info.ID, o.Name, err)
 	}
+	tokenMember := ""
+	if o.Token != nil {
+		tokenMember = o.Token.Name
+	}
 	return &Operation{
-		Service:     o.svc.info.ID,
-		Name:        o.Name,
-		Protocol:    protocol,
-		SigningName: o.svc.info.SigningName,
-		ReadOnly:    o.ReadOnly,
-		Effects:     effectNames(o.Effects),
-		HostPrefix:  hp,
-		Params:      params,
-		BlobPayload: o.Payload != "" && !o.PayloadStruct,
+		TokenMember:      tokenMember,
+		IdempotencyToken: requestToken(o, protocol, params),
+		Service:          o.svc.info.ID,
+		Name:             o.Name,
+		Protocol:         protocol,
+		SigningName:      o.svc.info.SigningName,
+		ReadOnly:         o.ReadOnly,
+		Effects:          effectNames(o.Effects),
+		HostPrefix:       hp,
+		Params:           params,
+		BlobPayload:      o.Payload != "" && !o.PayloadStruct,
 	}, nil
 }
 

@@ -57,6 +57,9 @@ type OperationInfo struct {
 	InputMembers []string
 	// Effects are the operation's effect classes (see Index.Effects).
 	Effects []string
+	// TokenMember names the idempotency-token input member, "" if none
+	// (see Index.IdempotencyToken).
+	TokenMember string
 }
 
 type service struct {
@@ -192,6 +195,9 @@ func (ix *Index) Operation(id, name string) (OperationInfo, bool) {
 		Deprecated: op.Deprecated,
 		HostPrefix: op.HostPrefix,
 		Effects:    effectNames(op.Effects),
+	}
+	if op.Token != nil {
+		info.TokenMember = op.Token.Name
 	}
 	if info.Method == "" {
 		info.Method, info.RequestURI = "POST", "/"

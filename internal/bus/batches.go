@@ -19,6 +19,14 @@ type BatchConfig struct {
 	Bus    Config
 	Group  string
 	Topics []string
+	// Instance, when set, is the consumer's stable identity in the group:
+	// its static member id (kgo.InstanceID), as StageConfig.Instance. A
+	// process restarted with the same Instance takes its partitions back
+	// at once instead of after a session timeout and a rebalance; a clean
+	// stop leaves the group, so they move at once; a process whose
+	// Instance another one took over stops with ErrFenced. Empty: a
+	// dynamic member.
+	Instance string
 	// MaxBatch bounds the events per call. Default 5000.
 	MaxBatch int
 	// RetryPause is the first wait after a failed batch; it doubles up to
@@ -63,25 +71,66 @@ func RunBatches(ctx context.Context, cfg BatchConfig, h BatchHandler) error {
 		cfg.MaxAttempts = DefaultMaxAttempts
 	}
 	log := logger(cfg.Logger).With("group", cfg.Group)
-	cl, err := kgo.NewClient(cfg.Bus.groupOpts(cfg.Group, cfg.Topics,
-		kgo.DisableAutoCommit(),
-		kgo.BlockRebalanceOnPoll(),
-		withKgoLogger(log),
-	)...)
+	opts := []kgo.Opt{kgo.DisableAutoCommit(), kgo.BlockRebalanceOnPoll(), withKgoLogger(log)}
+	if cfg.Instance != "" {
+		log = log.With("instance", cfg.Instance)
+		opts = append(opts, kgo.InstanceID(cfg.Instance))
+	}
+	cl, err := kgo.NewClient(cfg.Bus.groupOpts(cfg.Group, cfg.Topics, opts...)...)
 	if err != nil {
 		return fmt.Errorf("bus: %s: %w", cfg.Group, err)
 	}
-	defer cl.Close()
+	closed := false
+	defer func() {
+		if !closed {
+			cl.Close()
+		}
+	}()
+	// stop ends a clean shutdown. A static member does not leave the
+	// group when its client closes; it leaves explicitly (from another
+	// client, once its own is closed and cannot rejoin).
+	stop := func() error {
+		cl.AllowRebalance()
+		if cfg.Instance == "" {
+			return nil
+		}
+		cl.Close()
+		closed = true
+		other, err := kgo.NewClient(cfg.Bus.clientOpts(withKgoLogger(log))...)
+		if err != nil {
+			log.Warn("could not leave the group; its partitions move after the session timeout", "err", err)
+			return nil
+		}
+		defer other.Close()
+		leaveGroup(ctx, other, cfg.Group, cfg.Instance, log)
+		return nil
+	}
+	// fencedStop ends the loop when another process took this instance
+	// over: without leaving (that would evict the other), as RunStage
+	// does. The client closes with the rebalance allowed, or it would
+	// wait for it for ever.
+	fencedStop := func(err error) error {
+		log.Error("fenced: another process took over this consumer's instance id; stopping (give every replica its own --instance)", "err", err)
+		cl.AllowRebalance()
+		return fencedError(cfg.Group, cfg.Instance, err)
+	}
 	b := &batcher{cfg: cfg, cl: cl, h: h, log: log, hooks: hooks(cfg.Hooks)}
 	for {
 		fetches := cl.PollRecords(ctx, cfg.MaxBatch)
 		if ctx.Err() != nil {
-			cl.AllowRebalance()
-			return nil
+			return stop()
 		}
+		var fencedBy error
 		fetches.EachError(func(topic string, p int32, err error) {
+			if cfg.Instance != "" && fenced(err) {
+				fencedBy = err
+				return
+			}
 			log.Warn("fetch failed", "topic", topic, "partition", p, "err", err)
 		})
+		if fencedBy != nil {
+			return fencedStop(fencedBy)
+		}
 		recs := fetches.Records()
 		if len(recs) == 0 {
 			cl.AllowRebalance()
@@ -96,10 +145,12 @@ func RunBatches(ctx context.Context, cfg BatchConfig, h BatchHandler) error {
 			ms = append(ms, m)
 		}
 		if !b.store(ctx, recs, ms) {
-			cl.AllowRebalance()
-			return nil
+			return stop()
 		}
 		if err := cl.CommitRecords(ctx, recs...); err != nil {
+			if cfg.Instance != "" && fenced(err) {
+				return fencedStop(err)
+			}
 			log.Warn("offset commit failed; the batch may be stored again (the sink is idempotent)", "err", err)
 		}
 		cl.AllowRebalance()

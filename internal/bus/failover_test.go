@@ -24,6 +24,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(stageProcessEnv) != "" {
 		os.Exit(runStageProcess())
 	}
+	if os.Getenv(batchProcessEnv) != "" {
+		os.Exit(runBatchProcess())
+	}
 	os.Exit(m.Run())
 }
 

@@ -91,9 +91,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 			case Masker:
 				args = append(args, "--instance", name)
 			case Recorder:
-				// The recorder is no static member (it has no --instance):
-				// its batches are idempotent, so it needs no fencing.
-				args = append(args, "--clickhouse", cfg.ClickHouse)
+				args = append(args, "--instance", name, "--clickhouse", cfg.ClickHouse)
 			}
 			args = append(args, cfg.Args[role]...)
 			m := &member{role: role, ready: ready, spec: proc.Spec{Name: name, Path: cfg.Bin, Args: args, Env: env}}

@@ -33,7 +33,12 @@ type Store struct {
 	// ids stay in view (prune.go); lastPrune is the log time of the last
 	// pruning pass.
 	retention time.Duration
+	pruneEach time.Duration // pruneInterval(retention)
 	lastPrune time.Time
+	// clock is the newest event time applied; prunedSize the view's size
+	// after the last pruning pass.
+	clock      time.Time
+	prunedSize int
 }
 
 // holdEntry is a hold plus what Crossing needs.
@@ -62,6 +67,7 @@ func NewStore(key []byte) *Store {
 	return &Store{
 		key:       key,
 		retention: DefaultRetention,
+		pruneEach: pruneInterval(DefaultRetention),
 		seen:      map[string]time.Time{},
 		holds:     map[string]*holdEntry{},
 		grants:    map[string]*grantEntry{},

@@ -48,6 +48,12 @@ type shape struct {
 		Shape        string `json:"shape"`
 		Location     string `json:"location"`
 		LocationName string `json:"locationName"`
+		// QueryName is the EC2 protocol's own wire name for a member.
+		QueryName string `json:"queryName"`
+		// IdempotencyToken marks the member SDKs fill with a fresh token
+		// when the caller leaves it empty, so that AWS runs a request
+		// sent twice once.
+		IdempotencyToken bool `json:"idempotencyToken"`
 	} `json:"members"`
 	// Sensitive is botocore's trait for values that must not be logged or
 	// shown (passwords, keys, tokens, personal data).
@@ -138,6 +144,7 @@ func convert(id string, m *model) modelfile.Service {
 			for _, r := range in.Required {
 				required[r] = true
 			}
+			op.Token = idempotencyToken(&in, rest)
 			for mn, mem := range in.Members {
 				loc := ""
 				switch mem.Location {
@@ -203,4 +210,35 @@ func readOnly(name, method string) bool {
 		}
 	}
 	return false
+}
+
+// idempotencyToken returns the input's idempotencyToken member, if any.
+// Loc is set only for REST protocols, where a member may be bound to the
+// querystring or a header; elsewhere every member is a body member (a JSON
+// or CBOR member, a query or EC2 key, an XML element).
+func idempotencyToken(in *shape, rest bool) *modelfile.Token {
+	var names []string
+	for mn, mem := range in.Members {
+		if mem.IdempotencyToken {
+			names = append(names, mn)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names) // botocore has one per operation; be deterministic anyway
+	mem := in.Members[names[0]]
+	t := &modelfile.Token{Name: names[0], LocName: mem.LocationName, QueryName: mem.QueryName}
+	if t.LocName == t.Name {
+		t.LocName = ""
+	}
+	if rest {
+		switch mem.Location {
+		case "querystring":
+			t.Loc = modelfile.LocQuery
+		case "header":
+			t.Loc = modelfile.LocHeader
+		}
+	}
+	return t
 }

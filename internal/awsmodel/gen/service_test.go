@@ -112,3 +112,36 @@ func TestReadServiceQueryCompatible(t *testing.T) {
 		t.Errorf("op = %+v: JSON operations keep no method / URI and list body members", op)
 	}
 }
+
+func TestIdempotencyToken(t *testing.T) {
+	tests := []struct {
+		name    string
+		members string
+		rest    bool
+		want    *modelfile.Token
+	}{
+		{"none", `{"A": {"shape": "S"}}`, true, nil},
+		{"json body member", `{"ClientRequestToken": {"shape": "S", "idempotencyToken": true}, "A": {"shape": "S"}}`, false,
+			&modelfile.Token{Name: "ClientRequestToken"}},
+		{"ec2 member with a locationName", `{"ClientToken": {"shape": "S", "idempotencyToken": true, "locationName": "clientToken"}}`, false,
+			&modelfile.Token{Name: "ClientToken", LocName: "clientToken"}},
+		{"rest header", `{"ClientToken": {"shape": "S", "idempotencyToken": true, "location": "header", "locationName": "x-amz-client-token"}}`, true,
+			&modelfile.Token{Name: "ClientToken", Loc: modelfile.LocHeader, LocName: "x-amz-client-token"}},
+		{"rest querystring, locationName equal to the name", `{"clientToken": {"shape": "S", "idempotencyToken": true, "location": "querystring", "locationName": "clientToken"}}`, true,
+			&modelfile.Token{Name: "clientToken", Loc: modelfile.LocQuery}},
+		{"a location outside REST is a body member", `{"T": {"shape": "S", "idempotencyToken": true, "location": "header", "locationName": "x-t"}}`, false,
+			&modelfile.Token{Name: "T", LocName: "x-t"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var in shape
+			if err := json.Unmarshal([]byte(`{"type": "structure", "members": `+tt.members+`}`), &in); err != nil {
+				t.Fatal(err)
+			}
+			got := idempotencyToken(&in, tt.rest)
+			if (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
+				t.Errorf("idempotencyToken = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}

@@ -74,6 +74,25 @@ type Op struct {
 	// once; its own members are not listed.
 	SensitiveIn  []string `json:"si,omitempty"`
 	SensitiveOut []string `json:"so,omitempty"`
+	// Token is the input member botocore marks "idempotencyToken": true
+	// (ec2 RunInstances ClientToken), nil if none.
+	Token *Token `json:"it,omitempty"`
+}
+
+// Token is an operation's idempotency-token input member: the one SDKs
+// fill with a fresh value when the caller leaves it empty, and by which AWS
+// recognises a request sent twice.
+type Token struct {
+	Name string `json:"n"` // member name
+	// Loc is "" for a body member (JSON or CBOR member, query or EC2 key,
+	// XML element), LocQuery or LocHeader for a REST member bound there.
+	Loc string `json:"l,omitempty"`
+	// LocName is botocore's locationName where it differs from Name: the
+	// header or querystring key of a bound member, the JSON key or query
+	// key of a body member (EC2 capitalises it).
+	LocName string `json:"k,omitempty"`
+	// QueryName is the EC2 protocol's wire name, when the model sets one.
+	QueryName string `json:"qn,omitempty"`
 }
 
 // EffectLetters maps the one-letter effect codes of Op.Effects to effect

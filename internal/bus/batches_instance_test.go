@@ -1,0 +1,173 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jitgate/jitgate/schemas"
+)
+
+// batchProcessEnv, when set, makes the test binary run RunBatches (see
+// TestMain) instead of the tests.
+const batchProcessEnv = "JITGATE_BUS_BATCH_PROCESS"
+
+// runBatchProcess runs a batch consumer with the group and instance from
+// the environment until SIGTERM; its sink publishes a reply per record.
+// Exit code 3: fenced.
+func runBatchProcess() int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	cfg := Config{Brokers: strings.Split(os.Getenv("JITGATE_BUS_BROKERS"), ","), Prefix: os.Getenv("JITGATE_BUS_PREFIX"), Partitions: 3, Replication: 1}
+	err := RunBatches(ctx, BatchConfig{Bus: cfg, Group: os.Getenv("JITGATE_BUS_GROUP"), Topics: []string{schemas.TopicRequests},
+		Instance: os.Getenv("JITGATE_BUS_INSTANCE")}, replySink(cfg))
+	switch {
+	case errors.Is(err, ErrFenced):
+		return 3
+	case err != nil:
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// replySink is a batch handler that answers every request on the
+// responses topic.
+func replySink(cfg Config) BatchHandler {
+	var pub *Publisher
+	return func(ctx context.Context, ms []Message) error {
+		if pub == nil {
+			p, err := NewPublisher(cfg)
+			if err != nil {
+				return err
+			}
+			pub = p
+		}
+		var outs []Output
+		for _, m := range ms {
+			env, err := schemas.NewEnvelope(m.Envelope.RequestID+"-reply", m.Envelope.RequestID, "sink", time.Now(), &schemas.ResponseReady{Outcome: schemas.OutcomeDenied})
+			if err != nil {
+				return err
+			}
+			outs = append(outs, Output{Topic: schemas.TopicResponses, Envelope: env})
+		}
+		return pub.Publish(ctx, outs...)
+	}
+}
+
+func startBatchProcess(t *testing.T, cfg Config, instance string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), batchProcessEnv+"=1", "JITGATE_BUS_BROKERS="+strings.Join(cfg.Brokers, ","),
+		"JITGATE_BUS_PREFIX="+cfg.Prefix, "JITGATE_BUS_INSTANCE="+instance, "JITGATE_BUS_GROUP="+testGroup(t))
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
+}
+
+// A batch consumer (the recorder) killed with SIGKILL and restarted with
+// the same instance takes its partitions back at once, as a stage does.
+func TestRestartedBatchConsumerTakesOverAtOnce(t *testing.T) {
+	for name, addrs := range brokers(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			cfg := testConfig(t, addrs)
+			replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
+			defer stop()
+			pub, err := NewPublisher(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pub.Close()
+
+			first := startBatchProcess(t, cfg, "r1")
+			warm := publishAcross(t, ctx, pub, "warm")
+			waitFor(t, "the first process's batches", func() bool { return containsAll(replies(), warm) })
+			if err := first.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			_ = first.Wait()
+
+			start := time.Now()
+			startBatchProcess(t, cfg, "r1")
+			after := publishAcross(t, ctx, pub, "after")
+			waitFor(t, "the restarted process's batches", func() bool { return containsAll(replies(), after) })
+			took := time.Since(start)
+			t.Logf("batch consumer restarted with the same instance: every partition served again after %v", took)
+			if took >= SessionTimeout {
+				t.Fatalf("takeover took %v, not less than the %v session timeout", took, SessionTimeout)
+			}
+		})
+	}
+}
+
+// A batch consumer stopped cleanly leaves the group: another member gets
+// its partitions at once, not after the static member's session timeout.
+// Two live consumers with one instance: the older stops with ErrFenced.
+func TestBatchConsumerInstance(t *testing.T) {
+	for name, addrs := range brokers(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			cfg := testConfig(t, addrs)
+			replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
+			defer stop()
+			pub, err := NewPublisher(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pub.Close()
+			run := func(ctx context.Context, instance string) chan error {
+				done := make(chan error, 1)
+				go func() {
+					done <- RunBatches(ctx, BatchConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests},
+						Instance: instance, RetryPause: 50 * time.Millisecond}, replySink(cfg))
+				}()
+				return done
+			}
+
+			actx, stopA := context.WithCancel(ctx)
+			a := run(actx, "a")
+			warm := publishAcross(t, ctx, pub, "warm")
+			waitFor(t, "a's batches", func() bool { return containsAll(replies(), warm) })
+			b := run(ctx, "b")
+			both := publishAcross(t, ctx, pub, "both")
+			waitFor(t, "a's and b's batches", func() bool { return containsAll(replies(), both) })
+			stopA()
+			if err := <-a; err != nil {
+				t.Fatalf("a stopped with %v", err)
+			}
+			start := time.Now()
+			alone := publishAcross(t, ctx, pub, "alone")
+			waitFor(t, "b's batches after a left", func() bool { return containsAll(replies(), alone) })
+			if took := time.Since(start); took >= SessionTimeout {
+				t.Fatalf("b served a's partitions after %v: a did not leave the group", took)
+			}
+
+			twin := run(ctx, "b")
+			select {
+			case err := <-b:
+				if !errors.Is(err, ErrFenced) {
+					t.Fatalf("the older consumer returned %v, want ErrFenced", err)
+				}
+			case err := <-twin:
+				t.Fatalf("the newer consumer stopped first: %v", err)
+			case <-time.After(30 * time.Second):
+				t.Fatal("the older consumer did not stop within 30 s of being fenced")
+			}
+			more := publishAcross(t, ctx, pub, "more")
+			waitFor(t, "the newer consumer's batches", func() bool { return containsAll(replies(), more) })
+		})
+	}
+}
