@@ -76,12 +76,12 @@ func (d *Decider) handleHoldEvent(m bus.Message) (bus.Result, error) {
 			return bus.Result{}, nil
 		}
 		msg := fmt.Sprintf("jitgate: %s:%s was denied by %s: %s (request id %s)", h.Request.Service, h.Request.Operation, h.ResolvedBy, h.ResolvedReason, id)
-		return d.answerWaiting(h, msg)
+		return d.answerWaiting(h, m.Envelope, msg)
 	default: // hold.expired
 		if !endedBy(h, holds.StateExpired, m.Envelope) || now.After(h.Request.Deadline) {
 			return bus.Result{}, nil
 		}
-		return d.answerWaiting(h, fmt.Sprintf("jitgate: the hold on %s:%s expired without a decision (request id %s)", h.Request.Service, h.Request.Operation, id))
+		return d.answerWaiting(h, m.Envelope, fmt.Sprintf("jitgate: the hold on %s:%s expired without a decision (request id %s)", h.Request.Service, h.Request.Operation, id))
 	}
 }
 
@@ -162,12 +162,17 @@ func (d *Decider) approved(h holds.Hold, eventID string, now time.Time) (bus.Res
 	return res, nil
 }
 
-// answerWaiting denies the call of an agent still waiting on a hold.
-func (d *Decider) answerWaiting(h holds.Hold, msg string) (bus.Result, error) {
+// answerWaiting denies the call of an agent still waiting on a hold that
+// ended, the event that ended it. The answer's id and time derive from
+// that event: the same event can arrive twice (two decider replicas both
+// record an expiry, as the same event; a redelivery), and each copy
+// answers with the same response.ready, which the ingress answers once
+// and the audit log keeps once.
+func (d *Decider) answerWaiting(h holds.Hold, ended schemas.Envelope, msg string) (bus.Result, error) {
 	var res bus.Result
 	ready := &schemas.ResponseReady{ReplyTo: h.Request.ReplyTo, Outcome: schemas.OutcomeDenied,
 		Error: &schemas.APIError{Status: http.StatusForbidden, Code: "AccessDenied", Message: msg}}
-	env, err := d.envelope(ids.New(), h.RequestID, ready)
+	env, err := d.envelopeAt(answerID(string(schemas.TypeResponseReady), ended.ID), h.RequestID, ended.Time.Add(time.Microsecond), ready)
 	if err != nil {
 		return res, err
 	}

@@ -269,6 +269,38 @@ func TestHoldEndsAnswerOnce(t *testing.T) {
 	}
 }
 
+// TestHoldEndedTwiceAnswersWithOneEvent: the same hold.expired (or
+// hold.denied) handled twice (two decider replicas both recorded the
+// expiry, as the same event; a redelivery) answers with the same
+// response.ready both times, so the audit log keeps one terminal outcome.
+// Found by internal/faulttest's held load: expired holds ended with two.
+func TestHoldEndedTwiceAnswersWithOneEvent(t *testing.T) {
+	cases := []struct {
+		name string
+		p    schemas.Payload
+	}{
+		{"expiry", &schemas.HoldExpired{}},
+		{"denial", &schemas.HoldDenied{By: alice, Reason: "no"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			u := newUnit(t, testPolicy)
+			in := held(t, u, stopInst)
+			u.clk.Set(t0.Add(5 * time.Second))
+			ev := u.event(t, in.RequestID, t0.Add(time.Second), tc.p)
+			first := u.handle(t, schemas.TopicHolds, ev)
+			u.clk.Set(t0.Add(6 * time.Second))
+			again := u.handle(t, schemas.TopicHolds, ev)
+			wantShape(t, first, "responses:response.ready")
+			wantShape(t, again, "responses:response.ready")
+			a, b := first[0].Envelope, again[0].Envelope
+			if a.ID != b.ID || !a.Time.Equal(b.Time) {
+				t.Errorf("answered as %s at %s, then as %s at %s; want one event", a.ID, a.Time, b.ID, b.Time)
+			}
+		})
+	}
+}
+
 func TestHoldEventForUnknownHoldIgnored(t *testing.T) {
 	u := newUnit(t, testPolicy)
 	// Applied (seen) but the store never saw the hold open.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -133,7 +134,11 @@ func brokerRestart() *fault {
 }
 
 func runScenario(t *testing.T, sc scenario) {
-	e := clustertest.New(t, clustertest.Options{Wait: wait, LogLevel: "warn",
+	pol, err := filepath.Abs(filepath.Join("testdata", "policy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := clustertest.New(t, clustertest.Options{Wait: wait, LogLevel: "warn", Policy: pol,
 		Replicas: map[cluster.Role]int{cluster.Decider: 2, cluster.Executor: 2}})
 	setUpstream(t, e)
 	// A slow upstream keeps a few calls in flight in the executors at any
@@ -141,10 +146,19 @@ func runScenario(t *testing.T, sc scenario) {
 	e.Emulator.SetLatency(upstreamLatency)
 	run := randomHex(t)
 	l := &load{run: run, rate: sc.rate}
+	var subjects []string
 	for i := range 4 {
-		creds := e.Agent(t, fmt.Sprintf("faulttest-%d", i), "sandbox")
-		l.agents = append(l.agents, newAgent(e.Endpoint(), creds, wait))
+		sub := fmt.Sprintf("faulttest-%d", i)
+		subjects = append(subjects, sub)
+		l.agents = append(l.agents, newAgent(e.Endpoint(), e.Agent(t, sub, agentGroups...), wait))
 	}
+	a := newApprover(t, e, subjects)
+	actx, stopApprover := context.WithCancel(context.Background())
+	approverDone := make(chan struct{})
+	go func() {
+		defer close(approverDone)
+		a.run(actx)
+	}()
 	ctx, stop := context.WithCancel(context.Background())
 	l.start(ctx)
 	began := time.Now()
@@ -153,6 +167,7 @@ func runScenario(t *testing.T, sc scenario) {
 		f.injected = time.Now()
 		if err := f.inject(context.Background(), e); err != nil {
 			stop()
+			stopApprover()
 			t.Fatalf("%s: %v", f.name, err)
 		}
 		time.Sleep(f.down)
@@ -162,6 +177,7 @@ func runScenario(t *testing.T, sc scenario) {
 		f.healed = time.Now()
 		if err != nil {
 			stop()
+			stopApprover()
 			t.Fatalf("%s: healing: %v", f.name, err)
 		}
 		t.Logf("%s at +%s, healed after %s", f.name, f.injected.Sub(began).Round(100*time.Millisecond), f.healed.Sub(f.injected).Round(100*time.Millisecond))
@@ -171,10 +187,12 @@ func runScenario(t *testing.T, sc scenario) {
 	stop()
 	calls := l.wait()
 	loadEnd := time.Now()
+	stopApprover()
+	<-approverDone
 	if exited := e.Exited(); len(exited) > 0 {
 		t.Errorf("processes ended by themselves during the run: %v", exited)
 	}
-	checkRun(t, e, calls, sc.faults, loadEnd)
+	checkRun(t, e, calls, sc.faults, a, loadEnd)
 }
 
 // setUpstream creates the table and the bucket straight at the emulator,
@@ -210,7 +228,7 @@ func randomHex(t *testing.T) string {
 // request in the log, at most one execution of each write (every other one
 // reported outcome-unknown), no call started after its deadline, answers
 // that are true, and gaps in successes within each fault's bound.
-func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, loadEnd time.Time) {
+func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, a *approver, loadEnd time.Time) {
 	sort.Slice(calls, func(i, j int) bool { return calls[i].start.Before(calls[j].start) })
 	byKey := map[string]*call{}
 	var ok, failed int
@@ -233,7 +251,7 @@ func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, 
 	// Gaps, from the load's own timestamps.
 	var successes []time.Time
 	for _, c := range calls {
-		if c.ok() && c.kind != deleteItem {
+		if c.ok() && c.kind != deleteItem && !c.kind.held() {
 			successes = append(successes, c.end)
 		}
 	}
@@ -327,6 +345,10 @@ func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, 
 		if r == nil && c.requestID != "" && !refusedAtTheDoor(c) {
 			report("%s %s: the agent got request id %s (status %d %s), which has no request.received in the log", c.kind, c.key, c.requestID, c.status, c.code)
 		}
+		if c.kind.held() {
+			problems = append(problems, checkHeld(c, r, counts[c.kind.op()+" "+c.key])...)
+			continue
+		}
 		if c.kind != putItem && c.kind != putObject {
 			if n := counts["DeleteItem "+c.key]; c.kind == deleteItem && n > 0 {
 				report("denied DeleteItem %s reached the upstream %d times", c.key, n)
@@ -359,6 +381,10 @@ func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, 
 		}
 	}
 	t.Logf("log: %d requests of the load; outcomes by kind: %v", len(inLog), outcomes)
+	problems = append(problems, a.check(t)...)
+	if late := a.lateApprovals(reqs); late > 0 {
+		t.Logf("approver: %d approvals the ingress accepted ended expired (the hold expired before the decider acted on the approval)", late)
+	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		if len(problems) > 40 {
