@@ -1,6 +1,7 @@
 package faulttest
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -138,7 +139,10 @@ func runScenario(t *testing.T, sc scenario) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := clustertest.New(t, clustertest.Options{Wait: wait, LogLevel: "warn", Policy: pol,
+	// JITGATE_FAULTTEST_LOG_LEVEL=info (or debug, with franz-go's own
+	// lines) and JITGATE_KEEP_LOGS=1 keep a run's story in the roles' logs.
+	level := cmp.Or(os.Getenv("JITGATE_FAULTTEST_LOG_LEVEL"), "warn")
+	e := clustertest.New(t, clustertest.Options{Wait: wait, LogLevel: level, Policy: pol,
 		Replicas: map[cluster.Role]int{cluster.Decider: 2, cluster.Executor: 2}})
 	setUpstream(t, e)
 	// A slow upstream keeps a few calls in flight in the executors at any
@@ -259,7 +263,9 @@ func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, 
 	for _, f := range faults {
 		windowEnd := f.healed.Add(f.settle)
 		gap := longestGap(successes, f.injected, windowEnd)
-		t.Logf("%s: longest gap in successful calls %s (bound %s)", f.name, gap.Round(10*time.Millisecond), f.gapBound)
+		t.Logf("%s: longest gap in successful calls %s (bound %s); healed %s after the fault, first success %s after the heal",
+			f.name, gap.Round(10*time.Millisecond), f.gapBound, f.healed.Sub(f.injected).Round(10*time.Millisecond),
+			firstAfter(successes, f.healed).Round(10*time.Millisecond))
 		if f.gapBound > 0 && gap > f.gapBound {
 			t.Errorf("%s: no call succeeded for %s (bound %s)", f.name, gap.Round(10*time.Millisecond), f.gapBound)
 		}
@@ -442,6 +448,16 @@ func reqID(r *request) string {
 		return "none"
 	}
 	return r.id
+}
+
+// firstAfter is how long after at the first success came (-1 if none did).
+func firstAfter(successes []time.Time, at time.Time) time.Duration {
+	for _, s := range successes {
+		if s.After(at) {
+			return s.Sub(at)
+		}
+	}
+	return -1
 }
 
 // longestGap is the longest time without a success in the window
