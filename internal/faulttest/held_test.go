@@ -212,10 +212,12 @@ func (a *approver) lateApprovals(reqs map[string]*request) int {
 
 // checkHeld checks one held call: its hold ended exactly once, approved or
 // expired; an approved one ran at most once upstream and ends `executed`
-// (or `unknown`, an executor killed in the call); an expired one never ran
-// and ends `denied` (the decider answered the waiting agent that the hold
-// expired) or `held` (the agent's wait ran out first); a hold nobody was
-// to approve was never approved; and what the agent was told is true.
+// (or `unknown`, an executor killed in the call), or, if it never ran,
+// `held` (approved after its agent's wait ran out) or `error` (its
+// decision reached the executor after the deadline); an expired one never
+// ran and ends `denied` (the decider answered the waiting agent that the
+// hold expired) or `held` (the agent's wait ran out first); a hold nobody
+// was to approve was never approved; and what the agent was told is true.
 func checkHeld(c *call, r *request, n int) []string {
 	var problems []string
 	report := func(format string, args ...any) {
@@ -257,6 +259,8 @@ func checkHeld(c *call, r *request, n int) []string {
 			report("started but never reached the upstream, and ends %q (%s), not unknown", out, r.finErr)
 		case expired > 0 && out != "denied" && out != "held":
 			report("its hold expired, but it ends %q (want denied: the agent was told the hold expired; or held: its wait ran out first)", out)
+		case approved > 0 && n == 0 && out != "held" && out != "error" && out != "unknown":
+			report("its hold was approved and it never ran, but it ends %q (want held: approved after its wait ran out; or error: its decision reached the executor too late)", out)
 		}
 	}
 	// What the agent was told must be true.
