@@ -207,9 +207,9 @@ func TestApprovalWithoutGrantRunsHeldCallOnce(t *testing.T) {
 
 func TestHoldEndsAnswerWaitingAgent(t *testing.T) {
 	cases := []struct {
-		name string
-		now  time.Duration // decider clock after t0
-		p    schemas.Payload
+		name    string
+		now     time.Duration // decider clock after t0
+		p       schemas.Payload
 		outcome string   // of the response.ready that ends the request
 		want    []string // its AccessDenied message contains these
 	}{
