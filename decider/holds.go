@@ -45,7 +45,8 @@ func (d *Decider) followHolds(ctx context.Context) (<-chan struct{}, error) {
 
 // handleHoldEvent acts on the hold lifecycle: the approval that completes a
 // hold opens its grant and, while the agent still waits, lets the call run;
-// a denial or expiry answers a waiting agent.
+// a denial or expiry answers a waiting agent. A hold that ends after its
+// agent stopped waiting ends its request `held`.
 func (d *Decider) handleHoldEvent(m bus.Message) (bus.Result, error) {
 	switch m.Envelope.Type {
 	case schemas.TypeApprovalGiven, schemas.TypeHoldDenied, schemas.TypeHoldExpired:
@@ -72,16 +73,16 @@ func (d *Decider) handleHoldEvent(m bus.Message) (bus.Result, error) {
 	case schemas.TypeApprovalGiven:
 		return d.approved(h, m.Envelope.ID, now)
 	case schemas.TypeHoldDenied:
-		if !endedBy(h, holds.StateDenied, m.Envelope) || now.After(h.Request.Deadline) {
+		if !endedBy(h, holds.StateDenied, m.Envelope) {
 			return bus.Result{}, nil
 		}
 		msg := fmt.Sprintf("jitgate: %s:%s was denied by %s: %s (request id %s)", h.Request.Service, h.Request.Operation, h.ResolvedBy, h.ResolvedReason, id)
-		return d.answerWaiting(h, msg)
+		return d.answerEnded(h, m.Envelope, now, msg)
 	default: // hold.expired
-		if !endedBy(h, holds.StateExpired, m.Envelope) || now.After(h.Request.Deadline) {
+		if !endedBy(h, holds.StateExpired, m.Envelope) {
 			return bus.Result{}, nil
 		}
-		return d.answerWaiting(h, fmt.Sprintf("jitgate: the hold on %s:%s expired without a decision (request id %s)", h.Request.Service, h.Request.Operation, id))
+		return d.answerEnded(h, m.Envelope, now, fmt.Sprintf("jitgate: the hold on %s:%s expired without a decision (request id %s)", h.Request.Service, h.Request.Operation, id))
 	}
 }
 
@@ -141,7 +142,17 @@ func (d *Decider) approved(h holds.Hold, eventID string, now time.Time) (bus.Res
 		}
 	}
 	if now.After(h.Request.Deadline) {
-		return res, nil // the agent stopped waiting; its retry passes through the grant
+		// The agent stopped waiting, told that its call awaits approval:
+		// the call does not run (its retry passes through the grant), and
+		// the request ends here.
+		msg := fmt.Sprintf("jitgate: %s:%s was approved by %s after the agent stopped waiting at %s; it was not run: retry it (request id %s)",
+			h.Request.Service, h.Request.Operation, strings.Join(names, ", "), h.Request.Deadline.UTC().Format(time.RFC3339), h.RequestID)
+		ready, err := d.ended(h, answerID(string(schemas.TypeResponseReady), eventID), approvals[len(approvals)-1].At, schemas.OutcomeHeld, msg)
+		if err != nil {
+			return bus.Result{}, err
+		}
+		res.Out = append(res.Out, ready)
+		return res, nil
 	}
 	dec := &schemas.DecisionMade{
 		RequestID:  h.RequestID,
@@ -162,17 +173,38 @@ func (d *Decider) approved(h holds.Hold, eventID string, now time.Time) (bus.Res
 	return res, nil
 }
 
-// answerWaiting denies the call of an agent still waiting on a hold.
-func (d *Decider) answerWaiting(h holds.Hold, msg string) (bus.Result, error) {
-	var res bus.Result
-	ready := &schemas.ResponseReady{ReplyTo: h.Request.ReplyTo, Outcome: schemas.OutcomeDenied,
-		Error: &schemas.APIError{Status: http.StatusForbidden, Code: "AccessDenied", Message: msg}}
-	env, err := d.envelope(ids.New(), h.RequestID, ready)
-	if err != nil {
-		return res, err
+// answerEnded ends the request of a hold that was denied or expired, by
+// the event ended: a waiting agent is denied; one that stopped waiting
+// (it was told its call awaits approval) is not answered again, and its
+// request ends `held`.
+func (d *Decider) answerEnded(h holds.Hold, ended schemas.Envelope, now time.Time, msg string) (bus.Result, error) {
+	outcome := schemas.OutcomeDenied
+	if now.After(h.Request.Deadline) {
+		outcome = schemas.OutcomeHeld
+		msg = fmt.Sprintf("%s; the agent had stopped waiting at %s, told the call awaited approval; it was not run",
+			msg, h.Request.Deadline.UTC().Format(time.RFC3339))
 	}
-	res.Out = append(res.Out, bus.Output{Topic: schemas.TopicResponses, ReplyTo: h.Request.ReplyTo, Envelope: env})
-	return res, nil
+	ready, err := d.ended(h, answerID(string(schemas.TypeResponseReady), ended.ID), ended.Time, outcome, msg)
+	if err != nil {
+		return bus.Result{}, err
+	}
+	return bus.Result{Out: []bus.Output{ready}}, nil
+}
+
+// ended is the response.ready that ends a held request, named eventID
+// and stamped just after at. Both derive from the event that ended the
+// hold: the same event can arrive twice (two decider replicas both record
+// an expiry, as the same event; a redelivery), and each copy ends the
+// request with the same response.ready, which the ingress answers once
+// and the audit log keeps once.
+func (d *Decider) ended(h holds.Hold, eventID string, at time.Time, outcome, msg string) (bus.Output, error) {
+	ready := &schemas.ResponseReady{ReplyTo: h.Request.ReplyTo, Outcome: outcome,
+		Error: &schemas.APIError{Status: http.StatusForbidden, Code: "AccessDenied", Message: msg}}
+	env, err := d.envelopeAt(eventID, h.RequestID, at.Add(time.Microsecond), ready)
+	if err != nil {
+		return bus.Output{}, err
+	}
+	return bus.Output{Topic: schemas.TopicResponses, ReplyTo: h.Request.ReplyTo, Envelope: env}, nil
 }
 
 func (d *Decider) add(res *bus.Result, topic, key, requestID string, p schemas.Payload) error {

@@ -84,8 +84,19 @@ func TestApprovalCompletesHoldOnce(t *testing.T) {
 			want := []string{"holds:hold.approved", "grants:grant.opened"}
 			if tc.waiting {
 				want = append(want, "decisions:decision.made")
+			} else {
+				// The agent was told its call awaits approval: its
+				// request ends held, and the call does not run.
+				want = append(want, "responses:response.ready")
 			}
 			wantShape(t, outs, want...)
+			if !tc.waiting {
+				resp := first[*schemas.ResponseReady](t, outs)
+				if resp.Outcome != schemas.OutcomeHeld || resp.Error == nil || resp.Error.Code != "AccessDenied" {
+					t.Fatalf("response %+v", resp)
+				}
+				mustContain(t, "message", resp.Error.Message, "approved by", "stopped waiting", "not run", in.RequestID)
+			}
 
 			approved := first[*schemas.HoldApproved](t, outs)
 			g := first[*schemas.GrantOpened](t, outs)
@@ -196,17 +207,20 @@ func TestApprovalWithoutGrantRunsHeldCallOnce(t *testing.T) {
 
 func TestHoldEndsAnswerWaitingAgent(t *testing.T) {
 	cases := []struct {
-		name string
-		now  time.Duration // decider clock after t0
-		p    schemas.Payload
-		want []string // the AccessDenied message contains these; nil = no answer
+		name    string
+		now     time.Duration // decider clock after t0
+		p       schemas.Payload
+		outcome string   // of the response.ready that ends the request
+		want    []string // its AccessDenied message contains these
 	}{
 		{name: "denied while waiting", now: 10 * time.Second, p: &schemas.HoldDenied{By: alice, Reason: "not during the freeze"},
-			want: []string{"denied by alice (" + iss + ")", "not during the freeze", "ec2:StopInstances"}},
-		{name: "denied after the deadline", now: time.Minute, p: &schemas.HoldDenied{By: alice, Reason: "no"}},
+			outcome: schemas.OutcomeDenied, want: []string{"denied by alice (" + iss + ")", "not during the freeze", "ec2:StopInstances"}},
+		{name: "denied after the deadline", now: time.Minute, p: &schemas.HoldDenied{By: alice, Reason: "no"},
+			outcome: schemas.OutcomeHeld, want: []string{"denied by alice (" + iss + ")", "stopped waiting", "not run"}},
 		{name: "expired while waiting", now: 10 * time.Second, p: &schemas.HoldExpired{},
-			want: []string{"expired", "ec2:StopInstances"}},
-		{name: "expired after the deadline", now: 10 * time.Minute, p: &schemas.HoldExpired{}},
+			outcome: schemas.OutcomeDenied, want: []string{"expired", "ec2:StopInstances"}},
+		{name: "expired after the deadline", now: 10 * time.Minute, p: &schemas.HoldExpired{},
+			outcome: schemas.OutcomeHeld, want: []string{"expired", "stopped waiting", "not run"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -215,18 +229,12 @@ func TestHoldEndsAnswerWaitingAgent(t *testing.T) {
 			u.clk.Set(t0.Add(tc.now))
 			ev := u.event(t, in.RequestID, t0.Add(2*time.Second), tc.p)
 			outs := u.handle(t, schemas.TopicHolds, ev)
-			if tc.want == nil {
-				if len(outs) != 0 {
-					t.Fatalf("outputs %s for an agent that stopped waiting", shape(outs))
-				}
-				return
-			}
 			wantShape(t, outs, "responses:response.ready")
 			resp := first[*schemas.ResponseReady](t, outs)
 			if outs[0].ReplyTo != replica || resp.ReplyTo != replica || outs[0].Envelope.RequestID != in.RequestID {
 				t.Errorf("reply-to %q / %q, request %q", outs[0].ReplyTo, resp.ReplyTo, outs[0].Envelope.RequestID)
 			}
-			if resp.Outcome != schemas.OutcomeDenied || resp.Error == nil || resp.Error.Status != http.StatusForbidden || resp.Error.Code != "AccessDenied" {
+			if resp.Outcome != tc.outcome || resp.Error == nil || resp.Error.Status != http.StatusForbidden || resp.Error.Code != "AccessDenied" {
 				t.Fatalf("response %+v", resp)
 			}
 			mustContain(t, "message", resp.Error.Message, append(tc.want, in.RequestID)...)
@@ -264,6 +272,38 @@ func TestHoldEndsAnswerOnce(t *testing.T) {
 			e2 := u.event(t, in.RequestID, t0.Add(2*time.Second), tc.then)
 			if outs := u.handle(t, schemas.TopicHolds, e2); len(outs) != 0 {
 				t.Fatalf("second event: outputs %s; the agent was already answered", shape(outs))
+			}
+		})
+	}
+}
+
+// TestHoldEndedTwiceAnswersWithOneEvent: the same hold.expired (or
+// hold.denied) handled twice (two decider replicas both recorded the
+// expiry, as the same event; a redelivery) answers with the same
+// response.ready both times, so the audit log keeps one terminal outcome.
+// Found by internal/faulttest's held load: expired holds ended with two.
+func TestHoldEndedTwiceAnswersWithOneEvent(t *testing.T) {
+	cases := []struct {
+		name string
+		p    schemas.Payload
+	}{
+		{"expiry", &schemas.HoldExpired{}},
+		{"denial", &schemas.HoldDenied{By: alice, Reason: "no"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			u := newUnit(t, testPolicy)
+			in := held(t, u, stopInst)
+			u.clk.Set(t0.Add(5 * time.Second))
+			ev := u.event(t, in.RequestID, t0.Add(time.Second), tc.p)
+			first := u.handle(t, schemas.TopicHolds, ev)
+			u.clk.Set(t0.Add(6 * time.Second))
+			again := u.handle(t, schemas.TopicHolds, ev)
+			wantShape(t, first, "responses:response.ready")
+			wantShape(t, again, "responses:response.ready")
+			a, b := first[0].Envelope, again[0].Envelope
+			if a.ID != b.ID || !a.Time.Equal(b.Time) {
+				t.Errorf("answered as %s at %s, then as %s at %s; want one event", a.ID, a.Time, b.ID, b.Time)
 			}
 		})
 	}

@@ -19,6 +19,7 @@ func (cfg Config) clientOpts(extra ...kgo.Opt) []kgo.Opt {
 	if cfg.Logger != nil {
 		opts = append(opts, withKgoLogger(cfg.Logger))
 	}
+	opts = append(opts, reconnectOpts()...)
 	return append(opts, extra...)
 }
 

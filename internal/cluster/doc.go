@@ -4,7 +4,8 @@
 // --instance names, an OIDC issuer of its own (internal/devissuer) and fresh
 // keys. It can kill -9, stop and restart any process by name, and mints
 // agent credentials (through the ingress's AssumeRoleWithWebIdentity, as an
-// agent does) and approver tokens.
+// agent does), approver tokens and approver API clients, and runs `jitgate
+// approve` as an approver would.
 //
 // It imports no stage and no testing code, so the load harness
 // (internal/bench) and tests share it; internal/cluster/clustertest adds

@@ -1,6 +1,8 @@
 // Package faulttest holds jitgate's process-level fault tests: every role
 // as its own OS process (internal/cluster/clustertest), a steady mixed load
-// from aws-sdk-go-v2 clients, and faults injected while it runs (kill -9
+// from aws-sdk-go-v2 clients (allowed, denied, held then approved through
+// `jitgate approve`, held then expired; testdata/policy.yaml), and faults
+// injected while it runs (kill -9
 // and restart of each role, a broker restart, ClickHouse stopped and
 // started). The checks read the event log in ClickHouse and the upstream
 // emulator's own record of the calls it executed. See docs/reliability.md,

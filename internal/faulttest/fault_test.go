@@ -1,11 +1,13 @@
 package faulttest
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -133,7 +135,14 @@ func brokerRestart() *fault {
 }
 
 func runScenario(t *testing.T, sc scenario) {
-	e := clustertest.New(t, clustertest.Options{Wait: wait, LogLevel: "warn",
+	pol, err := filepath.Abs(filepath.Join("testdata", "policy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// JITGATE_FAULTTEST_LOG_LEVEL=info (or debug, with franz-go's own
+	// lines) and JITGATE_KEEP_LOGS=1 keep a run's story in the roles' logs.
+	level := cmp.Or(os.Getenv("JITGATE_FAULTTEST_LOG_LEVEL"), "warn")
+	e := clustertest.New(t, clustertest.Options{Wait: wait, LogLevel: level, Policy: pol,
 		Replicas: map[cluster.Role]int{cluster.Decider: 2, cluster.Executor: 2}})
 	setUpstream(t, e)
 	// A slow upstream keeps a few calls in flight in the executors at any
@@ -141,10 +150,19 @@ func runScenario(t *testing.T, sc scenario) {
 	e.Emulator.SetLatency(upstreamLatency)
 	run := randomHex(t)
 	l := &load{run: run, rate: sc.rate}
+	var subjects []string
 	for i := range 4 {
-		creds := e.Agent(t, fmt.Sprintf("faulttest-%d", i), "sandbox")
-		l.agents = append(l.agents, newAgent(e.Endpoint(), creds, wait))
+		sub := fmt.Sprintf("faulttest-%d", i)
+		subjects = append(subjects, sub)
+		l.agents = append(l.agents, newAgent(e.Endpoint(), e.Agent(t, sub, agentGroups...), wait))
 	}
+	a := newApprover(t, e, subjects)
+	actx, stopApprover := context.WithCancel(context.Background())
+	approverDone := make(chan struct{})
+	go func() {
+		defer close(approverDone)
+		a.run(actx)
+	}()
 	ctx, stop := context.WithCancel(context.Background())
 	l.start(ctx)
 	began := time.Now()
@@ -153,6 +171,7 @@ func runScenario(t *testing.T, sc scenario) {
 		f.injected = time.Now()
 		if err := f.inject(context.Background(), e); err != nil {
 			stop()
+			stopApprover()
 			t.Fatalf("%s: %v", f.name, err)
 		}
 		time.Sleep(f.down)
@@ -162,6 +181,7 @@ func runScenario(t *testing.T, sc scenario) {
 		f.healed = time.Now()
 		if err != nil {
 			stop()
+			stopApprover()
 			t.Fatalf("%s: healing: %v", f.name, err)
 		}
 		t.Logf("%s at +%s, healed after %s", f.name, f.injected.Sub(began).Round(100*time.Millisecond), f.healed.Sub(f.injected).Round(100*time.Millisecond))
@@ -171,10 +191,12 @@ func runScenario(t *testing.T, sc scenario) {
 	stop()
 	calls := l.wait()
 	loadEnd := time.Now()
+	stopApprover()
+	<-approverDone
 	if exited := e.Exited(); len(exited) > 0 {
 		t.Errorf("processes ended by themselves during the run: %v", exited)
 	}
-	checkRun(t, e, calls, sc.faults, loadEnd)
+	checkRun(t, e, calls, sc.faults, a, loadEnd)
 }
 
 // setUpstream creates the table and the bucket straight at the emulator,
@@ -210,7 +232,7 @@ func randomHex(t *testing.T) string {
 // request in the log, at most one execution of each write (every other one
 // reported outcome-unknown), no call started after its deadline, answers
 // that are true, and gaps in successes within each fault's bound.
-func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, loadEnd time.Time) {
+func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, a *approver, loadEnd time.Time) {
 	sort.Slice(calls, func(i, j int) bool { return calls[i].start.Before(calls[j].start) })
 	byKey := map[string]*call{}
 	var ok, failed int
@@ -233,7 +255,7 @@ func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, 
 	// Gaps, from the load's own timestamps.
 	var successes []time.Time
 	for _, c := range calls {
-		if c.ok() && c.kind != deleteItem {
+		if c.ok() && c.kind != deleteItem && !c.kind.held() {
 			successes = append(successes, c.end)
 		}
 	}
@@ -241,7 +263,9 @@ func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, 
 	for _, f := range faults {
 		windowEnd := f.healed.Add(f.settle)
 		gap := longestGap(successes, f.injected, windowEnd)
-		t.Logf("%s: longest gap in successful calls %s (bound %s)", f.name, gap.Round(10*time.Millisecond), f.gapBound)
+		t.Logf("%s: longest gap in successful calls %s (bound %s); healed %s after the fault, first success %s after the heal",
+			f.name, gap.Round(10*time.Millisecond), f.gapBound, f.healed.Sub(f.injected).Round(10*time.Millisecond),
+			firstAfter(successes, f.healed).Round(10*time.Millisecond))
 		if f.gapBound > 0 && gap > f.gapBound {
 			t.Errorf("%s: no call succeeded for %s (bound %s)", f.name, gap.Round(10*time.Millisecond), f.gapBound)
 		}
@@ -327,6 +351,10 @@ func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, 
 		if r == nil && c.requestID != "" && !refusedAtTheDoor(c) {
 			report("%s %s: the agent got request id %s (status %d %s), which has no request.received in the log", c.kind, c.key, c.requestID, c.status, c.code)
 		}
+		if c.kind.held() {
+			problems = append(problems, checkHeld(c, r, counts[c.kind.op()+" "+c.key])...)
+			continue
+		}
 		if c.kind != putItem && c.kind != putObject {
 			if n := counts["DeleteItem "+c.key]; c.kind == deleteItem && n > 0 {
 				report("denied DeleteItem %s reached the upstream %d times", c.key, n)
@@ -360,6 +388,10 @@ func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, 
 	}
 	problems = append(problems, checkRefusals(t, e, calls, inLog, reqs)...)
 	t.Logf("log: %d requests of the load; outcomes by kind: %v", len(inLog), outcomes)
+	problems = append(problems, a.check(t)...)
+	if late := a.lateApprovals(reqs); late > 0 {
+		t.Logf("approver: %d approvals the ingress accepted ended expired (the hold expired before the decider acted on the approval)", late)
+	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		if len(problems) > 40 {
@@ -418,6 +450,16 @@ func reqID(r *request) string {
 		return "none"
 	}
 	return r.id
+}
+
+// firstAfter is how long after at the first success came (-1 if none did).
+func firstAfter(successes []time.Time, at time.Time) time.Duration {
+	for _, s := range successes {
+		if s.After(at) {
+			return s.Sub(at)
+		}
+	}
+	return -1
 }
 
 // longestGap is the longest time without a success in the window

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,18 +27,46 @@ import (
 type kind int
 
 const (
-	putItem    kind = iota // allowed, not idempotent, a unique item: counted upstream
-	putObject              // allowed, not idempotent, a unique key: counted upstream
-	getItem                // allowed, read-only
-	deleteItem             // denied by policies/dev.yaml (sandbox-no-delete)
+	putItem     kind = iota // allowed, not idempotent, a unique item: counted upstream
+	putObject               // allowed, not idempotent, a unique key: counted upstream
+	getItem                 // allowed, read-only
+	deleteItem              // denied by the policy (sandbox-no-delete)
+	heldApprove             // S3 DeleteObject, held by the policy; the approver approves it
+	heldExpire              // S3 DeleteObject, held by the policy; nobody approves it, it expires
 )
 
 func (k kind) String() string {
-	return [...]string{"PutItem", "PutObject", "GetItem", "DeleteItem"}[k]
+	return [...]string{"PutItem", "PutObject", "GetItem", "DeleteItem", "DeleteObject(approve)", "DeleteObject(expire)"}[k]
 }
 
-// mix is the order calls are made in, round robin: half of them writes.
-var mix = []kind{putItem, getItem, putObject, putItem, deleteItem, putObject, getItem, putItem}
+// op is the AWS operation a call of kind k makes.
+func (k kind) op() string {
+	if k.held() {
+		return "DeleteObject"
+	}
+	return k.String()
+}
+
+// held reports the kinds a policy rule holds for an approver.
+func (k kind) held() bool { return k == heldApprove || k == heldExpire }
+
+// mix is the order calls are made in, round robin: half of them writes,
+// a fifth held (one to approve, one to let expire).
+var mix = []kind{putItem, getItem, putObject, heldApprove, putItem, deleteItem, putObject, heldExpire, getItem, putItem}
+
+// kindOf is the kind of the call that used key (made by run), from the
+// sequence number in it.
+func kindOf(key string) (kind, bool) {
+	i := strings.LastIndex(key, "-k")
+	if i < 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(key[i+2:], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return mix[int(n)%len(mix)], true
+}
 
 const (
 	table  = "faulttest"
@@ -51,6 +81,7 @@ type call struct {
 	requestID  string // X-Jitgate-Request-Id of the answer ("" if none came)
 	status     int    // HTTP status of the answer (0 if none came)
 	code       string // AWS error code of the answer
+	message    string // AWS error message of the answer
 	err        error
 }
 
@@ -154,6 +185,12 @@ func (l *load) do(a agent, c *call) {
 		if out != nil {
 			meta = out.ResultMetadata
 		}
+	case heldApprove, heldExpire:
+		var out *s3.DeleteObjectOutput
+		out, c.err = a.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(c.key)})
+		if out != nil {
+			meta = out.ResultMetadata
+		}
 	case deleteItem:
 		var out *dynamodb.DeleteItemOutput
 		out, c.err = a.ddb.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table),
@@ -177,7 +214,7 @@ func (l *load) do(a agent, c *call) {
 	}
 	var ae smithy.APIError
 	if errors.As(c.err, &ae) {
-		c.code = ae.ErrorCode()
+		c.code, c.message = ae.ErrorCode(), ae.ErrorMessage()
 	}
 	l.mu.Lock()
 	l.done = append(l.done, c)

@@ -24,6 +24,9 @@ type request struct {
 	started   []started
 	unknown   bool   // an execution.finished with error_kind outcome_unknown
 	finErr    string // the error of its execution.finished, if any
+	// holds are the ids of its hold events (hold.opened, approval.given,
+	// hold.approved, hold.denied, hold.expired) by type.
+	holds map[string]map[string]bool
 }
 
 type started struct {
@@ -38,7 +41,8 @@ var keyPattern = regexp.MustCompile(`ft[0-9a-f]+-k[0-9]{7}`)
 // event id, as the recorder promises) into requests by id.
 func readLog(ctx context.Context, cl *audit.Client) (map[string]*request, error) {
 	_, rows, err := cl.Query(ctx, `SELECT event_id, type, request_id, outcome, payload FROM jitgate.events FINAL
-WHERE type IN ('request.received', 'execution.started', 'execution.finished', 'response.ready', 'request.refused')`)
+WHERE type IN ('request.received', 'execution.started', 'execution.finished', 'response.ready', 'request.refused',
+	'hold.opened', 'approval.given', 'hold.approved', 'hold.denied', 'hold.expired')`)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +50,7 @@ WHERE type IN ('request.received', 'execution.started', 'execution.finished', 'r
 	get := func(id string) *request {
 		r := reqs[id]
 		if r == nil {
-			r = &request{id: id, terminals: map[string]string{}, refusals: map[string]string{}}
+			r = &request{id: id, terminals: map[string]string{}, refusals: map[string]string{}, holds: map[string]map[string]bool{}}
 			reqs[id] = r
 		}
 		return r
@@ -82,6 +86,11 @@ WHERE type IN ('request.received', 'execution.started', 'execution.finished', 'r
 			r.terminals[eventID] = outcome
 		case "request.refused":
 			r.refusals[eventID] = outcome
+		default: // the hold's events
+			if r.holds[typ] == nil {
+				r.holds[typ] = map[string]bool{}
+			}
+			r.holds[typ][eventID] = true
 		}
 	}
 	return reqs, nil
@@ -98,6 +107,8 @@ func upstreamCounts(seen []awsemu.Seen) map[string]int {
 			op = strings.TrimPrefix(s.Header.Get("X-Amz-Target"), "DynamoDB_20120810.")
 		case s.SigningName == "s3" && s.Method == "PUT":
 			op = "PutObject"
+		case s.SigningName == "s3" && s.Method == "DELETE":
+			op = "DeleteObject"
 		default:
 			continue
 		}

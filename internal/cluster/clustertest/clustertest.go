@@ -71,13 +71,14 @@ func New(t testing.TB, opts Options) *Env {
 	}
 	t.Cleanup(emu.Close)
 	e.Emulator = emu
-	// The logs outlive a failed test, to be read after it.
+	// The logs outlive a failed test (or any, with JITGATE_KEEP_LOGS=1),
+	// to be read after it.
 	dir, err := os.MkdirTemp("", "jitgate-cluster-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if t.Failed() {
+		if t.Failed() || os.Getenv("JITGATE_KEEP_LOGS") == "1" {
 			t.Logf("cluster logs kept in %s", dir)
 			return
 		}
