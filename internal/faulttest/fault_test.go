@@ -156,13 +156,7 @@ func runScenario(t *testing.T, sc scenario) {
 		subjects = append(subjects, sub)
 		l.agents = append(l.agents, newAgent(e.Endpoint(), e.Agent(t, sub, agentGroups...), wait))
 	}
-	a := newApprover(t, e, subjects)
-	actx, stopApprover := context.WithCancel(context.Background())
-	approverDone := make(chan struct{})
-	go func() {
-		defer close(approverDone)
-		a.run(actx)
-	}()
+	a, stopApprover := startApprover(t, e, subjects)
 	ctx, stop := context.WithCancel(context.Background())
 	l.start(ctx)
 	began := time.Now()
@@ -192,7 +186,6 @@ func runScenario(t *testing.T, sc scenario) {
 	calls := l.wait()
 	loadEnd := time.Now()
 	stopApprover()
-	<-approverDone
 	if exited := e.Exited(); len(exited) > 0 {
 		t.Errorf("processes ended by themselves during the run: %v", exited)
 	}

@@ -55,6 +55,19 @@ type holdSeen struct {
 	approveErr     string // the last failed try's message
 }
 
+// startApprover runs an approver for the holds of agents until the
+// returned stop is called (stop waits for it to end).
+func startApprover(t *testing.T, e *clustertest.Env, agents []string) (*approver, func()) {
+	a := newApprover(t, e, agents)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.run(ctx)
+	}()
+	return a, func() { cancel(); <-done }
+}
+
 func newApprover(t *testing.T, e *clustertest.Env, agents []string) *approver {
 	t.Helper()
 	a := &approver{e: e, requesters: map[string]*api.Client{}, holds: map[string]*holdSeen{}}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,14 +62,25 @@ func TestOverload(t *testing.T) {
 		flood = 30 * time.Second
 	}
 	inFlight := strconv.Itoa(overloadMaxInFlight)
-	e := clustertest.New(t, clustertest.Options{Wait: wait, LogLevel: "warn",
+	pol, err := filepath.Abs(filepath.Join("testdata", "policy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := clustertest.New(t, clustertest.Options{Wait: wait, LogLevel: "warn", Policy: pol,
 		Args: map[cluster.Role][]string{cluster.Ingress: {"--max-in-flight", inFlight, "--max-in-flight-per-principal", inFlight}}})
 	setUpstream(t, e)
 	run := randomHex(t)
 	var agents []agent
+	var subjects []string
 	for i := range 4 {
-		agents = append(agents, newAgent(e.Endpoint(), e.Agent(t, fmt.Sprintf("overload-%d", i), "sandbox"), wait))
+		sub := fmt.Sprintf("overload-%d", i)
+		subjects = append(subjects, sub)
+		agents = append(agents, newAgent(e.Endpoint(), e.Agent(t, sub, agentGroups...), wait))
 	}
+	// The mix holds a fifth of the calls: an approver decides them as in
+	// the fault runs.
+	a, stopApprover := startApprover(t, e, subjects)
+	defer stopApprover()
 
 	// The sustainable rate: what closed-loop agents get answered, once
 	// the stages have joined their groups (a call answered within a
@@ -197,7 +209,8 @@ func TestOverload(t *testing.T) {
 	if exited := e.Exited(); len(exited) > 0 {
 		t.Errorf("processes ended by themselves during the flood: %v", exited)
 	}
-	checkRun(t, e, append(calCalls, calls...), nil, loadEnd)
+	stopApprover()
+	checkRun(t, e, append(calCalls, calls...), nil, a, loadEnd)
 }
 
 // prober makes one DynamoDB and one S3 call per tick, SDK retries off, and
