@@ -28,8 +28,11 @@ import (
 )
 
 func roleCommand(name, usage string, flags []cli.Flag, action cli.ActionFunc) *cli.Command {
-	return &cli.Command{Name: name, Usage: usage, Flags: append(append(kafkaFlags(), pprofFlag()), flags...),
+	return &cli.Command{Name: name, Usage: usage, Flags: append(append(append(kafkaFlags(), pprofFlag()), gcFlags()...), flags...),
 		Action: func(c *cli.Context) error {
+			if err := applyGC(c); err != nil {
+				return err
+			}
 			if err := startPprof(c); err != nil {
 				return err
 			}

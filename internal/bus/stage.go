@@ -366,9 +366,14 @@ func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) (skipped bool, e
 		s.tries.settled(refs)
 		return true, nil
 	}
+	handled := time.Now()
 	if err := s.d.publish(ctx, fetches, recs, failed); err != nil {
 		return false, err
 	}
+	// Per-batch timing at debug: what sizes batches reach and what their
+	// commit costs (docs/performance.md reads these).
+	s.log.Debug("batch committed", "records", len(refs), "outputs", len(recs), "follow_ups", len(afters),
+		"commit", time.Since(handled))
 	s.committed++
 	s.tries.settled(refs)
 	for _, dl := range dead {

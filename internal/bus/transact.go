@@ -11,8 +11,10 @@ import (
 // transact delivers a batch in one Kafka transaction: its outputs, its dead
 // letters and its input offsets commit together or not at all
 // (StageConfig.Idempotent false, the default). Exactly once, at the cost of
-// a transaction per batch (six round trips in franz-go, and read_committed
-// readers wait for the commit markers).
+// a transaction per batch: four serial round trips on Kafka 4 (Produce,
+// TxnOffsetCommit, a forced heartbeat, EndTxn; six on brokers without
+// KIP-890's transaction protocol 2), and read_committed readers wait for
+// the commit markers (docs/architecture.md, delivery guarantees).
 type transact struct {
 	sess *kgo.GroupTransactSession
 }
