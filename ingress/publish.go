@@ -128,8 +128,15 @@ func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, body requestBod
 	defer done()
 	if err := g.deps.Publisher.Publish(ctx, outs...); err != nil {
 		g.log.Error("could not publish request", "request_id", c.id, "err", err)
-		g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call: "+err.Error(), apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
-			fmt.Sprintf("jitgate could not queue the call (request id %s); retry later", c.id)}, refusedRequest(ev))
+		answer := apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
+			fmt.Sprintf("jitgate could not queue the call (request id %s); retry later", c.id)}
+		if bus.MayHaveLanded(err) {
+			// The broker may have taken the request after all, and then it
+			// runs before its deadline like any other: "not queued" would
+			// be a lie. Answer as to a wait that ran out.
+			answer = g.noOutcome(c)
+		}
+		g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call: "+err.Error(), answer, refusedRequest(ev))
 		return
 	}
 	g.log.Info("request", "request_id", c.id, "principal", ev.Principal.Subject, "call", ev.Service+"."+ev.Operation, "region", ev.Region)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/internal/sigv4"
@@ -293,15 +295,45 @@ func TestRequestBodyLimit(t *testing.T) {
 	}
 }
 
+// A publish the broker refused is "not queued"; one the ingress gave up
+// waiting for may still land and run, so the agent is told only what is
+// true: a read may be retried, a write's outcome is unknown.
 func TestPublishFailure(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	creds := static(e.agentCreds("agent-1"))
-	e.pub.err = errors.New("broker down")
-	_, err := e.s3(creds).ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("logs")})
-	id := checkAPIError(t, e, err, http.StatusServiceUnavailable, "ServiceUnavailable", "could not queue")
-	var apiErr interface{ ErrorMessage() string }
-	if errors.As(err, &apiErr) && !strings.Contains(apiErr.ErrorMessage(), id) {
-		t.Errorf("message %q does not name request %s", apiErr.ErrorMessage(), id)
+	read := func() error {
+		_, err := e.s3(creds).ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("logs")})
+		return err
+	}
+	write := func() error {
+		_, err := e.s3(creds).PutObject(context.Background(), &s3.PutObjectInput{
+			Bucket: aws.String("logs"), Key: aws.String("k"), Body: strings.NewReader("x")})
+		return err
+	}
+	unanswered := fmt.Errorf("bus: publish: %w", kgo.ErrRecordTimeout)
+	cases := []struct {
+		name   string
+		err    error
+		call   func() error
+		status int
+		code   string
+		says   string
+	}{
+		{"refused by the broker", errors.New("broker down"), read, http.StatusServiceUnavailable, "ServiceUnavailable", "could not queue"},
+		{"unconfirmed read", unanswered, read, http.StatusBadRequest, "RequestTimeout", "retrying it is safe"},
+		{"unconfirmed write", unanswered, write, http.StatusConflict, "OutcomeUnknown", "may have started"},
+		{"wait ran out", fmt.Errorf("bus: publish: %w", context.DeadlineExceeded), write, http.StatusConflict, "OutcomeUnknown", "may have started"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e.pub.err = tc.err
+			err := tc.call()
+			id := checkAPIError(t, e, err, tc.status, tc.code, tc.says)
+			var apiErr interface{ ErrorMessage() string }
+			if errors.As(err, &apiErr) && !strings.Contains(apiErr.ErrorMessage(), id) {
+				t.Errorf("message %q does not name request %s", apiErr.ErrorMessage(), id)
+			}
+		})
 	}
 }
 

@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -45,3 +46,13 @@ func (p *Publisher) Publish(ctx context.Context, outs ...Output) error {
 
 // Close flushes nothing (Publish is synchronous) and disconnects.
 func (p *Publisher) Close() { p.cl.Close() }
+
+// MayHaveLanded reports whether a Publish that failed with err may still
+// have written its records: it gave up waiting (its context ended, or the
+// client's record timeout or retry limit ran out), which is not an answer
+// refusing them. A caller must not tell anyone such records were not
+// written.
+func MayHaveLanded(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, kgo.ErrRecordTimeout) || errors.Is(err, kgo.ErrRecordRetries)
+}

@@ -341,7 +341,7 @@ func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, 
 	// Every call the agent got an answer for is in the log; and the writes.
 	for _, c := range calls {
 		r := inLog[c.key]
-		if r == nil && c.requestID != "" && !refusedAtTheDoor(c) {
+		if r == nil && c.requestID != "" && !refusedAtTheDoor(c) && !unconfirmedPublish(c, reqs[c.requestID]) {
 			report("%s %s: the agent got request id %s (status %d %s), which has no request.received in the log", c.kind, c.key, c.requestID, c.status, c.code)
 		}
 		if c.kind.held() {
@@ -420,6 +420,14 @@ func refusedAtTheDoor(c *call) bool {
 		return true
 	}
 	return false
+}
+
+// unconfirmedPublish reports a call whose publish the ingress could not
+// confirm before the agent's wait ran out: the agent was told its outcome
+// is unknown (or, for a read, to retry), and when the broker did not take
+// the request after all, the log holds only its request.refused.
+func unconfirmedPublish(c *call, r *request) bool {
+	return (c.code == "OutcomeUnknown" || c.code == "RequestTimeout") && r != nil && len(r.refusals) > 0
 }
 
 // timeline lists a request's events for a failure message.
