@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 
 	"github.com/jitgate/jitgate/internal/audit"
 	"github.com/jitgate/jitgate/internal/cluster"
@@ -45,6 +47,9 @@ type fault struct {
 	settle time.Duration
 	// gapBound is the largest gap in successes allowed (0: not checked).
 	gapBound time.Duration
+	// brokerDown: calls made while the fault lasts must be answered
+	// promptly (checkPromptWhileDown), not after --wait.
+	brokerDown bool
 
 	injected, healed time.Time
 }
@@ -123,7 +128,7 @@ func TestBrokerRestart(t *testing.T) {
 // Not bounded by maxGap: the broker takes seconds to start and every
 // client reconnects.
 func brokerRestart() *fault {
-	return &fault{name: "broker restarted", down: 3 * time.Second, settle: 20 * time.Second,
+	return &fault{name: "broker restarted", down: 3 * time.Second, settle: 20 * time.Second, brokerDown: true,
 		inject: func(_ context.Context, e *clustertest.Env) error {
 			if e.Kafka.External() {
 				return fmt.Errorf("the broker comes from JITGATE_TEST_KAFKA: unset it to restart the broker")
@@ -203,14 +208,64 @@ func setUpstream(t *testing.T, e *clustertest.Env) {
 	if _, err := dynamodb.NewFromConfig(cfg).CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String(table),
 		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
 		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash}},
-		BillingMode:          ddbtypes.BillingModePayPerRequest}); err != nil {
+		BillingMode:          ddbtypes.BillingModePayPerRequest}); err != nil && !alreadyExists(err) {
 		t.Fatalf("create table: %v", err)
 	}
+	// The emulator's state outlives a test: an earlier test of the package
+	// may have made both already.
 	if _, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).CreateBucket(ctx,
-		&s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		&s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil && !alreadyExists(err) {
 		t.Fatalf("create bucket: %v", err)
 	}
 	e.Emulator.Reset()
+}
+
+// Calls made while no broker answers are refused at once (the ingress
+// notices within about a second: two failed pings 500 ms apart), so the
+// agent's SDK can back off and retry, instead of waiting out --wait.
+const (
+	noticeBrokerDown = 3 * time.Second
+	promptBound      = 2 * time.Second
+)
+
+// checkPromptWhileDown asserts that calls started while the broker was
+// down, once the ingress could have noticed, were answered promptly: their
+// median answer time is within promptBound.
+func checkPromptWhileDown(t *testing.T, f *fault, calls []*call) []string {
+	var took []time.Duration
+	codes := map[string]int{}
+	for _, c := range calls {
+		if c.start.Before(f.injected.Add(noticeBrokerDown)) || !c.start.Before(f.healed) || c.end.IsZero() {
+			continue
+		}
+		took = append(took, c.end.Sub(c.start))
+		codes[cmp.Or(c.code, "ok")]++
+	}
+	if len(took) == 0 {
+		return []string{fmt.Sprintf("%s: no call was made while the broker was down", f.name)}
+	}
+	slices.Sort(took)
+	median := took[len(took)/2]
+	t.Logf("%s: %d calls made while it was down, answered in p50 %s, max %s; answers %v", f.name, len(took),
+		median.Round(time.Millisecond), took[len(took)-1].Round(time.Millisecond), codes)
+	if median > promptBound {
+		return []string{fmt.Sprintf("%s: calls made while the broker was down waited %s (median) for an answer; bound %s", f.name, median, promptBound)}
+	}
+	return nil
+}
+
+// alreadyExists reports the emulator's answer to creating a table or a
+// bucket it has.
+func alreadyExists(err error) bool {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return false
+	}
+	switch api.ErrorCode() {
+	case "ResourceInUseException", "BucketAlreadyOwnedByYou", "BucketAlreadyExists":
+		return true
+	}
+	return false
 }
 
 func randomHex(t *testing.T) string {
@@ -298,6 +353,11 @@ func checkRun(t *testing.T, e *clustertest.Env, calls []*call, faults []*fault, 
 	outcomes := map[string]int{}
 	var problems []string
 	report := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	for _, f := range faults {
+		if f.brokerDown {
+			problems = append(problems, checkPromptWhileDown(t, f, calls)...)
+		}
+	}
 	for _, r := range reqs {
 		if r.key == "" {
 			continue // not the load's (none expected)
