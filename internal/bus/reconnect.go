@@ -26,7 +26,7 @@ const (
 // client (the ingress's producer, each stage's consumer, producer and
 // group member) then waited up to 5 s more before trying again, one after
 // the other along the pipeline: the first call went through 6–8 s after
-// the broker was ready (TestBrokerRestart, docs/reliability.md). Retrying
+// the broker was ready (faulttest TestOutages in make soak, docs/reliability.md). Retrying
 // a loopback or in-cluster broker once a second while it is down costs a
 // refused connection a second per client.
 func reconnectOpts() []kgo.Opt {

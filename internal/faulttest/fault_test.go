@@ -68,6 +68,8 @@ type scenario struct {
 	warmup time.Duration // load before the first fault
 	faults []*fault
 	drain  time.Duration // load after the last fault
+	// ownBroker runs a broker for this scenario alone (it stops it).
+	ownBroker bool
 }
 
 // TestKillEachRole is the bounded fault run of `make test`: each role as
@@ -99,36 +101,46 @@ func TestSoak(t *testing.T) {
 			faults = append(faults, killRestart(fmt.Sprintf("%s-%d", role, n), time.Duration(2+round)*time.Second, 10*time.Second))
 		}
 		if round == 0 {
-			faults = append(faults, &fault{name: "ClickHouse stopped", down: 20 * time.Second, settle: 10 * time.Second,
-				inject: func(_ context.Context, e *clustertest.Env) error { e.ClickHouse.Stop(); return nil },
-				heal:   func(_ context.Context, e *clustertest.Env) error { return e.ClickHouse.Start() }})
+			faults = append(faults, clickHouseOutage(20*time.Second))
 		}
 		if round == 1 {
 			faults = append(faults, brokerRestart())
 		}
 	}
-	runScenario(t, scenario{rate: 30, warmup: 10 * time.Second, faults: faults, drain: 10 * time.Second})
+	runScenario(t, scenario{rate: 30, warmup: 10 * time.Second, faults: faults, drain: 10 * time.Second, ownBroker: true})
 }
 
-// TestBrokerRestart (JITGATE_SOAK=1, make soak) restarts the broker twice
-// under load: the pipeline resumes, every request the log holds ends once,
-// nothing runs twice.
-func TestBrokerRestart(t *testing.T) {
-	if os.Getenv("JITGATE_SOAK") != "1" {
-		t.Skip("part of the long fault run: set JITGATE_SOAK=1 (make soak)")
+// TestOutages stops ClickHouse under load (make test), and in `make soak`
+// (JITGATE_SOAK=1) restarts the broker of its own twice as well: the
+// ingress answers promptly while the broker is down, the pipeline resumes
+// by itself, every request the log holds ends once, nothing runs twice,
+// and every event reaches ClickHouse once. The broker restarts stay out of
+// `make test`: now and then a partition stays unreadable after one
+// (UNSTABLE_OFFSET_COMMIT, docs/reliability.md "Known limits"), and CI
+// must not fail on a known, open fault; the ingress's answer while no
+// broker answers is in make test through ingress/TestBrokersDown.
+func TestOutages(t *testing.T) {
+	soak := os.Getenv("JITGATE_SOAK") == "1"
+	faults := []*fault{clickHouseOutage(10 * time.Second)}
+	if soak {
+		faults = []*fault{brokerRestart(), clickHouseOutage(10 * time.Second), brokerRestart()}
 	}
-	var faults []*fault
-	for range 2 {
-		faults = append(faults, brokerRestart())
-	}
-	runScenario(t, scenario{rate: 20, warmup: 8 * time.Second, faults: faults, drain: 10 * time.Second})
+	runScenario(t, scenario{rate: 20, warmup: 6 * time.Second, faults: faults, drain: 4 * time.Second, ownBroker: soak})
+}
+
+// clickHouseOutage stops ClickHouse for down: off the agents' path, the
+// recorder waits and catches up.
+func clickHouseOutage(down time.Duration) *fault {
+	return &fault{name: "ClickHouse stopped", down: down, settle: 10 * time.Second,
+		inject: func(_ context.Context, e *clustertest.Env) error { e.ClickHouse.Stop(); return nil },
+		heal:   func(_ context.Context, e *clustertest.Env) error { return e.ClickHouse.Start() }}
 }
 
 // brokerRestart stops the broker (SIGTERM) and starts it again 3 s later.
 // Not bounded by maxGap: the broker takes seconds to start and every
 // client reconnects.
 func brokerRestart() *fault {
-	return &fault{name: "broker restarted", down: 3 * time.Second, settle: 20 * time.Second, brokerDown: true,
+	return &fault{name: "broker restarted", down: 3 * time.Second, settle: 15 * time.Second, brokerDown: true,
 		inject: func(_ context.Context, e *clustertest.Env) error {
 			if e.Kafka.External() {
 				return fmt.Errorf("the broker comes from JITGATE_TEST_KAFKA: unset it to restart the broker")
@@ -147,7 +159,7 @@ func runScenario(t *testing.T, sc scenario) {
 	// JITGATE_FAULTTEST_LOG_LEVEL=info (or debug, with franz-go's own
 	// lines) and JITGATE_KEEP_LOGS=1 keep a run's story in the roles' logs.
 	level := cmp.Or(os.Getenv("JITGATE_FAULTTEST_LOG_LEVEL"), "warn")
-	e := clustertest.New(t, clustertest.Options{Wait: wait, LogLevel: level, Policy: pol,
+	e := clustertest.New(t, clustertest.Options{Wait: wait, LogLevel: level, Policy: pol, OwnBroker: sc.ownBroker,
 		Replicas: map[cluster.Role]int{cluster.Decider: 2, cluster.Executor: 2}})
 	setUpstream(t, e)
 	// A slow upstream keeps a few calls in flight in the executors at any

@@ -39,6 +39,14 @@ func KafkaServer(t testing.TB) *Server {
 	if addr := os.Getenv("JITGATE_TEST_KAFKA"); addr != "" {
 		return &Server{Addr: addr}
 	}
+	return OwnKafkaServer(t)
+}
+
+// OwnKafkaServer starts a broker for t alone, whatever JITGATE_TEST_KAFKA
+// says: a test that stops and restarts its broker must not take the shared
+// one down.
+func OwnKafkaServer(t testing.TB) *Server {
+	t.Helper()
 	if _, ok := probe(t, "kafka.sh", "libs"); !ok {
 		missing(t, "the Kafka broker jars are")
 	}

@@ -41,6 +41,9 @@ type Options struct {
 	Policy string
 	// Partitions of the topics; default cluster.DefaultPartitions.
 	Partitions int
+	// OwnBroker starts a broker for this deployment alone, even when
+	// JITGATE_TEST_KAFKA names a shared one, so that a test may stop it.
+	OwnBroker bool
 }
 
 // Env is a running deployment.
@@ -61,7 +64,12 @@ type Env struct {
 // New starts a deployment for t and stops it at t's cleanup.
 func New(t testing.TB, opts Options) *Env {
 	t.Helper()
-	e := &Env{Kafka: testenv.KafkaServer(t)}
+	e := &Env{}
+	if opts.OwnBroker {
+		e.Kafka = testenv.OwnKafkaServer(t)
+	} else {
+		e.Kafka = testenv.KafkaServer(t)
+	}
 	if !opts.NoClickHouse {
 		e.ClickHouse = testenv.ClickHouseServer(t)
 	}
