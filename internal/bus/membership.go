@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -85,32 +86,86 @@ func fenced(err error) bool {
 // with this instance id that is not this session's. A producer fenced
 // with no such twin fenced itself (Kafka 4's transaction protocol bumps
 // the epoch on every end, and a transaction the broker timed out looks
-// the same): the stage rebuilds its client instead of stopping. Call it
-// before closing cl.
-func (s *stage) heldByTwin(ctx context.Context, cl *kgo.Client, err error) bool {
+// the same): the stage rebuilds its client instead of stopping. own is
+// the session's member id, read before the session closed.
+func (s *stage) heldByTwin(ctx context.Context, own string, err error) bool {
 	if errors.Is(err, kerr.FencedInstanceID) {
 		return true
 	}
-	own, _ := cl.GroupMetadata()
 	if own == "" {
 		return false
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	// A twin initializes its producer as soon as its client starts
+	// (initProducer), before its JoinGroup lands: look for it for a while
+	// before deciding the producer fenced itself. Rebuilding too soon would
+	// rejoin under the shared instance id and fence the twin instead; so
+	// would a client kept open meanwhile, which is why the session is
+	// closed first.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), twinGrace)
 	defer cancel()
-	groups, derr := kadm.NewClient(s.follow).DescribeGroups(ctx, s.cfg.Group)
-	if derr != nil {
-		s.log.Warn("cannot tell whether another process holds this instance id; rebuilding the client", "err", derr)
-		return false
+	for {
+		twin, derr := s.twinListed(ctx, own)
+		switch {
+		case twin:
+			return true
+		case derr != nil && ctx.Err() == nil:
+			s.log.Warn("cannot tell whether another process holds this instance id; rebuilding the client", "err", derr)
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(twinPoll):
+		}
+	}
+}
+
+// How long, and how often, heldByTwin looks for a twin in the group.
+const (
+	twinGrace = 5 * time.Second
+	twinPoll  = 200 * time.Millisecond
+)
+
+// twinListed reports whether the group lists a member with this stage's
+// instance id other than own.
+func (s *stage) twinListed(ctx context.Context, own string) (bool, error) {
+	groups, err := kadm.NewClient(s.follow).DescribeGroups(ctx, s.cfg.Group)
+	if err != nil {
+		return false, err
 	}
 	for _, m := range groups[s.cfg.Group].Members {
 		if m.InstanceID != nil && *m.InstanceID == s.cfg.Instance && m.MemberID != own {
-			return true
+			return true, nil
 		}
 	}
-	return false
+	return false, nil
 }
 
 // fencedError wraps err as ErrFenced for the stage's caller.
 func fencedError(group, instance string, err error) error {
 	return fmt.Errorf("%w: group %s, instance %q: %w", ErrFenced, group, instance, err)
+}
+
+// fenceGuard closes a session the moment the group fences its membership
+// (FENCED_INSTANCE_ID: another process joined with this instance id).
+// franz-go answers any group error by joining again after a retry backoff
+// (100 ms, reconnectOpts), and that join would take the instance back from
+// the process that just took it over; the stage loop may notice the error
+// only later. The close runs in its own goroutine: the hook is called from
+// the group loop, which Close waits for.
+type fenceGuard struct {
+	fenced atomic.Bool
+	close  atomic.Pointer[func()]
+}
+
+func (g *fenceGuard) bind(close func()) { g.close.Store(&close) }
+
+// OnGroupManageError implements kgo.HookGroupManageError.
+func (g *fenceGuard) OnGroupManageError(err error) {
+	if !errors.Is(err, kerr.FencedInstanceID) || g.fenced.Swap(true) {
+		return
+	}
+	if c := g.close.Load(); c != nil {
+		go (*c)()
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/jitgate/jitgate/schemas"
@@ -168,16 +169,24 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 		connect = newIdempotent
 	}
 	for {
-		d, err := connect(cfg, opts)
+		guard := &fenceGuard{}
+		d, err := connect(cfg, append(slices.Clip(opts), kgo.WithHooks(guard)))
 		if err != nil {
 			return fmt.Errorf("bus: %s: %w", cfg.Group, err)
 		}
+		guard.bind(d.close)
 		committed := s.committed
 		err = s.run(ctx, d)
-		twin := err != nil && fenced(err) && s.heldByTwin(ctx, d.client(), err)
+		if guard.fenced.Load() && ctx.Err() == nil && !errors.Is(err, kerr.FencedInstanceID) {
+			// The guard closed the session under the loop: what the
+			// loop met was the close, the cause was the fence.
+			err = fmt.Errorf("group membership: %w", kerr.FencedInstanceID)
+		}
+		own, _ := d.client().GroupMetadata()
 		// A static member does not leave the group when it closes: a
 		// restart with the same instance takes its place at once.
 		d.close()
+		twin := err != nil && (fenced(err) || errors.Is(err, errBegin)) && s.heldByTwin(ctx, own, err)
 		if cfg.Owned != nil {
 			cfg.Owned.clear() // a closed session owns nothing
 		}
@@ -268,7 +277,9 @@ func (s *stage) round(ctx context.Context, pending *bool) (time.Duration, error)
 	}
 	var fetchErr error
 	fetches.EachError(func(topic string, p int32, err error) {
-		if fenced(err) {
+		// A fenced session ends; so does one whose client was closed
+		// under it (fenceGuard), which no retry can revive.
+		if fenced(err) || errors.Is(err, kgo.ErrClientClosed) {
 			fetchErr = err
 			return
 		}

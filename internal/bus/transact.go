@@ -35,6 +35,12 @@ func newTransact(cfg StageConfig, opts []kgo.Opt) (delivery, error) {
 	return &transact{sess: sess}, nil
 }
 
+// errBegin marks a transaction that could not begin. franz-go refuses a
+// Begin while it believes the last transaction is still open, which is
+// where a session whose producer a twin fenced mid-commit ends up: the
+// loop checks for a twin before it rebuilds (heldByTwin).
+var errBegin = errors.New("begin transaction")
+
 // initProducer initializes the session's producer id at once instead of at
 // its first produce. A transaction its predecessor left open (a process
 // killed between TxnOffsetCommit and EndTxn, or a client rebuilt after an
@@ -68,7 +74,7 @@ func (t *transact) close() { t.sess.Close() }
 // what rewinds the session to the committed offsets.
 func (t *transact) publish(ctx context.Context, _ kgo.Fetches, recs []*kgo.Record, failed error) error {
 	if err := t.sess.Begin(); err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return fmt.Errorf("%w: %w", errBegin, err)
 	}
 	if failed == nil {
 		// End would flush too, but would commit records that failed.
@@ -93,7 +99,7 @@ func (t *transact) publish(ctx context.Context, _ kgo.Fetches, recs []*kgo.Recor
 // franz-go does not hold its lock for 500 ms afterwards.
 func (t *transact) commitOffsets(ctx context.Context) error {
 	if err := t.sess.Begin(); err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return fmt.Errorf("%w: %w", errBegin, err)
 	}
 	committed, err := t.end(ctx, kgo.TryCommit)
 	if err == nil && !committed {
