@@ -101,7 +101,14 @@ func (s *stage) heldByTwin(ctx context.Context, own string, err error) bool {
 	// rejoin under the shared instance id and fence the twin instead; so
 	// would a client kept open meanwhile, which is why the session is
 	// closed first.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), twinGrace)
+	grace := twinGrace
+	if !fenced(err) {
+		// A transaction that could not begin is far more often the
+		// stage's own (an EndTxn the broker refused) than a twin's doing:
+		// look briefly, so that recovering from it stays fast.
+		grace = beginTwinGrace
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	defer cancel()
 	for {
 		twin, derr := s.twinListed(ctx, own)
@@ -122,8 +129,9 @@ func (s *stage) heldByTwin(ctx context.Context, own string, err error) bool {
 
 // How long, and how often, heldByTwin looks for a twin in the group.
 const (
-	twinGrace = 5 * time.Second
-	twinPoll  = 200 * time.Millisecond
+	twinGrace      = 5 * time.Second
+	beginTwinGrace = time.Second
+	twinPoll       = 200 * time.Millisecond
 )
 
 // twinListed reports whether the group lists a member with this stage's
