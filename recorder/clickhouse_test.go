@@ -218,3 +218,25 @@ func TestStoreUndecodable(t *testing.T) {
 	}
 	assertNoSecrets(t, ac)
 }
+
+// eventLog builds the records of a batch for storeBatch, as the recorder
+// reads them from Kafka.
+type eventLog struct {
+	t     testing.TB
+	batch []bus.Message
+}
+
+// add appends the event p of request id, written by producer at at on
+// topic, under eventID.
+func (l *eventLog) add(eventID, id, producer string, at time.Time, topic string, p schemas.Payload) {
+	l.t.Helper()
+	env, err := schemas.NewEnvelope(eventID, id, producer, at, p)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	raw, err := env.Marshal()
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	l.batch = append(l.batch, bus.Message{Topic: topic, Partition: 1, Offset: int64(len(l.batch)), Envelope: env, Value: raw})
+}

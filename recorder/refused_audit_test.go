@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/jitgate/jitgate/internal/audit"
-	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/schemas"
 )
 
@@ -19,17 +18,9 @@ func TestAuditRefusalsOnClickHouse(t *testing.T) {
 	r, ac := newTestRecorder(t, DefaultBodyCap)
 	ctx := t.Context()
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	var batch []bus.Message
+	log := &eventLog{t: t}
 	add := func(id, eventID string, at time.Time, topic string, p schemas.Payload) {
-		env, err := schemas.NewEnvelope(eventID, id, "ingress/i-1", at, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := env.Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		batch = append(batch, bus.Message{Topic: topic, Partition: 1, Offset: int64(len(batch)), Envelope: env, Value: raw})
+		log.add(eventID, id, "ingress/i-1", at, topic, p)
 	}
 	refused := func(id string, at time.Time, outcome, code string, principal *schemas.Principal, service, operation string) {
 		add(id, id+"/request.refused", at, schemas.TopicResponses, &schemas.RequestRefused{Outcome: outcome, Reason: "why",
@@ -49,7 +40,7 @@ func TestAuditRefusalsOnClickHouse(t *testing.T) {
 	add("req-raced", "req-raced/response.ready", raced.Add(time.Second), schemas.TopicResponses,
 		&schemas.ResponseReady{Outcome: schemas.OutcomeDenied, Error: &schemas.APIError{Status: 403, Code: "AccessDenied", Message: "late"}})
 	for range 2 { // the refusal publisher may publish a batch twice
-		if err := r.storeBatch(ctx, batch); err != nil {
+		if err := r.storeBatch(ctx, log.batch); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jitgate/jitgate/internal/audit"
-	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/schemas"
 )
 
@@ -18,17 +17,9 @@ func TestAuditUnknownOnClickHouse(t *testing.T) {
 	r, ac := newTestRecorder(t, DefaultBodyCap)
 	ctx := t.Context()
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	var batch []bus.Message
+	log := &eventLog{t: t}
 	add := func(id string, at time.Time, topic string, p schemas.Payload) {
-		env, err := schemas.NewEnvelope(fmt.Sprintf("%s/%s/%d", id, p.EventType(), len(batch)), id, "test/1", at, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := env.Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		batch = append(batch, bus.Message{Topic: topic, Partition: 1, Offset: int64(len(batch)), Envelope: env, Value: raw})
+		log.add(fmt.Sprintf("%s/%s/%d", id, p.EventType(), len(log.batch)), id, "test/1", at, topic, p)
 	}
 	// request adds request.received, decision.made and execution.started.
 	request := func(id string, at time.Time, principal, operation string, readOnly bool) {
@@ -61,7 +52,7 @@ func TestAuditUnknownOnClickHouse(t *testing.T) {
 	finished("req-late", hourAgo.Add(4*time.Minute+time.Microsecond), schemas.ErrorOutcomeUnknown)
 	finished("req-late", hourAgo.Add(5*time.Minute), "")
 	for range 2 { // a redelivered batch counts once
-		if err := r.storeBatch(ctx, batch); err != nil {
+		if err := r.storeBatch(ctx, log.batch); err != nil {
 			t.Fatal(err)
 		}
 	}
