@@ -73,8 +73,11 @@ func (e *retryError) Unwrap() error { return e.err }
 // for ErrNotReady, else RetryPause doubled per attempt up to
 // MaxRetryPause.
 func (cfg StageConfig) pause(err error) time.Duration {
-	if errors.Is(err, ErrNotReady) {
+	switch {
+	case errors.Is(err, ErrNotReady):
 		return cfg.NotReadyPause
+	case errors.Is(err, errRebalanced):
+		return 0
 	}
 	var re *retryError
 	if !errors.As(err, &re) || re.attempt <= 1 {

@@ -259,3 +259,27 @@ func TestRunBatchesRecoversPanics(t *testing.T) {
 		})
 	}
 }
+
+// A batch a rebalance aborted is handled again at once; a failed one waits,
+// longer with each try of the same event.
+func TestRetryPause(t *testing.T) {
+	cfg := StageConfig{RetryPause: time.Second, MaxRetryPause: 5 * time.Second, NotReadyPause: 10 * time.Millisecond}
+	cases := []struct {
+		name string
+		err  error
+		want time.Duration
+	}{
+		{"aborted by a rebalance", fmt.Errorf("batch: %w", errRebalanced), 0},
+		{"not ready", fmt.Errorf("view: %w", ErrNotReady), 10 * time.Millisecond},
+		{"failed once", errors.New("commit: UNKNOWN_SERVER_ERROR"), time.Second},
+		{"third try of an event", &retryError{attempt: 3, err: errors.New("handler")}, 4 * time.Second},
+		{"many tries", &retryError{attempt: 9, err: errors.New("handler")}, 5 * time.Second},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := cfg.pause(c.err); got != c.want {
+				t.Errorf("pause(%v) = %v, want %v", c.err, got, c.want)
+			}
+		})
+	}
+}

@@ -41,6 +41,11 @@ func newTransact(cfg StageConfig, opts []kgo.Opt) (delivery, error) {
 // loop checks for a twin before it rebuilds (heldByTwin).
 var errBegin = errors.New("begin transaction")
 
+// errRebalanced marks a batch whose transaction a rebalance aborted: not a
+// failure of the batch, which the session handles again at once (from the
+// committed offsets) without the retry pause.
+var errRebalanced = errors.New("transaction aborted by a rebalance")
+
 // initProducer initializes the session's producer id at once instead of at
 // its first produce. A transaction its predecessor left open (a process
 // killed between TxnOffsetCommit and EndTxn, or a client rebuilt after an
@@ -89,7 +94,7 @@ func (t *transact) publish(ctx context.Context, _ kgo.Fetches, recs []*kgo.Recor
 	case err != nil:
 		return fmt.Errorf("commit: %w", err)
 	case !committed:
-		return errors.New("transaction aborted by a rebalance")
+		return errRebalanced
 	}
 	return nil
 }
@@ -103,7 +108,7 @@ func (t *transact) commitOffsets(ctx context.Context) error {
 	}
 	committed, err := t.end(ctx, kgo.TryCommit)
 	if err == nil && !committed {
-		err = errors.New("transaction aborted by a rebalance")
+		err = errRebalanced
 	}
 	return err
 }
