@@ -81,8 +81,7 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 		// Refused before anything is published: the call will not run,
 		// so the answer is true and the SDK's retry is safe.
 		w.Header().Set("Retry-After", retryAfter)
-		g.refuseAtDoor(c, schemas.OutcomeUnavailable, "no Kafka broker answers", apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
-			fmt.Sprintf("jitgate cannot reach its event log, so the call was not queued and will not run (request id %s); retry later", c.id)},
+		g.refuseAtDoor(c, schemas.OutcomeUnavailable, "no Kafka broker answers", unavailable(c, "cannot reach its event log, so the call was not queued and will not run"),
 			&schemas.RequestRefused{Principal: principalOf(&sess), SigningName: claim.SigningName, Region: claim.Region})
 		return
 	}
@@ -174,8 +173,7 @@ func (g *Ingress) answerCallerIdentity(c *call, ev *schemas.RequestReceived, ses
 	outs = seen.outputs(outs)
 	if err := g.deps.Publisher.Publish(c.r.Context(), outs...); err != nil {
 		g.log.Error("could not record a caller-identity call", "request_id", c.id, "err", err)
-		g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call: "+err.Error(), apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
-			fmt.Sprintf("jitgate could not record the call (request id %s); retry later", c.id)}, refusedRequest(ev))
+		g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call: "+err.Error(), unavailable(c, "could not record the call"), refusedRequest(ev))
 		return
 	}
 	for name, vals := range rec.Header() {

@@ -18,7 +18,9 @@ package ingress
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -202,6 +204,13 @@ func (g *Ingress) refuseAtDoor(c *call, outcome, reason string, e apiError, ev *
 	ev.Outcome, ev.Reason, ev.Source, ev.Replica = outcome, reason, clientIP(c.r), g.cfg.Replica
 	ev.Error = schemas.APIError{Status: e.Status, Code: e.Code, Message: e.Message}
 	g.door.add(doorRefusal{requestID: c.id, at: g.deps.Now(), ev: ev})
+}
+
+// unavailable is the answer to a call refused because the gateway cannot
+// write to Kafka: ServiceUnavailable, which every SDK retries, saying what
+// failed and naming the request.
+func unavailable(c *call, what string) apiError {
+	return apiError{http.StatusServiceUnavailable, "ServiceUnavailable", fmt.Sprintf("jitgate %s (request id %s); retry later", what, c.id)}
 }
 
 // principalOf is sess's principal for an event, nil for no session.

@@ -106,8 +106,7 @@ func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, body requestBod
 		var err error
 		if body, err = g.publishChunks(c, body.inline); err != nil {
 			g.log.Error("could not publish a request body", "request_id", c.id, "err", err)
-			g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call's body: "+err.Error(), apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
-				fmt.Sprintf("jitgate could not queue the call (request id %s); retry later", c.id)}, refusedRequest(ev))
+			g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call's body: "+err.Error(), unavailable(c, "could not queue the call"), refusedRequest(ev))
 			return
 		}
 	}
@@ -128,8 +127,7 @@ func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, body requestBod
 	defer done()
 	if err := g.deps.Publisher.Publish(ctx, outs...); err != nil {
 		g.log.Error("could not publish request", "request_id", c.id, "err", err)
-		answer := apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
-			fmt.Sprintf("jitgate could not queue the call (request id %s); retry later", c.id)}
+		answer := unavailable(c, "could not queue the call")
 		if bus.MayHaveLanded(err) {
 			// The broker may have taken the request after all, and then it
 			// runs before its deadline like any other: "not queued" would

@@ -2,9 +2,7 @@ package ingress
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"net/http"
 
 	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/internal/ids"
@@ -104,8 +102,7 @@ func fill(r io.Reader, buf []byte) (data []byte, end bool, err error) {
 func (g *Ingress) failPublish(c *call, sess *session.Session, w *chunkWriter, err error) bool {
 	w.abandon()
 	g.log.Error("could not publish a request body", "request_id", c.id, "err", err)
-	g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call's body: "+err.Error(), apiError{http.StatusServiceUnavailable, "ServiceUnavailable",
-		fmt.Sprintf("jitgate could not queue the call's body (request id %s); retry later", c.id)}, &schemas.RequestRefused{Principal: principalOf(sess)})
+	g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call's body: "+err.Error(), unavailable(c, "could not queue the call's body"), &schemas.RequestRefused{Principal: principalOf(sess)})
 	return false
 }
 
