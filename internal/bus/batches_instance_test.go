@@ -3,11 +3,9 @@ package bus
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -25,17 +23,10 @@ const batchProcessEnv = "JITGATE_BUS_BATCH_PROCESS"
 func runBatchProcess() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	cfg := Config{Brokers: strings.Split(os.Getenv("JITGATE_BUS_BROKERS"), ","), Prefix: os.Getenv("JITGATE_BUS_PREFIX"), Partitions: 3, Replication: 1}
+	cfg := processConfig()
 	err := RunBatches(ctx, BatchConfig{Bus: cfg, Group: os.Getenv("JITGATE_BUS_GROUP"), Topics: []string{schemas.TopicRequests},
 		Instance: os.Getenv("JITGATE_BUS_INSTANCE")}, replySink(cfg))
-	switch {
-	case errors.Is(err, ErrFenced):
-		return 3
-	case err != nil:
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
+	return processExit(err)
 }
 
 // replySink is a batch handler that answers every request on the
@@ -62,52 +53,14 @@ func replySink(cfg Config) BatchHandler {
 	}
 }
 
-func startBatchProcess(t *testing.T, cfg Config, instance string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), batchProcessEnv+"=1", "JITGATE_BUS_BROKERS="+strings.Join(cfg.Brokers, ","),
-		"JITGATE_BUS_PREFIX="+cfg.Prefix, "JITGATE_BUS_INSTANCE="+instance, "JITGATE_BUS_GROUP="+testGroup(t))
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return cmd
-}
-
 // A batch consumer (the recorder) killed with SIGKILL and restarted with
 // the same instance takes its partitions back at once, as a stage does.
 func TestRestartedBatchConsumerTakesOverAtOnce(t *testing.T) {
 	for name, addrs := range brokers(t) {
 		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			cfg := testConfig(t, addrs)
-			replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
-			defer stop()
-			pub, err := NewPublisher(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pub.Close()
-
-			first := startBatchProcess(t, cfg, "r1")
-			warm := publishAcross(t, ctx, pub, "warm")
-			waitFor(t, "the first process's batches", func() bool { return containsAll(replies(), warm) })
-			if err := first.Process.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			_ = first.Wait()
-
-			start := time.Now()
-			startBatchProcess(t, cfg, "r1")
-			after := publishAcross(t, ctx, pub, "after")
-			waitFor(t, "the restarted process's batches", func() bool { return containsAll(replies(), after) })
-			took := time.Since(start)
-			t.Logf("batch consumer restarted with the same instance: every partition served again after %v", took)
-			if took >= SessionTimeout {
-				t.Fatalf("takeover took %v, not less than the %v session timeout", took, SessionTimeout)
-			}
+			checkTakeover(t, addrs, func(t *testing.T, cfg Config, instance string) *exec.Cmd {
+				return startProcess(t, cfg, batchProcessEnv, instance)
+			})
 		})
 	}
 }

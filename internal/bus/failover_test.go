@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 func runStageProcess() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	cfg := Config{Brokers: strings.Split(os.Getenv("JITGATE_BUS_BROKERS"), ","), Prefix: os.Getenv("JITGATE_BUS_PREFIX"), Partitions: 3, Replication: 1}
+	cfg := processConfig()
 	err := RunStage(ctx, StageConfig{Bus: cfg, Group: os.Getenv("JITGATE_BUS_GROUP"), Topics: []string{schemas.TopicRequests}, Instance: os.Getenv("JITGATE_BUS_INSTANCE"),
 		Idempotent: os.Getenv("JITGATE_BUS_IDEMPOTENT") != ""},
 		func(ctx context.Context, m Message) (Result, error) {
@@ -46,6 +46,18 @@ func runStageProcess() int {
 			}
 			return Result{Out: []Output{{Topic: schemas.TopicResponses, Envelope: env}}}, nil
 		})
+	return processExit(err)
+}
+
+// processConfig is the bus configuration a member process gets from its
+// environment (startProcess).
+func processConfig() Config {
+	return Config{Brokers: strings.Split(os.Getenv("JITGATE_BUS_BROKERS"), ","), Prefix: os.Getenv("JITGATE_BUS_PREFIX"), Partitions: 3, Replication: 1}
+}
+
+// processExit is a member process's exit code for the error its loop
+// returned. 3: fenced.
+func processExit(err error) int {
 	switch {
 	case errors.Is(err, ErrFenced):
 		return 3
@@ -56,21 +68,67 @@ func runStageProcess() int {
 	return 0
 }
 
-// startStageProcess starts the test binary as a stage process.
-func startStageProcess(t *testing.T, cfg Config, instance string, idempotent bool) *exec.Cmd {
+// startProcess starts the test binary as a group member process: mode is
+// stageProcessEnv or batchProcessEnv (see TestMain), env more of its
+// environment.
+func startProcess(t *testing.T, cfg Config, mode, instance string, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), stageProcessEnv+"=1", "JITGATE_BUS_BROKERS="+strings.Join(cfg.Brokers, ","),
+	cmd.Env = append(os.Environ(), mode+"=1", "JITGATE_BUS_BROKERS="+strings.Join(cfg.Brokers, ","),
 		"JITGATE_BUS_PREFIX="+cfg.Prefix, "JITGATE_BUS_INSTANCE="+instance, "JITGATE_BUS_GROUP="+testGroup(t))
-	if idempotent {
-		cmd.Env = append(cmd.Env, "JITGATE_BUS_IDEMPOTENT=1")
-	}
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	return cmd
+}
+
+// startStageProcess starts the test binary as a stage process.
+func startStageProcess(t *testing.T, cfg Config, instance string, idempotent bool) *exec.Cmd {
+	t.Helper()
+	var env []string
+	if idempotent {
+		env = append(env, "JITGATE_BUS_IDEMPOTENT=1")
+	}
+	return startProcess(t, cfg, stageProcessEnv, instance, env...)
+}
+
+// checkTakeover kills (SIGKILL) the member process start makes, starts it
+// again with the same instance and asserts that every partition is served
+// again within the session timeout: without static membership the new
+// member would wait for the dead one's session to time out.
+func checkTakeover(t *testing.T, addrs []string, start func(t *testing.T, cfg Config, instance string) *exec.Cmd) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := testConfig(t, addrs)
+	replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
+	defer stop()
+	pub, err := NewPublisher(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+
+	first := start(t, cfg, "i1")
+	warm := publishAcross(t, ctx, pub, "warm")
+	waitFor(t, "the first process's replies", func() bool { return containsAll(replies(), warm) })
+	if err := first.Process.Kill(); err != nil { // kill -9: no leave, no goodbye
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+
+	begin := time.Now()
+	start(t, cfg, "i1")
+	after := publishAcross(t, ctx, pub, "after")
+	waitFor(t, "the restarted process's replies", func() bool { return containsAll(replies(), after) })
+	took := time.Since(begin)
+	t.Logf("restart with the same instance: every partition served again after %v", took)
+	if took >= SessionTimeout {
+		t.Fatalf("takeover took %v, not less than the %v session timeout", took, SessionTimeout)
+	}
 }
 
 // publishAcross publishes one request per key, so that every partition
@@ -94,35 +152,9 @@ func publishAcross(t *testing.T, ctx context.Context, pub *Publisher, prefix str
 // producer).
 func TestRestartedStageTakesOverAtOnce(t *testing.T) {
 	eachStage(t, func(t *testing.T, addrs []string, idempotent bool) {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		cfg := testConfig(t, addrs)
-		replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
-		defer stop()
-		pub, err := NewPublisher(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer pub.Close()
-
-		first := startStageProcess(t, cfg, "i1", idempotent)
-		warm := publishAcross(t, ctx, pub, "warm")
-		waitFor(t, "the first process's replies", func() bool { return containsAll(replies(), warm) })
-		if err := first.Process.Kill(); err != nil { // kill -9: no leave, no goodbye
-			t.Fatal(err)
-		}
-		_ = first.Wait()
-
-		start := time.Now()
-		startStageProcess(t, cfg, "i1", idempotent)
-		after := publishAcross(t, ctx, pub, "after")
-		waitFor(t, "the restarted process's replies", func() bool { return containsAll(replies(), after) })
-		took := time.Since(start)
-		t.Logf("restart with the same instance: every partition served again after %v", took)
-		// A new member would wait for the dead one's session timeout.
-		if took >= SessionTimeout {
-			t.Fatalf("takeover took %v, not less than the %v session timeout", took, SessionTimeout)
-		}
+		checkTakeover(t, addrs, func(t *testing.T, cfg Config, instance string) *exec.Cmd {
+			return startStageProcess(t, cfg, instance, idempotent)
+		})
 	})
 }
 
