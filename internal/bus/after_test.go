@@ -37,11 +37,7 @@ func TestSlowAfterDoesNotBlockOthers(t *testing.T) {
 		go func() {
 			stageDone <- RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicDecisions}, Instance: "i1", Idempotent: idempotent}, handler)
 		}()
-		pub, err := NewPublisher(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer pub.Close()
+		pub := testPublisher(t, cfg)
 		publish := func(id string) {
 			t.Helper()
 			if err := pub.Publish(ctx, Output{Topic: schemas.TopicDecisions, Envelope: event(t, id, &schemas.DecisionMade{Outcome: schemas.Allow})}); err != nil {

@@ -76,11 +76,7 @@ func TestBatchConsumerInstance(t *testing.T) {
 			cfg := testConfig(t, addrs)
 			replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
 			defer stop()
-			pub, err := NewPublisher(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pub.Close()
+			pub := testPublisher(t, cfg)
 			run := func(ctx context.Context, instance string) chan error {
 				done := make(chan error, 1)
 				go func() {

@@ -47,6 +47,18 @@ func eachStage(t *testing.T, f func(t *testing.T, addrs []string, idempotent boo
 	}
 }
 
+// testPublisher connects a publisher to cfg's brokers for t, closed at
+// t's cleanup.
+func testPublisher(t testing.TB, cfg Config) *Publisher {
+	t.Helper()
+	pub, err := NewPublisher(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pub.Close)
+	return pub
+}
+
 func testConfig(t testing.TB, addrs []string) Config {
 	prefix := fmt.Sprintf("t%d.%s.", time.Now().UnixNano(), strings.ReplaceAll(t.Name(), "/", "."))
 	cfg := Config{Brokers: addrs, Prefix: prefix, Partitions: 3, Replication: 1}
@@ -142,11 +154,7 @@ func TestStageTransformsAndRetries(t *testing.T) {
 				Instance: "i1", Idempotent: idempotent, RetryPause: 50 * time.Millisecond}, handler)
 		}()
 
-		pub, err := NewPublisher(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer pub.Close()
+		pub := testPublisher(t, cfg)
 		var outs []Output
 		for i := 1; i <= 4; i++ {
 			replyTo := "ingress-a"
@@ -208,11 +216,7 @@ func TestAfterRunsOnlyOnceCommitted(t *testing.T) {
 			}, nil
 		}
 		go RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicDecisions}, Instance: "i1", Idempotent: idempotent}, handler)
-		pub, err := NewPublisher(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer pub.Close()
+		pub := testPublisher(t, cfg)
 		if err := pub.Publish(ctx, Output{Topic: schemas.TopicDecisions, Envelope: event(t, "req-1", &schemas.DecisionMade{Outcome: schemas.Allow})}); err != nil {
 			t.Fatal(err)
 		}
@@ -241,11 +245,7 @@ func TestTailFromStartCatchesUp(t *testing.T) {
 			cfg := testConfig(t, addrs)
 			// Some records written plainly, some by a committed transaction,
 			// so the log ends in a transaction marker.
-			pub, err := NewPublisher(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pub.Close()
+			pub := testPublisher(t, cfg)
 			for i := range 5 {
 				if err := pub.Publish(ctx, Output{Topic: schemas.TopicGrants, Envelope: event(t, fmt.Sprintf("g-%d", i), &schemas.GrantRevoked{})}); err != nil {
 					t.Fatal(err)

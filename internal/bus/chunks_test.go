@@ -23,11 +23,7 @@ func TestOpenRequestBodySkipsChunksThatDoNotMatch(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cfg := testConfig(t, addrs)
-			pub, err := NewPublisher(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pub.Close()
+			pub := testPublisher(t, cfg)
 			body := bytes.Repeat([]byte("genuine body "), ChunkSize/6)
 			parts := Chunks(body)
 			if len(parts) < 2 {
@@ -127,11 +123,7 @@ func TestOpenResponseBodyUntilLast(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cfg := testConfig(t, addrs)
-			pub, err := NewPublisher(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pub.Close()
+			pub := testPublisher(t, cfg)
 			tests := []struct {
 				name   string
 				chunks []*schemas.ResponseBodyChunk
@@ -184,11 +176,7 @@ func TestOpenResponseBodyCutShortIsAnError(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cfg := testConfig(t, addrs)
-			pub, err := NewPublisher(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pub.Close()
+			pub := testPublisher(t, cfg)
 			id := "resp-cut"
 			st := pub.Stream()
 			for _, c := range []*schemas.ResponseBodyChunk{{Seq: 0, Data: []byte("abc")}, {Seq: 1, Data: []byte("def")}} {

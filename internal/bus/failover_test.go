@@ -106,11 +106,7 @@ func checkTakeover(t *testing.T, addrs []string, start func(t *testing.T, cfg Co
 	cfg := testConfig(t, addrs)
 	replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
 	defer stop()
-	pub, err := NewPublisher(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pub.Close()
+	pub := testPublisher(t, cfg)
 
 	first := start(t, cfg, "i1")
 	warm := publishAcross(t, ctx, pub, "warm")
@@ -168,11 +164,7 @@ func TestSameInstanceStopsTheOlderStage(t *testing.T) {
 		cfg := testConfig(t, addrs)
 		replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
 		defer stop()
-		pub, err := NewPublisher(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer pub.Close()
+		pub := testPublisher(t, cfg)
 		run := func() chan error {
 			done := make(chan error, 1)
 			go func() {

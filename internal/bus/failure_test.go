@@ -64,11 +64,7 @@ func TestPoisonIsDeadLetteredAndThePartitionFlows(t *testing.T) {
 		go RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests}, Instance: "i1", Idempotent: idempotent,
 			RetryPause: 5 * time.Second, Hooks: []Hook{&counts}}, replyHandler(t))
 
-		pub, err := NewPublisher(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer pub.Close()
+		pub := testPublisher(t, cfg)
 		badVersion := event(t, "bad-version", &schemas.RequestReceived{})
 		badVersion.Version = 99
 		// A payload of another type under request.received's name.
@@ -159,11 +155,7 @@ func TestFailingHandlerIsDeadLetteredAfterMaxAttempts(t *testing.T) {
 					done <- RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests}, Instance: "i1", Idempotent: idempotent,
 						MaxAttempts: 3, RetryPause: 10 * time.Millisecond, NotReadyPause: 10 * time.Millisecond, Hooks: []Hook{&counts}}, handler)
 				}()
-				pub, err := NewPublisher(cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer pub.Close()
+				pub := testPublisher(t, cfg)
 				if err := pub.Publish(ctx,
 					Output{Topic: schemas.TopicRequests, Key: "k", Envelope: event(t, "bad", &schemas.RequestReceived{})},
 					Output{Topic: schemas.TopicRequests, Key: "k", Envelope: event(t, "next", &schemas.RequestReceived{})}); err != nil {
@@ -224,11 +216,7 @@ func TestRunBatchesRecoversPanics(t *testing.T) {
 				}
 				return nil
 			}
-			pub, err := NewPublisher(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pub.Close()
+			pub := testPublisher(t, cfg)
 			ids := []string{"a", "b", "poison", "c", "d"}
 			for _, id := range ids {
 				if err := pub.Publish(ctx, Output{Topic: schemas.TopicGrants, Key: "k", Envelope: event(t, id, &schemas.GrantRevoked{})}); err != nil {

@@ -58,11 +58,7 @@ func benchHop(b *testing.B, addrs []string, mode string) {
 		}()
 		defer func() { cancel(); <-stopped }()
 	}
-	pub, err := NewPublisher(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pub.Close()
+	pub := testPublisher(b, cfg)
 	hop := func(id string) {
 		if err := pub.Publish(ctx, Output{Topic: in, Envelope: event(b, id, &schemas.RequestReceived{})}); err != nil {
 			b.Fatal(err)

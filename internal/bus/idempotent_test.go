@@ -73,11 +73,7 @@ func TestIdempotentStageCommitsAfterTheAcks(t *testing.T) {
 				}
 				done := make(chan error, 1)
 				go func() { done <- RunStage(ctx, scfg, handler) }()
-				pub, err := NewPublisher(cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer pub.Close()
+				pub := testPublisher(t, cfg)
 				in, err := schemas.NewEnvelope("r1", "r1", "test", time.Now(), &schemas.RequestReceived{})
 				if err != nil {
 					t.Fatal(err)

@@ -30,11 +30,7 @@ func TestStageSkipsOtherTypes(t *testing.T) {
 		}
 		go RunStage(ctx, StageConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicExecutions}, Instance: "i1", Idempotent: idempotent,
 			Types: []schemas.Type{schemas.TypeExecutionFinished}}, handler)
-		pub, err := NewPublisher(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer pub.Close()
+		pub := testPublisher(t, cfg)
 		if err := pub.Publish(ctx,
 			Output{Topic: schemas.TopicExecutions, Envelope: event(t, "r1", &schemas.ExecutionStarted{})},
 			Output{Topic: schemas.TopicExecutions, Envelope: event(t, "r1", &schemas.ExecutionFinished{})}); err != nil {
@@ -85,11 +81,7 @@ func TestStageSkipsEmptyTransactions(t *testing.T) {
 			}()
 			return done
 		}
-		pub, err := NewPublisher(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer pub.Close()
+		pub := testPublisher(t, cfg)
 		publish := func(ids ...string) {
 			t.Helper()
 			for _, id := range ids {

@@ -18,11 +18,7 @@ func TestTailSinceReadsOnlyRecentRecords(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			cfg := testConfig(t, addrs)
-			pub, err := NewPublisher(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pub.Close()
+			pub := testPublisher(t, cfg)
 			publish := func(prefix string, n int) {
 				for i := range n {
 					if err := pub.Publish(ctx, Output{Topic: schemas.TopicExecutions, Envelope: event(t, fmt.Sprintf("%s-%d", prefix, i), &schemas.ExecutionStarted{})}); err != nil {
