@@ -12,11 +12,10 @@ package ingress
 // counted; the count is logged every doorReportEvery, never each refusal.
 // Refusals of strangers (callers that did not prove their secret: a bad
 // or missing signature or session token, unsigned junk) are also bounded
-// in rate
-// (Config.UntrustedRefusalRate per second, in a bucket of as many): beyond
-// it they are dropped and counted like a full queue's, so a flood of
-// garbage-signed requests costs Kafka at most that rate of small events,
-// and cannot take the queue from the refusals of known callers.
+// in rate (Config.UntrustedRefusalRate per second, in a bucket of as
+// many): beyond it they are dropped and counted like a full queue's, so a
+// flood of garbage-signed requests costs Kafka at most that rate of small
+// events, and cannot take the queue from the refusals of known callers.
 // While the broker is down the queue holds what it can and the batch at
 // its head is retried with backoff, so the refusals of an outage are
 // published once the broker returns. Event ids are derived from the

@@ -376,3 +376,39 @@ func TestGarbageSignedFloodIsBounded(t *testing.T) {
 		t.Errorf("a request.refused of %d bytes: each must stay small", sizes)
 	}
 }
+
+// TestRefusedEventKeepsOnlyWhatIsSafe: of a stranger's claim, a
+// request.refused keeps the access key id only in the shape of a jitgate
+// one, and the scope's names only as plain names; the principal only once
+// the session opened; and never the token.
+func TestRefusedEventKeepsOnlyWhatIsSafe(t *testing.T) {
+	const jg = "JGIAABCDEFGHIJKLMNOP"
+	sess := &session.Session{AccessKeyID: jg, Principal: session.Principal{Subject: "agent-1", Issuer: "https://iss"}}
+	cases := []struct {
+		name             string
+		claim            *sigv4.Claim
+		sess             *session.Session
+		key, signing, rg string
+		principal        string
+	}{
+		{name: "nothing known", claim: nil},
+		{name: "a stranger claiming a jitgate key", claim: &sigv4.Claim{AccessKeyID: jg, SessionToken: "tok", SigningName: "s3", Region: "eu-west-1"},
+			key: jg, signing: "s3", rg: "eu-west-1"},
+		{name: "an AWS key id is left out", claim: &sigv4.Claim{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SigningName: "dynamodb", Region: "us-east-1"},
+			signing: "dynamodb", rg: "us-east-1"},
+		{name: "garbage names are left out", claim: &sigv4.Claim{AccessKeyID: "JGIA<script>", SigningName: "s3\nforged=1", Region: strings.Repeat("r", 65)}},
+		{name: "an opened session", claim: &sigv4.Claim{AccessKeyID: jg, SessionToken: "tok", SigningName: "s3", Region: "eu-west-1"}, sess: sess,
+			key: jg, signing: "s3", rg: "eu-west-1", principal: "agent-1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ev := refusedEvent(&call{claim: c.claim, sess: c.sess})
+			if ev.ClaimedAccessKeyID != c.key || ev.SigningName != c.signing || ev.Region != c.rg {
+				t.Errorf("event %+v; want key %q, signing name %q, region %q", ev, c.key, c.signing, c.rg)
+			}
+			if got := ev.Principal; c.principal == "" && got != nil || c.principal != "" && (got == nil || got.Subject != c.principal) {
+				t.Errorf("principal %+v, want %q", got, c.principal)
+			}
+		})
+	}
+}
