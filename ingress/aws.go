@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jitgate/jitgate/internal/awsmodel"
 	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/internal/ids"
 	"github.com/jitgate/jitgate/internal/session"
@@ -30,6 +31,13 @@ type call struct {
 	// before that closes the connection instead of draining a body nobody
 	// wants (HTTP/2 resets just the stream).
 	bodyRead bool
+	// What is known of the caller and the call so far, for the
+	// request.refused of an answer at the door (refusedEvent): the
+	// credentials the request claims (untrusted), the session they opened,
+	// the operation identified.
+	claim *sigv4.Claim
+	sess  *session.Session
+	op    *awsmodel.Operation
 }
 
 func (c *call) fail(e apiError) {
@@ -50,7 +58,7 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 		// Refused before anything is read: a flood costs no more than this.
 		w.Header().Set("Retry-After", retryAfter)
 		g.refuseAtDoor(c, schemas.OutcomeThrottled, fmt.Sprintf("the replica's %d calls in flight are taken", g.cfg.MaxInFlight),
-			throttled(c.protocol, "jitgate is serving as many calls as it is configured to"), &schemas.RequestRefused{})
+			throttled(c.protocol, "jitgate is serving as many calls as it is configured to"))
 		return
 	}
 	defer g.limits.leave()
@@ -72,8 +80,7 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 	if !g.limits.enterAs(principal) {
 		w.Header().Set("Retry-After", retryAfter)
 		g.refuseAtDoor(c, schemas.OutcomeThrottled, fmt.Sprintf("the principal's %d calls in flight are taken", g.cfg.MaxInFlightPerPrincipal),
-			throttled(c.protocol, fmt.Sprintf("too many calls in flight for %s (at most %d at once)", sess.Principal.Subject, g.cfg.MaxInFlightPerPrincipal)),
-			&schemas.RequestRefused{Principal: principalOf(&sess), SigningName: claim.SigningName, Region: claim.Region})
+			throttled(c.protocol, fmt.Sprintf("too many calls in flight for %s (at most %d at once)", sess.Principal.Subject, g.cfg.MaxInFlightPerPrincipal)))
 		return
 	}
 	defer g.limits.leaveAs(principal)
@@ -81,8 +88,7 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 		// Refused before anything is published: the call will not run,
 		// so the answer is true and the SDK's retry is safe.
 		w.Header().Set("Retry-After", retryAfter)
-		g.refuseAtDoor(c, schemas.OutcomeUnavailable, "no Kafka broker answers", unavailable(c, "cannot reach its event log, so the call was not queued and will not run"),
-			&schemas.RequestRefused{Principal: principalOf(&sess), SigningName: claim.SigningName, Region: claim.Region})
+		g.refuseAtDoor(c, schemas.OutcomeUnavailable, "no Kafka broker answers", unavailable(c, "cannot reach its event log, so the call was not queued and will not run"))
 		return
 	}
 	v, ok := g.verify(c, sess, func(akid, token string) (string, error) {
@@ -102,7 +108,7 @@ func (g *Ingress) serveAWS(w http.ResponseWriter, r *http.Request) {
 	// not the decision's time.
 	ev, err := g.requestEvent(c, sess, v, g.deps.Now())
 	if err != nil {
-		c.fail(apiError{http.StatusBadRequest, "InvalidRequest", err.Error()})
+		g.refuseAtDoor(c, schemas.OutcomeRejected, err.Error(), apiError{http.StatusBadRequest, "InvalidRequest", err.Error()})
 		return
 	}
 	seen, ok := g.claimSignature(c, sess, verified, op, now)
@@ -124,22 +130,25 @@ func (g *Ingress) authenticate(c *call, now time.Time) (session.Session, *sigv4.
 		g.refuseSignature(c, session.Session{}, err)
 		return session.Session{}, nil, false
 	}
+	c.claim = claim
 	sess, err := g.deps.Sealer.Open(claim.AccessKeyID, claim.SessionToken, now)
 	if err != nil {
 		g.refuseSignature(c, session.Session{}, fmt.Errorf("%w: %w", sigv4.ErrUnknownCredentials, err))
 		return session.Session{}, nil, false
 	}
+	c.sess = &sess
 	return sess, claim, true
 }
 
-// refuseSignature answers a request whose authentication failed. Refusals
-// that may be an attack by an authenticated caller (unsigned input) are
-// recorded as security events too.
+// refuseSignature answers a request whose authentication failed, and
+// records it as unauthenticated. Refusals that may be an attack by an
+// authenticated caller (unsigned input) are recorded as security events
+// too.
 func (g *Ingress) refuseSignature(c *call, sess session.Session, err error) {
 	switch {
 	case errors.Is(err, session.ErrExpired):
 		g.log.Info("signature rejected", "request_id", c.id, "code", "ExpiredToken", "err", err)
-		c.fail(apiError{http.StatusForbidden, "ExpiredToken",
+		g.refuseAtDoor(c, schemas.OutcomeUnauthenticated, err.Error(), apiError{http.StatusForbidden, "ExpiredToken",
 			"the jitgate session has expired: get new credentials with AssumeRoleWithWebIdentity (request id " + c.id + ")"})
 		return
 	case errors.Is(err, sigv4.ErrUnsignedHeader), errors.Is(err, sigv4.ErrPayloadNotSigned):
@@ -147,7 +156,8 @@ func (g *Ingress) refuseSignature(c *call, sess session.Session, err error) {
 	default:
 		g.log.Info("signature rejected", "request_id", c.id, "code", sigv4.Code(err), "err", err)
 	}
-	c.fail(apiError{sigv4.HTTPStatus(err), sigv4.Code(err), fmt.Sprintf("%v (request id %s)", err, c.id)})
+	g.refuseAtDoor(c, schemas.OutcomeUnauthenticated, err.Error(),
+		apiError{sigv4.HTTPStatus(err), sigv4.Code(err), fmt.Sprintf("%v (request id %s)", err, c.id)})
 }
 
 // answerCallerIdentity answers sts:GetCallerIdentity with the agent's own
@@ -161,19 +171,19 @@ func (g *Ingress) answerCallerIdentity(c *call, ev *schemas.RequestReceived, ses
 		Headers: schemas.HeadersFrom(rec.Header(), nil)}
 	reqEnv, err := g.sealed(c.id, ev)
 	if err != nil {
-		c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
+		g.failInternally(c, err)
 		return
 	}
 	respEnv, err := schemas.NewEnvelope(ids.New(), c.id, g.producer, g.deps.Now(), &schemas.ResponseReady{Outcome: schemas.OutcomeExecuted, Response: resp})
 	if err != nil {
-		c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
+		g.failInternally(c, err)
 		return
 	}
 	outs := []bus.Output{{Topic: schemas.TopicRequests, Envelope: reqEnv}, {Topic: schemas.TopicResponses, Envelope: respEnv}}
 	outs = seen.outputs(outs)
 	if err := g.deps.Publisher.Publish(c.r.Context(), outs...); err != nil {
 		g.log.Error("could not record a caller-identity call", "request_id", c.id, "err", err)
-		g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call: "+err.Error(), unavailable(c, "could not record the call"), refusedRequest(ev))
+		g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call: "+err.Error(), unavailable(c, "could not record the call"))
 		return
 	}
 	for name, vals := range rec.Header() {
@@ -204,7 +214,8 @@ func (g *Ingress) serveUnsigned(c *call, body []byte) {
 	if strings.HasPrefix(c.r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		posted, err := url.ParseQuery(string(body))
 		if err != nil {
-			c.fail(apiError{http.StatusBadRequest, "MalformedQueryString", "could not parse the form body: " + err.Error()})
+			g.refuseAtDoor(c, schemas.OutcomeRejected, "unsigned request with a form body that does not parse",
+				apiError{http.StatusBadRequest, "MalformedQueryString", "could not parse the form body: " + err.Error()})
 			return
 		}
 		for k, v := range posted {
@@ -215,6 +226,14 @@ func (g *Ingress) serveUnsigned(c *call, body []byte) {
 		g.deps.STS.ServeAssumeRoleWithWebIdentity(c.w, c.r, form, c.id)
 		return
 	}
-	c.fail(apiError{http.StatusForbidden, "MissingAuthenticationToken",
-		"request is not signed: get jitgate credentials with AssumeRoleWithWebIdentity and sign with SigV4"})
+	g.refuseAtDoor(c, schemas.OutcomeUnauthenticated, "unsigned request that is not AssumeRoleWithWebIdentity", apiError{http.StatusForbidden, "MissingAuthenticationToken",
+		"request is not signed: get jitgate credentials with AssumeRoleWithWebIdentity and sign with SigV4 (request id " + c.id + ")"})
+}
+
+// failInternally answers a call the ingress itself could not carry on
+// with (an event it could not build), before anything was published.
+func (g *Ingress) failInternally(c *call, err error) {
+	g.log.Error("call failed inside the ingress", "request_id", c.id, "err", err)
+	g.refuseAtDoor(c, schemas.OutcomeError, "the ingress failed: "+err.Error(),
+		apiError{http.StatusInternalServerError, "InternalFailure", fmt.Sprintf("jitgate failed inside its ingress; retry later (request id %s)", c.id)})
 }

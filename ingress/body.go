@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/jitgate/jitgate/schemas"
 )
 
 // errBodyTooSlow is a body that stalled or trickled below the minimum rate.
@@ -40,7 +42,7 @@ func (g *Ingress) readBody(c *call, limit int64) ([]byte, bool) {
 // itself when the declared length is already over the limit.
 func (g *Ingress) openBody(c *call, limit int64) (body io.Reader, done func(), ok bool) {
 	if c.r.ContentLength > limit {
-		c.fail(tooLarge(limit))
+		g.refuseAtDoor(c, schemas.OutcomeRejected, fmt.Sprintf("declared body of %d bytes over the %d-byte limit", c.r.ContentLength, limit), tooLarge(limit))
 		return nil, nil, false
 	}
 	paced := &pacedBody{rc: http.NewResponseController(c.w), body: c.r.Body, start: time.Now(),
@@ -67,13 +69,14 @@ func (g *Ingress) failBody(c *call, limit int64, err error) {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		c.fail(tooLarge(limit))
+		g.refuseAtDoor(c, schemas.OutcomeRejected, fmt.Sprintf("body over the %d-byte limit", limit), tooLarge(limit))
 	case errors.Is(err, errBodyTooSlow):
-		c.fail(apiError{http.StatusBadRequest, "RequestTimeout", fmt.Sprintf(
-			"the request body arrived too slowly: jitgate needs at least %d bytes/s after %s, and no pause over %s; retry on a faster connection",
-			g.cfg.BodyMinRate, g.cfg.BodyGrace, g.cfg.BodyIdleTimeout)})
+		g.refuseAtDoor(c, schemas.OutcomeRejected, "body too slow: cut off", apiError{http.StatusBadRequest, "RequestTimeout", fmt.Sprintf(
+			"the request body arrived too slowly: jitgate needs at least %d bytes/s after %s, and no pause over %s; retry on a faster connection (request id %s)",
+			g.cfg.BodyMinRate, g.cfg.BodyGrace, g.cfg.BodyIdleTimeout, c.id)})
 	default:
-		c.fail(apiError{http.StatusBadRequest, "IncompleteBody", "could not read the request body: " + err.Error()})
+		g.refuseAtDoor(c, schemas.OutcomeRejected, "body broken off: "+err.Error(),
+			apiError{http.StatusBadRequest, "IncompleteBody", "could not read the request body: " + err.Error()})
 	}
 }
 

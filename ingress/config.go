@@ -63,10 +63,19 @@ type Config struct {
 	// issuer and subject), so one agent cannot take the whole replica.
 	// Default 64 (or MaxInFlight when that is smaller).
 	MaxInFlightPerPrincipal int
-	// RefusalQueue bounds the request.refused events (calls throttled or
-	// refused while the broker is down) waiting to be published; beyond it
-	// they are dropped and counted. Default 4096 (about 2 MiB).
+	// RefusalQueue bounds the request.refused events (every call answered
+	// at the door: throttled, refused while the broker is down,
+	// unauthenticated, rejected) waiting to be published; beyond it they
+	// are dropped and counted. Default 4096 (about 2 MiB at most: each
+	// event's free text is bounded).
 	RefusalQueue int
+	// UntrustedRefusalRate bounds the request.refused events per second
+	// of callers that did not prove their secret (outcome unauthenticated,
+	// or rejected before a session opened: unsigned junk), in bursts of
+	// as many; beyond it
+	// they are dropped and counted, so a flood of garbage-signed requests
+	// writes at most this rate to Kafka. Default 100.
+	UntrustedRefusalRate int
 
 	// ReplayLookback is how far back a starting replica reads the
 	// signatures topic to learn the signatures other replicas accepted.
@@ -91,6 +100,7 @@ const (
 	DefaultMaxInFlightPerPrincipal = 64
 	DefaultReplayLookback          = 12 * time.Hour
 	DefaultRefusalQueue            = 4096
+	DefaultUntrustedRefusalRate    = 100
 )
 
 func (c *Config) setDefaults() {
@@ -112,6 +122,7 @@ func (c *Config) setDefaults() {
 	setDefault(&c.MaxInFlightPerPrincipal, min(DefaultMaxInFlightPerPrincipal, c.MaxInFlight))
 	setDefault(&c.ReplayLookback, DefaultReplayLookback)
 	setDefault(&c.RefusalQueue, DefaultRefusalQueue)
+	setDefault(&c.UntrustedRefusalRate, DefaultUntrustedRefusalRate)
 }
 
 func setDefault[T int | int64 | time.Duration](v *T, def T) {
@@ -132,7 +143,7 @@ func (c Config) Validate() error {
 		return errors.New("ingress: wait and max body must not be negative")
 	}
 	if c.MaxHeaderBytes < 0 || c.ReadHeaderTimeout < 0 || c.IdleTimeout < 0 || c.BodyIdleTimeout < 0 ||
-		c.BodyMinRate < 0 || c.BodyGrace < 0 || c.MaxInFlight < 0 || c.MaxInFlightPerPrincipal < 0 || c.ReplayLookback < 0 || c.RefusalQueue < 0 {
+		c.BodyMinRate < 0 || c.BodyGrace < 0 || c.MaxInFlight < 0 || c.MaxInFlightPerPrincipal < 0 || c.ReplayLookback < 0 || c.RefusalQueue < 0 || c.UntrustedRefusalRate < 0 {
 		return errors.New("ingress: limits and timeouts must not be negative")
 	}
 	if c.MaxInFlightPerPrincipal > c.MaxInFlight {

@@ -28,11 +28,13 @@
 // answered within the configured wait gets an AWS-style AccessDenied naming
 // the request id. Calls in flight are bounded per replica and per principal
 // (limits.go); refusals that may be attacks are published to the security
-// topic (refusal.go). A call answered at the door without being published
-// (throttled, or the broker not taking it: ServiceUnavailable) ends in a
-// request.refused on the responses topic, published in the background
-// through a bounded queue that drops and counts beyond its bound and waits
-// out a broker outage (doorlog.go).
+// topic (refusal.go). Every call answered at the door without being
+// published (throttled, the broker not taking it, a signature or session
+// that does not check out, a request rejected as it stands, an internal
+// failure) ends in one request.refused on the responses topic, published
+// in the background through a bounded queue that drops and counts beyond
+// its bound (and strangers' refusals beyond their rate) and waits out a
+// broker outage (doorlog.go).
 //
 // Input topics: responses (tailed whole by every replica; each keeps the
 // replies whose reply-to header names it), holds and grants (from the

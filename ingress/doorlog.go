@@ -10,6 +10,12 @@ package ingress
 // struct per refusal; the envelope is built only when it is published)
 // and one goroutine. Beyond the queue's bound refusals are dropped and
 // counted; the count is logged every doorReportEvery, never each refusal.
+// Refusals of strangers (callers that did not prove their secret: a bad
+// or missing signature or session token, unsigned junk) are also bounded
+// in rate (Config.UntrustedRefusalRate per second, in a bucket of as
+// many): beyond it they are dropped and counted like a full queue's, so a
+// flood of garbage-signed requests costs Kafka at most that rate of small
+// events, and cannot take the queue from the refusals of known callers.
 // While the broker is down the queue holds what it can and the batch at
 // its head is retried with backoff, so the refusals of an outage are
 // published once the broker returns. Event ids are derived from the
@@ -21,6 +27,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -50,6 +57,9 @@ type doorRefusal struct {
 	requestID string
 	at        time.Time
 	ev        *schemas.RequestRefused
+	// untrusted: the caller did not prove who it is (unauthenticated, or
+	// rejected before its session opened); subject to the strangers' rate.
+	untrusted bool
 }
 
 // doorLog queues and publishes the request.refused events of one replica.
@@ -58,17 +68,29 @@ type doorLog struct {
 	log      *slog.Logger
 	producer string
 	queue    chan doorRefusal
+	// strangers bounds the rate of untrusted refusals.
+	strangers *tokenBucket
 
-	dropped   atomic.Int64 // refusals never published: queue full, or left at shutdown
+	dropped   atomic.Int64 // refusals never published: queue full, strangers' rate, or left at shutdown
+	limited   atomic.Int64 // of those, strangers' refusals beyond their rate
 	published atomic.Int64
 }
 
-func newDoorLog(size int, pub Publisher, log *slog.Logger, producer string) *doorLog {
-	return &doorLog{pub: pub, log: log, producer: producer, queue: make(chan doorRefusal, size)}
+// newDoorLog queues up to size refusals, of which strangers' at most
+// untrustedRate a second.
+func newDoorLog(size, untrustedRate int, pub Publisher, log *slog.Logger, producer string) *doorLog {
+	return &doorLog{pub: pub, log: log, producer: producer, queue: make(chan doorRefusal, size),
+		strangers: newTokenBucket(untrustedRate, time.Now)}
 }
 
-// add queues a refusal; when the queue is full it drops it and counts.
+// add queues a refusal; when the queue is full, or a stranger's refusal
+// is beyond their rate, it drops it and counts.
 func (d *doorLog) add(r doorRefusal) {
+	if r.untrusted && !d.strangers.take() {
+		d.limited.Add(1)
+		d.dropped.Add(1)
+		return
+	}
 	select {
 	case d.queue <- r:
 	default:
@@ -88,8 +110,9 @@ func (d *doorLog) run(ctx context.Context) error {
 	var reported int64
 	report := func() {
 		if n := d.dropped.Load(); n > reported {
-			d.log.Warn("refusals at the door dropped: their queue was full; those calls are not in the log",
-				"dropped", n-reported, "dropped_total", n, "queue", cap(d.queue))
+			d.log.Warn("refusals at the door dropped: their queue was full, or strangers' refusals were beyond their rate; those calls are not in the log",
+				"dropped", n-reported, "dropped_total", n, "rate_limited_total", d.limited.Load(), "queue", cap(d.queue),
+				"untrusted_per_second", d.strangers.rate)
 			reported = n
 		}
 	}
@@ -197,13 +220,75 @@ func (d *doorLog) flush(batch []doorRefusal) {
 }
 
 // refuseAtDoor answers c with e and queues the request.refused that
-// records it: ev carries what is known of the call (principal, service,
-// operation; any may be empty), refuseAtDoor the rest.
-func (g *Ingress) refuseAtDoor(c *call, outcome, reason string, e apiError, ev *schemas.RequestRefused) {
+// records it, with what the call knows of its caller and itself (see
+// refusedEvent). Every answer given before a request.received is
+// published goes through here, exactly once per call.
+func (g *Ingress) refuseAtDoor(c *call, outcome, reason string, e apiError) {
 	c.fail(e)
-	ev.Outcome, ev.Reason, ev.Source, ev.Replica = outcome, reason, clientIP(c.r), g.cfg.Replica
-	ev.Error = schemas.APIError{Status: e.Status, Code: e.Code, Message: e.Message}
-	g.door.add(doorRefusal{requestID: c.id, at: g.deps.Now(), ev: ev})
+	ev := refusedEvent(c)
+	ev.Outcome, ev.Reason, ev.Source, ev.Replica = outcome, trunc(reason, maxRefusalReason), clientIP(c.r), g.cfg.Replica
+	ev.Error = schemas.APIError{Status: e.Status, Code: e.Code, Message: trunc(e.Message, maxRefusalMessage)}
+	// A caller that did not prove its secret is a stranger, whatever
+	// token it showed.
+	untrusted := outcome == schemas.OutcomeUnauthenticated || c.sess == nil && outcome == schemas.OutcomeRejected
+	g.door.add(doorRefusal{requestID: c.id, at: g.deps.Now(), ev: ev, untrusted: untrusted})
+}
+
+// Bounds on the free text of a request.refused: its reason and message may
+// quote (truncated) parts of what a stranger sent, and each queued refusal
+// must stay small.
+const (
+	maxRefusalReason  = 512
+	maxRefusalMessage = 1024
+	maxScopeName      = 64
+)
+
+// refusedEvent is what a request.refused tells of c: the principal only
+// once its session opened; the access key id claimed only in the shape of
+// a jitgate one; the credential scope's signing name and region (trimmed
+// to a plain name: a stranger chose them); service and operation once
+// identified. Never the signature, the token, the secret or the body.
+func refusedEvent(c *call) *schemas.RequestRefused {
+	ev := &schemas.RequestRefused{}
+	if c.sess != nil && c.sess.AccessKeyID != "" {
+		p := c.sess.Principal
+		ev.Principal = &schemas.Principal{Subject: p.Subject, Issuer: p.Issuer, Groups: p.Groups}
+	}
+	if c.claim != nil {
+		if session.IsAccessKeyID(c.claim.AccessKeyID) {
+			ev.ClaimedAccessKeyID = c.claim.AccessKeyID
+		}
+		ev.SigningName, ev.Region = scopeName(c.claim.SigningName), scopeName(c.claim.Region)
+	}
+	if c.op != nil {
+		ev.Service, ev.Operation = c.op.Service, c.op.Name
+		if c.op.SigningName != "" {
+			ev.SigningName = c.op.SigningName
+		}
+	}
+	return ev
+}
+
+// scopeName is s when it reads as a signing name or region (lowercase
+// letters, digits, '-', at most maxScopeName), else "".
+func scopeName(s string) string {
+	if len(s) > maxScopeName {
+		return ""
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return ""
+		}
+	}
+	return s
+}
+
+// trunc shortens s to at most n bytes, on a UTF-8 boundary.
+func trunc(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
 }
 
 // unavailable is the answer to a call refused because the gateway cannot
@@ -211,12 +296,4 @@ func (g *Ingress) refuseAtDoor(c *call, outcome, reason string, e apiError, ev *
 // failed and naming the request.
 func unavailable(c *call, what string) apiError {
 	return apiError{http.StatusServiceUnavailable, "ServiceUnavailable", fmt.Sprintf("jitgate %s (request id %s); retry later", what, c.id)}
-}
-
-// principalOf is sess's principal for an event, nil for no session.
-func principalOf(sess *session.Session) *schemas.Principal {
-	if sess == nil || sess.AccessKeyID == "" {
-		return nil
-	}
-	return &schemas.Principal{Subject: sess.Principal.Subject, Issuer: sess.Principal.Issuer, Groups: sess.Principal.Groups}
 }

@@ -179,7 +179,7 @@ func TestRefusalFloodIsBounded(t *testing.T) {
 	var mu sync.Mutex
 	log := slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, nil))
 	pub := &blockingPublisher{release: make(chan struct{})}
-	d := newDoorLog(queue, pub, log, "ingress/test")
+	d := newDoorLog(queue, 1, pub, log, "ingress/test")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); d.run(ctx) }()

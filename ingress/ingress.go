@@ -108,7 +108,7 @@ func New(cfg Config, deps Deps) (*Ingress, error) {
 	g := &Ingress{cfg: cfg, deps: deps, producer: schemas.ProducerName(schemas.RoleIngress, cfg.Replica), log: deps.Logger.With("role", "ingress", "replica", cfg.Replica), replies: newReplies(),
 		holds: holds.NewStore(deps.HoldsKey), holdsReady: make(chan struct{}), hints: newProtocolHints(deps.Models),
 		limits: newInFlight(cfg.MaxInFlight, cfg.MaxInFlightPerPrincipal), seen: newSignatureSet(), seenReady: make(chan struct{})}
-	g.door = newDoorLog(cfg.RefusalQueue, deps.Publisher, g.log, g.producer)
+	g.door = newDoorLog(cfg.RefusalQueue, cfg.UntrustedRefusalRate, deps.Publisher, g.log, g.producer)
 	g.mux = http.NewServeMux()
 	g.routeAPI()
 	// Health probes are unsigned; a signed GET /healthz is an S3 call on a

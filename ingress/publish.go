@@ -106,7 +106,7 @@ func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, body requestBod
 		var err error
 		if body, err = g.publishChunks(c, body.inline); err != nil {
 			g.log.Error("could not publish a request body", "request_id", c.id, "err", err)
-			g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call's body: "+err.Error(), unavailable(c, "could not queue the call"), refusedRequest(ev))
+			g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call's body: "+err.Error(), unavailable(c, "could not queue the call"))
 			return
 		}
 	}
@@ -118,7 +118,7 @@ func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, body requestBod
 	}
 	env, err := g.sealed(c.id, ev)
 	if err != nil {
-		c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
+		g.failInternally(c, err)
 		return
 	}
 	outs := []bus.Output{{Topic: schemas.TopicRequests, Envelope: env}}
@@ -134,16 +134,9 @@ func (g *Ingress) dispatch(c *call, ev *schemas.RequestReceived, body requestBod
 			// be a lie. Answer as to a wait that ran out.
 			answer = g.noOutcome(c)
 		}
-		g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call: "+err.Error(), answer, refusedRequest(ev))
+		g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call: "+err.Error(), answer)
 		return
 	}
 	g.log.Info("request", "request_id", c.id, "principal", ev.Principal.Subject, "call", ev.Service+"."+ev.Operation, "region", ev.Region)
 	g.answer(ctx, c, replies)
-}
-
-// refusedRequest is what a request.refused tells of an identified call.
-func refusedRequest(ev *schemas.RequestReceived) *schemas.RequestRefused {
-	p := ev.Principal
-	return &schemas.RequestRefused{Principal: &p, Service: ev.Service, Operation: ev.Operation,
-		SigningName: ev.SigningName, Region: ev.Region}
 }

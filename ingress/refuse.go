@@ -5,7 +5,9 @@ package ingress
 // agent did not sign (awsmodel.ErrUnsignedInput). The executor forwards the
 // agent's bytes, so such a request could run as another operation than the
 // one policy judged: it is refused in the caller's protocol, logged once and
-// recorded as a security.refused event; no request.received is published.
+// recorded as a security.refused event (the security record) and, like
+// every answer at the door, as a request.refused with outcome rejected (the
+// call's terminal outcome); no request.received is published.
 
 import (
 	"errors"
@@ -35,7 +37,7 @@ func (g *Ingress) refuseUnreadable(c *call, sess session.Session, err error) boo
 	reason := strings.NewReplacer(awsmodel.ErrAmbiguousRequest.Error()+": ", "", awsmodel.ErrUnsignedInput.Error()+": ", "",
 		"awsmodel: ", "").Replace(err.Error())
 	g.securityRefusal(c, &sess, nil, kind, reason)
-	c.fail(apiError{http.StatusBadRequest, refusalCode(c.protocol), fmt.Sprintf(
+	g.refuseAtDoor(c, schemas.OutcomeRejected, kind+": "+reason, apiError{http.StatusBadRequest, refusalCode(c.protocol), fmt.Sprintf(
 		"jitgate refused this request because %s: %s. Send it as the AWS SDKs do: every parameter once, in one place and one case, no '.' or '..' path segments, every header the operation reads signed (request id %s)",
 		what, reason, c.id)})
 	return true

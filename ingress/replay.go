@@ -130,7 +130,7 @@ func (g *Ingress) claimSignature(c *call, sess session.Session, v *sigv4.Result,
 			what, next = "this presigned URL was already used, and presigned URLs for "+op.Service+":"+op.Name+" are single-use", "presign a new URL"
 		}
 		g.securityRefusal(c, &sess, op, schemas.SecurityReplay, what+" (replayed signature)")
-		c.fail(apiError{http.StatusForbidden, "AccessDenied", fmt.Sprintf("%s: %s (request id %s)", what, next, c.id)})
+		g.refuseAtDoor(c, schemas.OutcomeRejected, "replayed signature", apiError{http.StatusForbidden, "AccessDenied", fmt.Sprintf("%s: %s (request id %s)", what, next, c.id)})
 		return nil, false
 	}
 	hexDigest := hex.EncodeToString(d[:])
@@ -139,7 +139,7 @@ func (g *Ingress) claimSignature(c *call, sess session.Session, v *sigv4.Result,
 	env, err := schemas.NewEnvelope(ids.New(), "", g.producer, now,
 		&schemas.SignatureSeen{Digest: hexDigest, Expires: expires.UTC(), Replica: g.cfg.Replica})
 	if err != nil {
-		c.fail(apiError{http.StatusInternalServerError, "InternalFailure", err.Error()})
+		g.failInternally(c, err)
 		return nil, false
 	}
 	return &claimedSignature{out: bus.Output{Topic: schemas.TopicSignatures, Key: hexDigest, Envelope: env}}, true

@@ -60,11 +60,11 @@ func (g *Ingress) streamBody(c *call, sess session.Session, p *sigv4.Pending) (r
 			w = g.newChunkWriter(c)
 		}
 		if err := w.add(cur, last); err != nil {
-			return requestBody{}, g.failPublish(c, &sess, w, err)
+			return requestBody{}, g.failPublish(c, w, err)
 		}
 		if end && len(next) > 0 {
 			if err := w.add(next, true); err != nil {
-				return requestBody{}, g.failPublish(c, &sess, w, err)
+				return requestBody{}, g.failPublish(c, w, err)
 			}
 		}
 		if end {
@@ -75,7 +75,7 @@ func (g *Ingress) streamBody(c *call, sess session.Session, p *sigv4.Pending) (r
 	c.bodyRead = true
 	rb, err := w.close()
 	if err != nil {
-		return requestBody{}, g.failPublish(c, &sess, w, err)
+		return requestBody{}, g.failPublish(c, w, err)
 	}
 	return rb, true
 }
@@ -99,10 +99,10 @@ func fill(r io.Reader, buf []byte) (data []byte, end bool, err error) {
 	return buf[:n], false, nil
 }
 
-func (g *Ingress) failPublish(c *call, sess *session.Session, w *chunkWriter, err error) bool {
+func (g *Ingress) failPublish(c *call, w *chunkWriter, err error) bool {
 	w.abandon()
 	g.log.Error("could not publish a request body", "request_id", c.id, "err", err)
-	g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call's body: "+err.Error(), unavailable(c, "could not queue the call's body"), &schemas.RequestRefused{Principal: principalOf(sess)})
+	g.refuseAtDoor(c, schemas.OutcomeUnavailable, "could not publish the call's body: "+err.Error(), unavailable(c, "could not queue the call's body"))
 	return false
 }
 

@@ -68,6 +68,7 @@ func (g *Ingress) verify(c *call, sess session.Session, lookup sigv4.Lookup) (*v
 	if op, err := g.deps.Models.Identify(c.r, nil, hint); err == nil && op.BlobPayload {
 		// Read the same with or without its body (see BlobPayload), so it
 		// is judged before a byte of it is read.
+		c.op = op
 		body, ok := g.streamBody(c, sess, p)
 		if !ok {
 			return nil, false
@@ -88,7 +89,7 @@ func (g *Ingress) verify(c *call, sess session.Session, lookup sigv4.Lookup) (*v
 // signature refusals.
 func (g *Ingress) readParsed(c *call, sess *session.Session, payload func(io.Reader) io.Reader, limit int64) ([]byte, bool) {
 	if c.r.ContentLength > limit {
-		c.fail(tooLargeParsed(limit))
+		g.refuseAtDoor(c, schemas.OutcomeRejected, fmt.Sprintf("declared body of %d bytes over the %d-byte limit for bodies read whole", c.r.ContentLength, limit), tooLargeParsed(limit))
 		return nil, false
 	}
 	body, done, ok := g.openBody(c, limit)
@@ -119,7 +120,7 @@ func (g *Ingress) failRead(c *call, sess *session.Session, limit int64, err erro
 		}
 		g.refuseSignature(c, s, err)
 	case parsed && errors.As(err, &tooBig):
-		c.fail(tooLargeParsed(limit))
+		g.refuseAtDoor(c, schemas.OutcomeRejected, fmt.Sprintf("body over the %d-byte limit for bodies read whole", limit), tooLargeParsed(limit))
 	default:
 		g.failBody(c, limit, err)
 	}
@@ -157,13 +158,15 @@ func (g *Ingress) identified(c *call, sess session.Session, res *sigv4.Result, b
 	c.r.Header = forwardable(c.r.Header, res.SignedHeaders)
 	if err != nil {
 		// Default deny: what the gateway cannot identify it cannot judge.
-		c.fail(apiError{http.StatusForbidden, "AccessDenied", fmt.Sprintf("jitgate could not identify this call, so it is denied: %v (request id %s)", err, c.id)})
+		g.refuseAtDoor(c, schemas.OutcomeRejected, "not identified: "+err.Error(),
+			apiError{http.StatusForbidden, "AccessDenied", fmt.Sprintf("jitgate could not identify this call, so it is denied: %v (request id %s)", err, c.id)})
 		return nil, false
 	}
+	c.op = op
 	if body.inline == nil && body.size > 0 && !op.BlobPayload {
 		// Cannot happen: a streamed body was identified as a blob payload
 		// before it was read. Refuse rather than judge what was not read.
-		c.fail(apiError{http.StatusInternalServerError, "InternalFailure", "jitgate streamed a body it must read whole; request id " + c.id})
+		g.failInternally(c, errors.New("streamed a body it must read whole"))
 		return nil, false
 	}
 	return &verified{res: res, op: op, body: body}, true

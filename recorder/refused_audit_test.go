@@ -11,9 +11,10 @@ import (
 // TestAuditRefusalsOnClickHouse: a call refused at the ingress's door
 // (request.refused, no request.received) is a request in `jitgate audit
 // recent` and the requests view, with its principal, call and outcome
-// (throttled, unavailable); a refusal that raced a publish the broker took
-// after all shows the pipeline's answer. On the ClickHouse this machine
-// runs (18.16).
+// (throttled, unavailable, unauthenticated, rejected); a refusal that
+// raced a publish the broker took after all shows the pipeline's answer;
+// a rejection that was also a security.refused is one request, its outcome
+// the refusal's. On the ClickHouse this machine runs (18.16).
 func TestAuditRefusalsOnClickHouse(t *testing.T) {
 	r, ac := newTestRecorder(t, DefaultBodyCap)
 	ctx := t.Context()
@@ -31,6 +32,12 @@ func TestAuditRefusalsOnClickHouse(t *testing.T) {
 	refused("req-throttled", now.Add(-3*time.Minute), schemas.OutcomeThrottled, "ThrottlingException", agent, "", "")
 	refused("req-flood", now.Add(-2*time.Minute), schemas.OutcomeThrottled, "ThrottlingException", nil, "", "")
 	refused("req-down", now.Add(-time.Minute), schemas.OutcomeUnavailable, "ServiceUnavailable", agent, "dynamodb", "PutItem")
+	refused("req-stranger", now.Add(-50*time.Second), schemas.OutcomeUnauthenticated, "InvalidClientTokenId", nil, "", "")
+	// An ambiguous request: the security record and the terminal outcome.
+	ambiguous := now.Add(-40 * time.Second)
+	add("req-ambiguous", "req-ambiguous/security.refused", ambiguous, schemas.TopicSecurity,
+		&schemas.SecurityRefused{Stage: "ingress", Kind: schemas.SecurityAmbiguousRequest, Reason: "two readings", Principal: agent})
+	refused("req-ambiguous", ambiguous.Add(time.Microsecond), schemas.OutcomeRejected, "SerializationException", agent, "", "")
 	// The race: refused as unavailable, but the broker took the request,
 	// which the decider denied past its deadline.
 	raced := now.Add(-30 * time.Second)
@@ -51,6 +58,8 @@ func TestAuditRefusalsOnClickHouse(t *testing.T) {
 	}
 	want := []audit.RequestSummary{
 		{RequestID: "req-raced", Principal: "agent-1", Service: "dynamodb", Operation: "PutItem", Outcome: "denied", Status: 403, Events: 3},
+		{RequestID: "req-ambiguous", Principal: "agent-1", Service: "dynamodb", Outcome: "rejected", Status: 503, Events: 2},
+		{RequestID: "req-stranger", Service: "dynamodb", Outcome: "unauthenticated", Status: 503, Events: 1},
 		{RequestID: "req-down", Principal: "agent-1", Service: "dynamodb", Operation: "PutItem", Outcome: "unavailable", Status: 503, Events: 1},
 		{RequestID: "req-flood", Service: "dynamodb", Outcome: "throttled", Status: 503, Events: 1},
 		{RequestID: "req-throttled", Principal: "agent-1", Service: "dynamodb", Outcome: "throttled", Status: 503, Events: 1},
@@ -72,6 +81,8 @@ func TestAuditRefusalsOnClickHouse(t *testing.T) {
 		{audit.Filter{Outcome: "throttled"}, 2},
 		{audit.Filter{Outcome: "unavailable"}, 1},
 		{audit.Filter{Principal: "agent-1", Outcome: "throttled"}, 1},
+		{audit.Filter{Outcome: "unauthenticated"}, 1},
+		{audit.Filter{Outcome: "rejected"}, 1},
 	} {
 		tc.filter.Since = now.Add(-time.Hour)
 		if got, err := ac.Recent(ctx, tc.filter); err != nil || len(got) != tc.want {
@@ -79,7 +90,7 @@ func TestAuditRefusalsOnClickHouse(t *testing.T) {
 		}
 	}
 	view := queryOne(t, ac, "SELECT groupArray(outcome) FROM (SELECT outcome FROM jitgate.requests ORDER BY started_us)")
-	if w := "[throttled,throttled,unavailable,denied]"; len(view) != 1 || view[0] != w {
+	if w := "[throttled,throttled,unavailable,unauthenticated,rejected,denied]"; len(view) != 1 || view[0] != w {
 		t.Errorf("requests view outcomes %v; want %s", view, w)
 	}
 }

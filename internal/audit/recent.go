@@ -16,9 +16,11 @@ type Filter struct {
 	Service   string // botocore service id, e.g. "s3"
 	Operation string
 	// Outcome matches the final answer (executed, denied, held, error,
-	// unknown; throttled or unavailable for a call refused at the
-	// ingress's door), the decision (allow, deny, hold) or the hold's end
-	// (approved, denied, expired).
+	// unknown; for a call answered at the ingress's door throttled,
+	// unavailable, unauthenticated, rejected or error), the decision
+	// (allow, deny, hold) or the hold's end (approved, denied, expired).
+	// Any value passes through to the query: a new outcome needs no change
+	// here.
 	Outcome string
 	// Since keeps requests received at or after this time (zero: all).
 	Since time.Time
@@ -37,9 +39,9 @@ type RequestSummary struct {
 	Region    string
 	Decision  string // allow, deny or hold ("" if not decided yet)
 	Rule      string
-	// Outcome is the response's outcome, or for a call refused at the
-	// ingress's door (request.refused) throttled or unavailable; "" while
-	// the agent still waits.
+	// Outcome is the response's outcome, or for a call answered at the
+	// ingress's door (request.refused) throttled, unavailable,
+	// unauthenticated, rejected or error; "" while the agent still waits.
 	Outcome string
 	Status  uint16 // HTTP status answered to the agent
 	Hold    string // approved, denied or expired ("" if none)

@@ -109,8 +109,10 @@ func (b *Builder) flatten(p schemas.Payload, topic string, r *Row) {
 	case *schemas.RequestRefused:
 		// A call answered at the ingress's door: its terminal outcome.
 		// Service is the signing name when the call was not identified.
+		// The access key id claimed is the session id only once the
+		// session opened; a stranger's claim stays in the payload.
 		if p.Principal != nil {
-			r.Principal, r.Groups = p.Principal.Subject, p.Principal.Groups
+			r.Principal, r.Groups, r.SessionID = p.Principal.Subject, p.Principal.Groups, p.ClaimedAccessKeyID
 		}
 		r.Source, r.Service, r.Operation, r.Region = p.Source, p.Service, p.Operation, p.Region
 		if r.Service == "" {

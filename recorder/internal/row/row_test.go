@@ -133,6 +133,20 @@ func TestBuild(t *testing.T) {
 				t.Errorf("row %+v", r)
 			}
 		}},
+		{"unauthenticated stranger", schemas.TopicResponses, &schemas.RequestRefused{Outcome: schemas.OutcomeUnauthenticated, Reason: "bad token",
+			Error: schemas.APIError{Status: 403, Code: "InvalidClientTokenId", Message: "no"}, ClaimedAccessKeyID: "JGIAAAAAAAAAAAAAAAAA", SigningName: "s3"}, 4096, func(t *testing.T, r Row) {
+			if r.Outcome != "unauthenticated" || r.Status != 403 || r.Principal != "" || r.SessionID != "" || r.Service != "s3" ||
+				!strings.Contains(r.Payload, `"claimed_access_key_id":"JGIAAAAAAAAAAAAAAAAA"`) {
+				t.Errorf("row %+v", r)
+			}
+		}},
+		{"unauthenticated with an opened session", schemas.TopicResponses, &schemas.RequestRefused{Outcome: schemas.OutcomeUnauthenticated, Reason: "signature",
+			Error: schemas.APIError{Status: 403, Code: "SignatureDoesNotMatch", Message: "no"}, Principal: &schemas.Principal{Subject: "agent"},
+			ClaimedAccessKeyID: "JGIABBBBBBBBBBBBBBBB", SigningName: "dynamodb"}, 4096, func(t *testing.T, r Row) {
+			if r.Outcome != "unauthenticated" || r.Principal != "agent" || r.SessionID != "JGIABBBBBBBBBBBBBBBB" {
+				t.Errorf("row %+v", r)
+			}
+		}},
 		{"throttled before identification", schemas.TopicResponses, &schemas.RequestRefused{Outcome: schemas.OutcomeThrottled, Reason: "limit",
 			Error: schemas.APIError{Status: 503, Code: "SlowDown", Message: "slow down"}, SigningName: "s3"}, 4096, func(t *testing.T, r Row) {
 			if r.Outcome != "throttled" || r.Status != 503 || r.Principal != "" || r.Service != "s3" || r.Operation != "" {
