@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -52,9 +51,6 @@ func (r *readTo) at(topic string, partition int32) int64 {
 // Mark is the end of one topic's partitions at one moment, as a tail
 // measures its progress against it.
 type Mark struct {
-	// At is when the end offsets were listed: every record the brokers had
-	// accepted by then lies before the mark.
-	At    time.Time
 	t     *Tail
 	topic string
 	// ends are the partitions' end offsets; empty marks the partitions
@@ -71,7 +67,6 @@ type Mark struct {
 // read-committed tail passes only once their transaction ends: reaching
 // it waits for them too.
 func (t *Tail) Mark(ctx context.Context, topic string) (Mark, error) {
-	at := time.Now()
 	full := t.cfg.Topic(topic)
 	adm := kadm.NewClient(t.cl)
 	// The start offsets first: a partition whose start reaches the end
@@ -90,7 +85,7 @@ func (t *Tail) Mark(ctx context.Context, topic string) (Mark, error) {
 	if err != nil {
 		return Mark{}, fmt.Errorf("bus: tail: list offsets of %s: %w", full, err)
 	}
-	m := Mark{At: at, t: t, topic: full, ends: map[int32]int64{}, empty: map[int32]bool{}}
+	m := Mark{t: t, topic: full, ends: map[int32]int64{}, empty: map[int32]bool{}}
 	ends.Each(func(o kadm.ListedOffset) { m.ends[o.Partition] = o.Offset })
 	starts.Each(func(o kadm.ListedOffset) { m.empty[o.Partition] = o.Offset >= m.ends[o.Partition] })
 	return m, nil
