@@ -259,7 +259,8 @@ func (s *Store) Pending(now time.Time) []Hold {
 
 // Expired lists the holds that are pending by their events but past
 // Terms.Expires at now (no hold.expired yet), soonest expiry first. The
-// decider emits hold.expired for each.
+// decider owning a hold's partition (Hold.Partition) emits its
+// hold.expired.
 func (s *Store) Expired(now time.Time) []Hold {
 	return s.listHolds(func(h *Hold) bool { return h.State == StatePending && h.StateAt(now) == StateExpired },
 		func(a, b *holdEntry) int {
