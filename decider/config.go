@@ -33,6 +33,10 @@ type Config struct {
 	// ExpireEvery is how often pending holds are checked for expiry.
 	// Default 1s.
 	ExpireEvery time.Duration
+	// ExpireGrace is how long past a hold's expiry its owner waits before
+	// writing hold.expired: an approval stamped just before the expiry may
+	// still be on its way to the broker (expiry.go). Default 2s.
+	ExpireGrace time.Duration
 	// Webhook, when its URL is set, announces holds opening and ending
 	// (docs/notifications.md).
 	Webhook notify.Config
@@ -48,6 +52,9 @@ func (c *Config) setDefaults() {
 	if c.ExpireEvery == 0 {
 		c.ExpireEvery = time.Second
 	}
+	if c.ExpireGrace == 0 {
+		c.ExpireGrace = 2 * time.Second
+	}
 }
 
 // Validate reports a configuration that cannot work.
@@ -61,6 +68,8 @@ func (c Config) Validate() error {
 		return errors.New("decider: a decision key of at least 16 bytes is required (--decision-key)")
 	case len(c.HoldsKey) < schemas.MinKeyLen:
 		return errors.New("decider: a holds key of at least 16 bytes is required (--holds-key, shared with the ingresses)")
+	case c.ExpireGrace < 0:
+		return errors.New("decider: the expiry grace cannot be negative")
 	}
 	if c.Webhook.URL != "" {
 		if err := c.Webhook.Validate(); err != nil {

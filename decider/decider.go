@@ -46,6 +46,10 @@ type Decider struct {
 	// producer names this replica on the events it writes, "decider/" +
 	// Instance: readers check the role of authority events' writers.
 	producer string
+	// owned is kept current by the stage loop with the partitions this
+	// member owns: the member owning a holds partition expires that
+	// partition's holds, once its view has read it to a mark (expiry.go).
+	owned *bus.Owned
 }
 
 // New loads and compiles the policy; a bad policy is an error naming the
@@ -72,7 +76,7 @@ func New(cfg Config, deps Deps) (*Decider, error) {
 		deps.Model = m
 	}
 	d := &Decider{cfg: cfg, deps: deps, log: deps.Logger.With("role", "decider", "instance", cfg.Instance), holds: holds.NewStore(cfg.HoldsKey),
-		producer: schemas.ProducerName(schemas.RoleDecider, cfg.Instance)}
+		producer: schemas.ProducerName(schemas.RoleDecider, cfg.Instance), owned: bus.NewOwned()}
 	w, err := policy.NewWatcher(cfg.PolicyFile, cfg.ReloadEvery, d.policyChanged, func(err error) {
 		d.log.Error("policy reload rejected; the previous policy stays in force", "err", err)
 	})
@@ -108,18 +112,18 @@ func (d *Decider) policyChanged(p *policy.Policy) {
 func (d *Decider) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	caughtUp, err := d.followHolds(ctx)
+	tail, err := d.followHolds(ctx)
 	if err != nil {
 		return err
 	}
 	select {
-	case <-caughtUp:
+	case <-tail.CaughtUp():
 	case <-ctx.Done():
 		return nil
 	}
 	d.policyChanged(d.Policy())
 	go d.watcher.Run(ctx)
-	go d.expireHolds(ctx)
+	go d.expireHolds(ctx, liveGate(tail, d.owned))
 	if d.cfg.Webhook.URL != "" {
 		n, err := notify.New(d.cfg.Webhook, nil, d.log)
 		if err != nil {
@@ -136,7 +140,7 @@ func (d *Decider) Run(ctx context.Context) error {
 		// Body chunks and the hold events it does not act on are skipped
 		// undecoded.
 		Types:    []schemas.Type{schemas.TypeRequestReceived, schemas.TypeApprovalGiven, schemas.TypeHoldDenied, schemas.TypeHoldExpired},
-		Instance: d.cfg.Instance, Logger: d.log,
+		Instance: d.cfg.Instance, Logger: d.log, Owned: d.owned,
 	}, d.Handle)
 }
 

@@ -14,7 +14,10 @@
 // verify under that key as written by their entitled role; a forged event
 // is logged ("security: ...") and recorded as security.refused (kind
 // forged_event) on the security topic, and never approves, opens or
-// revokes anything.
+// revokes anything. A hold nobody decided in time gets its hold.expired
+// from one decider only: the member owning the hold's partition of the
+// holds topic, once its view has read that partition to a mark past the
+// expiry (expiry.go).
 //
 // Rules are evaluated in order, first match wins, default deny; a policy
 // error at run time denies (fail closed). The policy evaluates only the

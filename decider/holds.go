@@ -20,15 +20,17 @@ import (
 var errNotYetApplied = fmt.Errorf("decider: holds view has not applied this event yet: %w", bus.ErrNotReady)
 
 // followHolds rebuilds the holds and grants view from Kafka and keeps it
-// current. The returned channel closes once the log written before start
-// has been read.
-func (d *Decider) followHolds(ctx context.Context) (<-chan struct{}, error) {
+// current. The tail's CaughtUp closes once the log written before start
+// has been read; its Mark tells the expirer how far the view has read.
+func (d *Decider) followHolds(ctx context.Context) (*bus.Tail, error) {
 	tail, err := bus.NewTail(ctx, d.cfg.Bus, bus.FromStart, d.log, schemas.TopicHolds, schemas.TopicGrants)
 	if err != nil {
 		return nil, err
 	}
 	go tail.Run(ctx, nil, func(m bus.Message) {
-		err := d.holds.Apply(m.Envelope)
+		// The partition a hold opened in names the decider that expires it
+		// (expiry.go).
+		err := d.holds.ApplyFrom(m.Envelope, m.Partition)
 		var forged *holds.ForgedError
 		switch {
 		case errors.As(err, &forged):
@@ -40,7 +42,7 @@ func (d *Decider) followHolds(ctx context.Context) (<-chan struct{}, error) {
 			d.log.Warn("holds event not applied", "type", m.Envelope.Type, "request_id", m.Envelope.RequestID, "err", err)
 		}
 	})
-	return tail.CaughtUp(), nil
+	return tail, nil
 }
 
 // handleHoldEvent acts on the hold lifecycle: the approval that completes a
@@ -218,34 +220,6 @@ func (d *Decider) addAs(res *bus.Result, eventID, topic, key, requestID string, 
 	}
 	res.Out = append(res.Out, bus.Output{Topic: topic, Key: key, Envelope: env})
 	return nil
-}
-
-// expireHolds records hold.expired for holds nobody decided in time. Every
-// decider replica sees every hold, so two may record the same expiry: the
-// event's id derives from the request id and it is stamped with the hold's
-// expiry, so every replica writes the same event, the holds view applies
-// it once and the audit log (keyed by request, time and event id) keeps one.
-func (d *Decider) expireHolds(ctx context.Context) {
-	t := time.NewTicker(d.cfg.ExpireEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		for _, h := range d.holds.Expired(d.deps.Now()) {
-			env, err := d.envelopeAt(answerID("expired", h.RequestID), h.RequestID, h.Terms.Expires, &schemas.HoldExpired{})
-			if err == nil {
-				err = d.deps.Publisher.Publish(ctx, bus.Output{Topic: schemas.TopicHolds, Envelope: env})
-			}
-			if err != nil {
-				d.log.Warn("could not record an expired hold; will retry", "request_id", h.RequestID, "err", err)
-				continue
-			}
-			d.log.Info("hold expired", "request_id", h.RequestID, "rule", h.Rule)
-		}
-	}
 }
 
 // refuseForgedRequest logs a request.received that no ingress sealed and

@@ -6,7 +6,10 @@
 // deadletters), all event types, consumed as the
 // group "jitgate-recorder". Output: rows in the ClickHouse table
 // <database>.events (one per event) and the view <database>.requests (one
-// row per request). It publishes nothing.
+// row per request; its hold column ends a hold as the holds view does, by
+// the first ending event in log order: approved when a hold.approved
+// exists, else the first hold.denied or hold.expired by holds-topic
+// offset). It publishes nothing.
 //
 // Delivery: at least once into ClickHouse, counted once. Offsets are
 // committed only after a batch is stored (bus.RunBatches), so while

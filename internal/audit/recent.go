@@ -44,8 +44,11 @@ type RequestSummary struct {
 	// unauthenticated, rejected or error; "" while the agent still waits.
 	Outcome string
 	Status  uint16 // HTTP status answered to the agent
-	Hold    string // approved, denied or expired ("" if none)
-	Events  uint64
+	// Hold is how the hold ended: approved, denied or expired ("" if
+	// none), by its first ending event in log order, as the holds view
+	// decides it (a late expiry does not undo an approval).
+	Hold   string
+	Events uint64
 }
 
 // Recent returns the newest requests matching f, newest first.
@@ -80,7 +83,11 @@ func (c *Client) Recent(ctx context.Context, f Filter) ([]RequestSummary, error)
 // request.received and request.refused events that match, then all their
 // events are aggregated. A refused call's outcome is its refusal's, unless
 // the request also has a response.ready (a refusal that raced a publish
-// the broker took after all): the pipeline's answer wins. Aliases differ from column names: newer servers would
+// the broker took after all): the pipeline's answer wins. A hold ends as
+// the holds view ends it, by its first ending event in log order (see the
+// recorder's migration 5, whose requests view aggregates alike): approved
+// when a hold.approved exists, else the first hold.denied or hold.expired
+// by holds-topic offset. Aliases differ from column names: newer servers would
 // otherwise substitute an aggregate into itself.
 func recentQuery(db string, f Filter) (string, []any) {
 	var where []string
@@ -116,7 +123,7 @@ func recentQuery(db string, f Filter) (string, []any) {
     argMaxIf(rule, ts_us, type = 'decision.made') AS r_rule,
     if(countIf(type = 'response.ready') > 0, argMaxIf(outcome, ts_us, type = 'response.ready'), anyIf(outcome, type = 'request.refused')) AS r_outcome,
     if(countIf(type = 'response.ready') > 0, argMaxIf(status, ts_us, type = 'response.ready'), anyIf(status, type = 'request.refused')) AS r_status,
-    argMaxIf(outcome, ts_us, type IN ('hold.approved', 'hold.denied', 'hold.expired')) AS r_hold,
+    if(countIf(type = 'hold.approved') > 0, 'approved', argMinIf(outcome, offset, type IN ('hold.denied', 'hold.expired'))) AS r_hold,
     count() AS r_events
 FROM %[1]s.events FINAL
 WHERE request_id IN (SELECT request_id FROM %[1]s.events WHERE %[2]s)

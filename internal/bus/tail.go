@@ -23,6 +23,8 @@ type Tail struct {
 	// caughtUp closes once every partition was read up to it.
 	target   map[string]map[int32]int64
 	caughtUp chan struct{}
+	// read is how far each partition was read (tailmark.go).
+	read readTo
 }
 
 // TailFrom says where a tail starts.
@@ -74,6 +76,7 @@ func NewTail(ctx context.Context, cfg Config, from TailFrom, log *slog.Logger, t
 			}
 		} else {
 			parts[o.Topic][o.Partition] = kgo.NewOffset().At(o.Offset)
+			t.read.from(o.Topic, o.Partition, o.Offset)
 		}
 	})
 	return t.start(parts)
@@ -100,6 +103,7 @@ func (t *Tail) CaughtUp() <-chan struct{} { return t.caughtUp }
 // advance notes that r was read and closes caughtUp when every partition
 // reached its target.
 func (t *Tail) advance(r *kgo.Record) {
+	t.read.note(r)
 	if len(t.target) == 0 {
 		return
 	}

@@ -49,6 +49,11 @@ type Hold struct {
 	// call and its grant (HoldOpened.Role); "" for the gateway's own.
 	ExecRole string
 	OpenedAt time.Time
+	// Partition is the holds-topic partition hold.opened was read from
+	// (ApplyFrom), -1 when not known (Apply). Every event of the hold is
+	// keyed by its request id, so it lies in that partition too: the
+	// decider that owns the partition is the one that expires the hold.
+	Partition int32
 	// Justification is the latest valid hold.justified, nil without one.
 	Justification *Justification
 	// Approvals are the valid, distinct approvals in log order.

@@ -116,6 +116,12 @@ func handles(t schemas.Type) bool {
 //     a revocation of a grant not opened yet is remembered and applied when
 //     it opens.
 func (s *Store) Apply(env schemas.Envelope) error {
+	return s.ApplyFrom(env, -1)
+}
+
+// ApplyFrom is Apply for an event read from partition of its topic: a hold
+// it opens keeps that partition (Hold.Partition).
+func (s *Store) ApplyFrom(env schemas.Envelope, partition int32) error {
 	if !handles(env.Type) {
 		return nil
 	}
@@ -137,7 +143,7 @@ func (s *Store) Apply(env schemas.Envelope) error {
 	}
 	switch p := p.(type) {
 	case *schemas.HoldOpened:
-		s.applyOpened(env, p)
+		s.applyOpened(env, p, partition)
 	case *schemas.GrantOpened:
 		s.applyGrantOpened(env, p)
 	case *schemas.GrantRevoked:
@@ -152,7 +158,7 @@ func (s *Store) Apply(env schemas.Envelope) error {
 	return nil
 }
 
-func (s *Store) applyOpened(env schemas.Envelope, p *schemas.HoldOpened) {
+func (s *Store) applyOpened(env schemas.Envelope, p *schemas.HoldOpened, partition int32) {
 	if _, ok := s.holds[env.RequestID]; ok {
 		return
 	}
@@ -166,6 +172,7 @@ func (s *Store) applyOpened(env schemas.Envelope, p *schemas.HoldOpened) {
 			Body:      p.Body,
 			ExecRole:  p.Role,
 			OpenedAt:  env.Time,
+			Partition: partition,
 			State:     StatePending,
 		},
 		verdicts: map[string]error{},
@@ -252,7 +259,8 @@ func (s *Store) Pending(now time.Time) []Hold {
 
 // Expired lists the holds that are pending by their events but past
 // Terms.Expires at now (no hold.expired yet), soonest expiry first. The
-// decider emits hold.expired for each.
+// decider owning a hold's partition (Hold.Partition) emits its
+// hold.expired.
 func (s *Store) Expired(now time.Time) []Hold {
 	return s.listHolds(func(h *Hold) bool { return h.State == StatePending && h.StateAt(now) == StateExpired },
 		func(a, b *holdEntry) int {
