@@ -181,10 +181,20 @@ func newRequest(r *http.Request, body []byte, hint Hint) (*request, error) {
 	if err := checkDotSegments(full); err != nil {
 		return nil, err
 	}
+	if err := checkMethodOverride(r.Header); err != nil {
+		return nil, err
+	}
 	path := full
 	if hint.Service != "" {
 		if id, rest, ok := SplitServicePath(path); ok && id == hint.Service {
 			path = rest
+		} else if id, _, ok := SplitServicePath(r.URL.Path); ok && id == hint.Service {
+			// The decoded path names the service ("/svc%2Fs3/b"), the path
+			// as sent does not: the prefix would stay in the path the
+			// upstream reads (as bucket "svc/s3") while the caller chose
+			// the service by it.
+			return nil, fmt.Errorf("%w: path %q carries the per-service prefix %s%s percent-encoded; send it as is",
+				ErrAmbiguousRequest, full, ServicePathPrefix, hint.Service)
 		}
 	}
 	if path == "" {
@@ -354,6 +364,9 @@ func queryForm(rq *request, cands []*service) (url.Values, error) {
 	}
 	all := append(slices.Clone(rq.query), posted...)
 	if err := checkKeys(all, "query-protocol request", nil); err != nil {
+		return nil, err
+	}
+	if err := checkQueryIndexes(all, "query-protocol request"); err != nil {
 		return nil, err
 	}
 	form := values(all)
