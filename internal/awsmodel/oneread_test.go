@@ -78,6 +78,10 @@ func TestIdentifyRefusesAmbiguous(t *testing.T) {
 		{"list index zero", req("GET", "/?Action=StopInstances&Version=2016-11-15&InstanceId.0=i-0bastion", ""), Hint{SigningName: "ec2"}, `index "0"`},
 		{"list index past int32", req("POST", "/", "Action=CreateQueue&Version=2012-11-05&QueueName=q&Attribute.4294967297.Name=Policy&Attribute.4294967297.Value=x", form),
 			Hint{SigningName: "sqs"}, `index "4294967297"`},
+		{"query member spelled otherwise than the model", req("POST", "/", "Action=DeleteUser&Version=2010-05-08&userName=admin", form),
+			Hint{SigningName: "iam"}, `spelled "UserName" in the model`},
+		{"sns member spelled otherwise than the model", req("POST", "/", "Action=DeleteTopic&Version=2010-03-31&topicArn=arn:aws:sns:us-east-1:1:prod", form),
+			Hint{SigningName: "sns"}, `spelled "TopicArn" in the model`},
 		{"ec2 parameter in two cases", req("POST", "/", "Action=TerminateInstances&Version=2016-11-15&InstanceId.1=i-1&instanceid.1=i-2", form),
 			Hint{SigningName: "ec2"}, "differ only in case"},
 
