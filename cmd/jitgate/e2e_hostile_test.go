@@ -35,6 +35,8 @@ type hostile struct {
 	// payloadHash overrides the signed X-Amz-Content-Sha256 ("" = the
 	// body's hash, set only for S3 as SDKs do).
 	payloadHash string
+	// region of the credential scope ("" = us-east-1).
+	region string
 	// want are substrings of which the answer must contain one (error
 	// codes or message parts).
 	want []string
@@ -124,6 +126,8 @@ func TestHostileRequests(t *testing.T) {
 			body: "Action=GetTopicAttributes&Version=2010-03-31&topicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3Aa", want: []string{"spelled"}},
 		{name: "rest-json body naming a label of an operation without body members", service: "lambda", method: "GET",
 			path: "/2015-03-31/functions/sandbox", body: `{"FunctionName":"prod"}`, want: []string{"also bound"}},
+		{name: "pseudo-region that runs in us-east-1", service: "s3", method: "GET", path: "/victim", query: "list-type=2",
+			region: "aws-global", want: []string{"us-east-1"}},
 		{name: "cbor unknown tag", service: "monitoring", method: "POST", path: "/service/GraniteServiceVersion20100801/operation/ListMetrics",
 			header: map[string]string{"Smithy-Protocol": "rpc-v2-cbor", "Content-Type": "application/cbor"},
 			body:   "\xa1\x69Namespace\xd8\x20\x61x", want: []string{"tag 32"}},
@@ -208,7 +212,11 @@ func signedRequest(t *testing.T, endpoint string, creds aws.Credentials, c hosti
 		req.Header.Set("X-Amz-Content-Sha256", hash)
 	}
 	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = s3 })
-	if err := signer.SignHTTP(context.Background(), creds, req, hash, c.service, "us-east-1", at); err != nil {
+	region := c.region
+	if region == "" {
+		region = "us-east-1"
+	}
+	if err := signer.SignHTTP(context.Background(), creds, req, hash, c.service, region, at); err != nil {
 		t.Fatal(err)
 	}
 	for k, v := range c.unsigned {

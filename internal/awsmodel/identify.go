@@ -20,8 +20,10 @@ type Hint struct {
 	// Service is empty, every service signing with this name is tried. When
 	// both are empty, every service is tried.
 	SigningName string
-	// Region is the region of the credential scope. Identify does not use it;
-	// it is here so callers pass one value around.
+	// Region is the region of the credential scope. Identify refuses one
+	// that is not a region but an endpoint name of the identified service
+	// ("aws-global", "fips-us-east-1"): policy would judge that name while
+	// the call runs in the endpoint's region. "" is not checked.
 	Region string
 	// SignedHeaders are the lower-case header names the agent signed. When
 	// not nil, Identify refuses (ErrUnsignedInput) a request in which a
@@ -155,6 +157,10 @@ func (ix *Index) Identify(r *http.Request, body []byte, hint Hint) (*Operation, 
 		}
 	}
 	op.Path = rq.path
+	if runsIn, pseudo := ix.pseudoRegion(op.Service, hint.Region); pseudo {
+		return nil, fmt.Errorf("%w: credential scope region %q is not a region but an endpoint name of %s, which runs the call in %s; sign with the region itself",
+			ErrAmbiguousRequest, hint.Region, op.Service, runsIn)
+	}
 	for _, c := range cands {
 		// A form body with Action= would make this a query-protocol
 		// request for such a candidate: the reading would depend on a
