@@ -227,9 +227,15 @@ func (rq *request) protocolHeaders(protocol string, names []string, want ...stri
 	}
 	if ct != "" && len(want) > 0 {
 		hr.add("Content-Type")
-		mt, _, err := mime.ParseMediaType(ct)
+		mt, params, err := mime.ParseMediaType(ct)
 		if err != nil || !slices.Contains(want, mt) {
 			return fmt.Errorf("%w: %s request has Content-Type %q; want %s", ErrAmbiguousRequest, protocol, ct, strings.Join(want, " or "))
+		}
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			// The gateway reads the body as UTF-8; a server that honours
+			// the charset (UTF-16, UTF-7, Latin-1) would read other
+			// parameters from the same bytes.
+			return fmt.Errorf("%w: %s request has Content-Type %q; the body must be UTF-8 (charset=utf-8 or none)", ErrAmbiguousRequest, protocol, ct)
 		}
 	}
 	return hr.check(rq.r.Header, rq.signed)
