@@ -81,3 +81,31 @@ func decodeFailure(ce string, max int64, err error) *withheldError {
 	}
 	return w
 }
+
+// documentProtocols answer every call with a document (JSON, XML or CBOR),
+// never with a payload of the caller's: an answer to them that is not in a
+// format the masker reads cannot be checked.
+var documentProtocols = map[string]bool{"json": true, "query": true, "ec2": true, protoCBOR: true}
+
+// eventStream is the content type of event-stream answers (kinesis
+// SubscribeToShard, ...), which the masker passes on as it does payloads.
+const eventStream = "application/vnd.amazon.eventstream"
+
+// opaqueDocument reports an answer of a document protocol whose content
+// type the masker does not read (application/x-amz-ion-1.0, text/plain,
+// application/octet-stream, ...). Masking would pass it on unread, so it is
+// withheld: a front end that answers in another format (AWS's JSON front
+// ends also speak Ion) must not carry credentials past the masker.
+func opaqueDocument(fin *schemas.ExecutionFinished, contentType string) *withheldError {
+	if !documentProtocols[fin.Protocol] || fin.Response.BodySize == 0 || !redact.Opaque(contentType) {
+		return nil
+	}
+	if mt, _, _ := strings.Cut(contentType, ";"); strings.EqualFold(strings.TrimSpace(mt), eventStream) {
+		return nil
+	}
+	return &withheldError{
+		reason: fmt.Sprintf("the %s answer has Content-Type %q, which the masker does not read", fin.Protocol, contentType),
+		agent: fmt.Sprintf("jitgate withheld the response because it came back as %q, which jitgate cannot read, so it could not be checked for secrets; "+
+			"do not sign an Accept header, or sign one that asks for the protocol's own format (JSON, XML or CBOR)", contentType),
+	}
+}
