@@ -6,6 +6,7 @@ package masker
 // it; none passes it on unread.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -46,6 +47,14 @@ func (k *Masker) maskBody(h http.Header, fin *schemas.ExecutionFinished, body []
 	}
 	if ct == "" && fin.Protocol == protoCBOR {
 		ct = "application/cbor" // the first-byte sniff knows only JSON and XML
+	}
+	if b := bytes.TrimLeft(body, " \t\r\n"); ct == "" && documentProtocols[fin.Protocol] && len(b) > 0 && b[0] != '{' && b[0] != '[' && b[0] != '<' {
+		// Without a content type the engine sniffs JSON and XML only and
+		// passes anything else on unread.
+		return redact.Result{}, &withheldError{
+			reason: fmt.Sprintf("the %s answer has no Content-Type and is neither JSON nor XML", fin.Protocol),
+			agent:  "jitgate withheld the response because it came back without a content type in a format jitgate cannot read, so it could not be checked for secrets",
+		}
 	}
 	res, err := k.engine.Body(ct, fin.Service, fin.Operation, body)
 	if err != nil {

@@ -193,6 +193,16 @@ func TestMaskedOnEveryProtocolAndEncoding(t *testing.T) {
 			withheld: "could not be checked for secrets",
 		},
 		{
+			name:     "untyped answer to a json call that is not json withheld",
+			a:        answer{service: "secretsmanager", operation: "GetSecretValue", protocol: "json", body: []byte("\xa1lSecretStringkjson-SECRET")},
+			withheld: "could not be checked for secrets",
+		},
+		{
+			name:    "untyped json answer is sniffed and masked",
+			a:       answer{service: "secretsmanager", operation: "GetSecretValue", protocol: "json", body: []byte(secretJSON)},
+			secrets: []string{"SECRET"}, keep: []string{`"Name":"n"`},
+		},
+		{
 			name: "text answer to a cbor call withheld",
 			a: answer{service: "gamelift", operation: "GetInstanceAccess", protocol: protoCBOR, body: []byte("ssh-key-SECRET"),
 				headers: []string{"Content-Type", "text/plain"}},
