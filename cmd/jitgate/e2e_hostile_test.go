@@ -128,6 +128,12 @@ func TestHostileRequests(t *testing.T) {
 			path: "/2015-03-31/functions/sandbox", body: `{"FunctionName":"prod"}`, want: []string{"also bound"}},
 		{name: "pseudo-region that runs in us-east-1", service: "s3", method: "GET", path: "/victim", query: "list-type=2",
 			region: "aws-global", want: []string{"us-east-1"}},
+		// Permission changes carried by parameters of a write: the dev
+		// policy's "no permission changes" must catch them.
+		{name: "upload that makes the object public", service: "s3", method: "PUT", path: "/victim/public", body: "x",
+			header: map[string]string{"X-Amz-Acl": "public-read"}, want: []string{"AccessDenied"}},
+		{name: "queue created with a policy", service: "sqs", method: "POST", path: "/", header: form,
+			body: "Action=CreateQueue&Version=2012-11-05&QueueName=open&Attribute.1.Name=Policy&Attribute.1.Value=%7B%7D", want: []string{"AccessDenied"}},
 		{name: "cbor unknown tag", service: "monitoring", method: "POST", path: "/service/GraniteServiceVersion20100801/operation/ListMetrics",
 			header: map[string]string{"Smithy-Protocol": "rpc-v2-cbor", "Content-Type": "application/cbor"},
 			body:   "\xa1\x69Namespace\xd8\x20\x61x", want: []string{"tag 32"}},
