@@ -173,6 +173,12 @@ func (d *Decider) Handle(_ context.Context, m bus.Message) (bus.Result, error) {
 	effects, known := d.deps.Model.Effects(req.Service, req.Operation)
 	req.Effects = effects
 	in, err := input(req, now)
+	if err == nil && known {
+		// Some effects come with parameters (an ACL on PutObject, a
+		// policy on CreateQueue): the rules and the decision see those.
+		req.Effects = awsmodel.WithParamEffects(effects, in.Params)
+		in.Effects = req.Effects
+	}
 	var (
 		dec     policy.Decision
 		grantID string

@@ -88,3 +88,46 @@ rules:
 		t.Errorf("BatchWriteItem: decision %s by %q grant %q, want the rule's hold (the grant excludes deletes)", dec.Outcome, dec.Rule, dec.GrantID)
 	}
 }
+
+// TestPermissionsCarriedByParameters: a write that also sets who may do
+// what (an S3 object or bucket ACL or grant, a queue, topic or key policy
+// given at creation) has the "permissions" effect, so "no permission
+// changes" catches it whatever operation carries it. The same operations
+// without those parameters stay plain writes.
+func TestPermissionsCarriedByParameters(t *testing.T) {
+	const pol = `version: 1
+rules:
+  - name: no-permission-changes
+    when: '"permissions" in call.effects'
+    then: deny
+  - name: writes
+    when: 'true'
+    then: allow
+`
+	for _, c := range []struct {
+		call
+		perms bool
+	}{
+		{call{who: bot, service: "s3", operation: "PutObject", params: `{"Bucket":"b","Key":"k","ACL":"public-read"}`}, true},
+		{call{who: bot, service: "s3", operation: "PutObject", params: `{"Bucket":"b","Key":"k","GrantFullControl":"id=attacker"}`}, true},
+		{call{who: bot, service: "s3", operation: "CreateBucket", params: `{"Bucket":"b","GrantRead":"uri=http://acs.amazonaws.com/groups/global/AllUsers"}`}, true},
+		{call{who: bot, service: "s3", operation: "CopyObject", params: `{"Bucket":"b","Key":"k","CopySource":"b/j","ACL":"public-read"}`}, true},
+		{call{who: bot, service: "sqs", operation: "CreateQueue", params: `{"QueueName":"q","Attribute.1.Name":"Policy","Attribute.1.Value":"{}"}`}, true},
+		{call{who: bot, service: "sqs", operation: "CreateQueue", params: `{"QueueName":"q","Attributes":{"Policy":"{}"}}`}, true},
+		{call{who: bot, service: "sns", operation: "CreateTopic", params: `{"Name":"t","Attributes.entry.1.key":"Policy","Attributes.entry.1.value":"{}"}`}, true},
+		{call{who: bot, service: "kms", operation: "CreateKey", params: `{"Policy":"{}"}`}, true},
+		{call{who: bot, service: "dynamodb", operation: "CreateTable", params: `{"TableName":"t","ResourcePolicy":"{}"}`}, true},
+		{call{who: bot, service: "s3", operation: "PutObject", params: `{"Bucket":"b","Key":"k"}`}, false},
+		{call{who: bot, service: "sqs", operation: "CreateQueue", params: `{"QueueName":"q","Attribute.1.Name":"DelaySeconds","Attribute.1.Value":"5"}`}, false},
+		{call{who: bot, service: "kms", operation: "CreateKey", params: `{"Description":"d"}`}, false},
+	} {
+		t.Run(c.service+":"+c.operation+":"+c.params, func(t *testing.T) {
+			u := newUnit(t, pol)
+			dec := sealed(t, u.handle(t, schemas.TopicRequests, received(t, c.call)))
+			denied := dec.Outcome == schemas.Deny && dec.Rule == "no-permission-changes"
+			if denied != c.perms {
+				t.Errorf("decision %s by %q with effects %v; want denied for permissions: %v", dec.Outcome, dec.Rule, dec.Request.Effects, c.perms)
+			}
+		})
+	}
+}

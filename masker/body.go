@@ -6,6 +6,7 @@ package masker
 // it; none passes it on unread.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -47,6 +48,14 @@ func (k *Masker) maskBody(h http.Header, fin *schemas.ExecutionFinished, body []
 	if ct == "" && fin.Protocol == protoCBOR {
 		ct = "application/cbor" // the first-byte sniff knows only JSON and XML
 	}
+	if b := bytes.TrimLeft(body, " \t\r\n"); ct == "" && documentProtocols[fin.Protocol] && len(b) > 0 && b[0] != '{' && b[0] != '[' && b[0] != '<' {
+		// Without a content type the engine sniffs JSON and XML only and
+		// passes anything else on unread.
+		return redact.Result{}, &withheldError{
+			reason: fmt.Sprintf("the %s answer has no Content-Type and is neither JSON nor XML", fin.Protocol),
+			agent:  "jitgate withheld the response because it came back without a content type in a format jitgate cannot read, so it could not be checked for secrets",
+		}
+	}
 	res, err := k.engine.Body(ct, fin.Service, fin.Operation, body)
 	if err != nil {
 		return redact.Result{}, &withheldError{
@@ -80,4 +89,32 @@ func decodeFailure(ce string, max int64, err error) *withheldError {
 			"so it could not be checked for secrets; retry the call", ce)
 	}
 	return w
+}
+
+// documentProtocols answer every call with a document (JSON, XML or CBOR),
+// never with a payload of the caller's: an answer to them that is not in a
+// format the masker reads cannot be checked.
+var documentProtocols = map[string]bool{"json": true, "query": true, "ec2": true, protoCBOR: true}
+
+// eventStream is the content type of event-stream answers (kinesis
+// SubscribeToShard, ...), which the masker passes on as it does payloads.
+const eventStream = "application/vnd.amazon.eventstream"
+
+// opaqueDocument reports an answer of a document protocol whose content
+// type the masker does not read (application/x-amz-ion-1.0, text/plain,
+// application/octet-stream, ...). Masking would pass it on unread, so it is
+// withheld: a front end that answers in another format (AWS's JSON front
+// ends also speak Ion) must not carry credentials past the masker.
+func opaqueDocument(fin *schemas.ExecutionFinished, contentType string) *withheldError {
+	if !documentProtocols[fin.Protocol] || fin.Response.BodySize == 0 || !redact.Opaque(contentType) {
+		return nil
+	}
+	if mt, _, _ := strings.Cut(contentType, ";"); strings.EqualFold(strings.TrimSpace(mt), eventStream) {
+		return nil
+	}
+	return &withheldError{
+		reason: fmt.Sprintf("the %s answer has Content-Type %q, which the masker does not read", fin.Protocol, contentType),
+		agent: fmt.Sprintf("jitgate withheld the response because it came back as %q, which jitgate cannot read, so it could not be checked for secrets; "+
+			"do not sign an Accept header, or sign one that asks for the protocol's own format (JSON, XML or CBOR)", contentType),
+	}
 }

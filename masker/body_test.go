@@ -171,6 +171,43 @@ func TestMaskedOnEveryProtocolAndEncoding(t *testing.T) {
 				headers: []string{"Content-Type", "application/json", "Content-Encoding", "gzip"}},
 			withheld: "encoding is corrupt",
 		},
+		// An API answer in a format the masker does not read is withheld,
+		// never passed on unread: AWS's JSON front ends also speak CBOR
+		// (application/x-amz-cbor-1.1) and Ion.
+		{
+			name: "aws cbor 1.1 is cbor",
+			a: answer{service: "gamelift", operation: "GetInstanceAccess", protocol: "json", body: glAccess,
+				headers: []string{"Content-Type", "application/x-amz-cbor-1.1"}},
+			secrets: []string{"SECRET"}, keep: []string{"gl-user"}, isCBOR: true,
+		},
+		{
+			name: "ion answer to a json call withheld",
+			a: answer{service: "secretsmanager", operation: "GetSecretValue", protocol: "json", body: []byte("\xe0\x01\x00\xea json-SECRET"),
+				headers: []string{"Content-Type", "application/x-amz-ion-1.0"}},
+			withheld: "could not be checked for secrets",
+		},
+		{
+			name: "octet-stream answer to a query call withheld",
+			a: answer{service: "sts", operation: "AssumeRole", protocol: "query", body: []byte(stsAnswer),
+				headers: []string{"Content-Type", "application/octet-stream"}},
+			withheld: "could not be checked for secrets",
+		},
+		{
+			name:     "untyped answer to a json call that is not json withheld",
+			a:        answer{service: "secretsmanager", operation: "GetSecretValue", protocol: "json", body: []byte("\xa1lSecretStringkjson-SECRET")},
+			withheld: "could not be checked for secrets",
+		},
+		{
+			name:    "untyped json answer is sniffed and masked",
+			a:       answer{service: "secretsmanager", operation: "GetSecretValue", protocol: "json", body: []byte(secretJSON)},
+			secrets: []string{"SECRET"}, keep: []string{`"Name":"n"`},
+		},
+		{
+			name: "text answer to a cbor call withheld",
+			a: answer{service: "gamelift", operation: "GetInstanceAccess", protocol: protoCBOR, body: []byte("ssh-key-SECRET"),
+				headers: []string{"Content-Type", "text/plain"}},
+			withheld: "could not be checked for secrets",
+		},
 		{
 			name: "decompression bomb withheld",
 			a: answer{service: "secretsmanager", operation: "GetSecretValue", protocol: "json", body: gzipped(t, strings.Repeat(" ", 2<<20)),

@@ -131,6 +131,19 @@ func (k *Masker) finished(ctx context.Context, m bus.Message, fin *schemas.Execu
 	headers := schemas.HTTPHeader(resp.Headers)
 	ct := headers.Get("Content-Type")
 	ready.Outcome = schemas.OutcomeExecuted
+	withhold := func(err error) (*schemas.ResponseReady, []*schemas.ResponseBodyChunk, *schemas.SecurityRefused, error) {
+		w := &withheldError{reason: "the response could not be masked", agent: "jitgate withheld the response because it could not be checked for secrets", err: err}
+		errors.As(err, &w)
+		k.log.Warn("security: response withheld, it could not be checked for secrets", "request_id", m.Envelope.RequestID,
+			"service", fin.Service, "operation", fin.Operation, "reason", w.reason, "err", w.err)
+		r, _, _, _ := fail(http.StatusBadGateway, "InternalFailure", w.agent)
+		return r, nil, &schemas.SecurityRefused{Stage: "masker", Kind: schemas.SecurityWithheldResponse,
+			Reason: w.reason, Service: fin.Service, Operation: fin.Operation}, nil
+	}
+	if w := opaqueDocument(fin, ct); w != nil && !redact.Encoded(contentEncoding(headers)) {
+		// An encoded body is decoded first and judged by what it holds.
+		return withhold(w)
+	}
 	if resp.BodyChunks != 0 && !redact.Maskable(ct, contentEncoding(headers), fin.Service, fin.Operation) {
 		ready.Response = &resp // raw chunks stream through as they come
 		return ready, nil, nil, nil
@@ -154,13 +167,7 @@ func (k *Masker) finished(ctx context.Context, m bus.Message, fin *schemas.Execu
 	masked, err := k.maskBody(headers, fin, body)
 	if err != nil {
 		// Withheld, never retried: the same bytes would fail again.
-		w := &withheldError{reason: "the response could not be masked", agent: "jitgate withheld the response because it could not be checked for secrets", err: err}
-		errors.As(err, &w)
-		k.log.Warn("security: response withheld, it could not be checked for secrets", "request_id", m.Envelope.RequestID,
-			"service", fin.Service, "operation", fin.Operation, "reason", w.reason, "err", w.err)
-		r, _, _, _ := fail(http.StatusBadGateway, "InternalFailure", w.agent)
-		return r, nil, &schemas.SecurityRefused{Stage: "masker", Kind: schemas.SecurityWithheldResponse,
-			Reason: w.reason, Service: fin.Service, Operation: fin.Operation}, nil
+		return withhold(err)
 	}
 	if masked.Changed {
 		ready.Masked = masked.Fields

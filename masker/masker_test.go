@@ -119,7 +119,7 @@ func mustHandle(t *testing.T, k *Masker, m bus.Message) bus.Result {
 func TestBinaryChunksStreamThrough(t *testing.T) {
 	k := newMasker(t, bus.Config{})
 	fin := finished("application/octet-stream", nil)
-	fin.Service, fin.Operation = "s3", "GetObject"
+	fin.Service, fin.Operation, fin.Protocol = "s3", "GetObject", "rest-xml"
 	fin.Response.BodyChunks, fin.Response.BodySize = 2, 10
 	r := ready(t, mustHandle(t, k, message(t, fin)))
 	if r.Response.BodyChunks != 2 || len(r.Response.Body) != 0 {

@@ -69,7 +69,7 @@ func TestHandleIsPure(t *testing.T) {
 	transport := finished("", nil)
 	transport.Error = "dial tcp: connection refused"
 	passThrough := finished("application/octet-stream", nil)
-	passThrough.Service, passThrough.Operation = "s3", "GetObject"
+	passThrough.Service, passThrough.Operation, passThrough.Protocol = "s3", "GetObject", "rest-xml"
 	passThrough.Response.BodyChunks, passThrough.Response.BodySize = 2, 10
 	tests := []struct {
 		name    string

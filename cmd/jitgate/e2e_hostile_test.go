@@ -35,6 +35,8 @@ type hostile struct {
 	// payloadHash overrides the signed X-Amz-Content-Sha256 ("" = the
 	// body's hash, set only for S3 as SDKs do).
 	payloadHash string
+	// region of the credential scope ("" = us-east-1).
+	region string
 	// want are substrings of which the answer must contain one (error
 	// codes or message parts).
 	want []string
@@ -110,6 +112,31 @@ func TestHostileRequests(t *testing.T) {
 			unsigned: map[string]string{"X-Amz-Copy-Source": "/other/secret"}, want: []string{"AccessDenied", "InvalidRequest", "unsigned"}},
 		{name: "UNSIGNED-PAYLOAD outside S3", service: "dynamodb", method: "POST", path: "/", header: ddb, body: "{}",
 			payloadHash: "UNSIGNED-PAYLOAD", want: []string{"UNSIGNED-PAYLOAD", "payload"}},
+		// The second look (red team): each of these was allowed and
+		// reached the emulator before its refusal was added.
+		{name: "percent-encoded per-service prefix", service: "s3", method: "GET", path: "/svc%2Fs3/victim",
+			want: []string{"InvalidRequest"}},
+		{name: "s3 encoded slash in the bucket", service: "s3", method: "GET", path: "/victim%2Fx", query: "list-type=2",
+			want: []string{"InvalidRequest"}},
+		{name: "method override header", service: "s3", method: "GET", path: "/victim/k",
+			header: map[string]string{"X-HTTP-Method-Override": "DELETE"}, want: []string{"InvalidRequest"}},
+		{name: "query list index with a leading zero", service: "ec2", method: "POST", path: "/", header: form,
+			body: "Action=DescribeInstances&Version=2016-11-15&InstanceId.1=i-1&InstanceId.01=i-2", want: []string{"index"}},
+		{name: "query member spelled otherwise than the model", service: "sns", method: "POST", path: "/", header: form,
+			body: "Action=GetTopicAttributes&Version=2010-03-31&topicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3Aa", want: []string{"spelled"}},
+		{name: "rest-json body naming a label of an operation without body members", service: "lambda", method: "GET",
+			path: "/2015-03-31/functions/sandbox", body: `{"FunctionName":"prod"}`, want: []string{"also bound"}},
+		{name: "pseudo-region that runs in us-east-1", service: "s3", method: "GET", path: "/victim", query: "list-type=2",
+			region: "aws-global", want: []string{"us-east-1"}},
+		// Permission changes carried by parameters of a write: the dev
+		// policy's "no permission changes" must catch them.
+		{name: "upload that makes the object public", service: "s3", method: "PUT", path: "/victim/public", body: "x",
+			header: map[string]string{"X-Amz-Acl": "public-read"}, want: []string{"AccessDenied"}},
+		{name: "queue created with a policy", service: "sqs", method: "POST", path: "/", header: form,
+			body: "Action=CreateQueue&Version=2012-11-05&QueueName=open&Attribute.1.Name=Policy&Attribute.1.Value=%7B%7D", want: []string{"AccessDenied"}},
+		{name: "cbor unknown tag", service: "monitoring", method: "POST", path: "/service/GraniteServiceVersion20100801/operation/ListMetrics",
+			header: map[string]string{"Smithy-Protocol": "rpc-v2-cbor", "Content-Type": "application/cbor"},
+			body:   "\xa1\x69Namespace\xd8\x20\x61x", want: []string{"tag 32"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -191,7 +218,11 @@ func signedRequest(t *testing.T, endpoint string, creds aws.Credentials, c hosti
 		req.Header.Set("X-Amz-Content-Sha256", hash)
 	}
 	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = s3 })
-	if err := signer.SignHTTP(context.Background(), creds, req, hash, c.service, "us-east-1", at); err != nil {
+	region := c.region
+	if region == "" {
+		region = "us-east-1"
+	}
+	if err := signer.SignHTTP(context.Background(), creds, req, hash, c.service, region, at); err != nil {
 		t.Fatal(err)
 	}
 	for k, v := range c.unsigned {

@@ -96,6 +96,7 @@ func explainAction(c *cli.Context) error {
 			return err
 		}
 		in.Effects, _ = ix.Effects(in.Service, in.Operation)
+		in.Effects = awsmodel.WithParamEffects(in.Effects, in.Params)
 	}
 	d, traces := p.Explain(in)
 	tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)

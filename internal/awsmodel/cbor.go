@@ -77,6 +77,9 @@ func decodeCBORObject(dm cbor.DecMode, body []byte) (map[string]any, error) {
 	if m == nil {
 		m = map[string]any{}
 	}
+	if err := checkCBORTags(body); err != nil {
+		return nil, err
+	}
 	if err := checkFoldedMembers(m, "$"); err != nil {
 		return nil, err
 	}

@@ -43,29 +43,41 @@
 //     backslash; S3 keys with such segments are not accepted through the
 //     gateway. No empty segment ("//") except inside a greedy label (an S3
 //     key may hold "//"); keys are kept literal, never cleaned or re-escaped.
-//     JSON and query requests go to "/" only.
+//     JSON and query requests go to "/" only. A /svc/<id> prefix is not
+//     percent-encoded; an S3 bucket label holds no encoded '/' or '\'.
 //   - URL queries and form bodies are parsed strictly: a bad escape, a raw
 //     ';', an empty key or invalid UTF-8 is refused, never skipped.
 //   - Query and EC2: with a form body the URL query carries only SigV4
 //     presign parameters; no key twice; no two keys equal but for case
-//     (Action and action); a body that is not form-encoded is refused.
+//     (Action and action); a body that is not form-encoded is refused; list
+//     and map indexes are 1..999999 without sign or leading zero; a
+//     query-protocol key's first segment is spelled as the model spells
+//     its member (EC2's wire names are not in the index).
 //   - REST: every query key is one the chosen operation models (a literal key
 //     of its template, a bound querystring member, any key when a map member
 //     takes the rest, presign parameters, x-id); a key twice only for a list
 //     member; no keys equal but for case; x-id, when present, must name the
 //     operation chosen without it; a non-list header member once; a
 //     rest-json body member must not name a member bound to the path, query
-//     or a header.
+//     or a header (the body is read even when the operation has no body
+//     members).
 //   - Protocol signals agree: X-Amz-Target and Smithy-Protocol never
 //     together; Smithy-Protocol is exactly rpc-v2-cbor; JSON's Content-Type,
 //     when sent, is application/x-amz-json-1.0 or -1.1 matching the service's
 //     jsonVersion, CBOR's application/cbor; JSON and CBOR requests carry no
-//     URL query keys but presign parameters.
+//     URL query keys but presign parameters. Form, JSON and CBOR bodies are
+//     UTF-8 (no other charset). No method-override header
+//     (X-HTTP-Method-Override, X-HTTP-Method, X-Method-Override).
+//   - Region: a credential-scope region that is an endpoint name of the
+//     service ("aws-global", "fips-us-east-1") is refused; the call would
+//     run in another region than the one policy judged.
 //   - Bodies: JSON (json, rest-json) objects and CBOR maps have no member
 //     twice and no two members equal but for case (Unicode simple folding),
 //     at any depth. rest-xml payloads are decoded generically (restxml.go)
 //     and refused when two XML readers could disagree (DOCTYPE, entities,
-//     comments, an element repeated but not side by side, deep nesting).
+//     comments, an element repeated but not side by side, an element in
+//     another namespace than the root's, deep nesting). CBOR carries no tag
+//     but 1 (a timestamp, on a value) and 55799 (in front of the body).
 //   - Parameter strings are valid UTF-8 (policy sees them JSON-encoded).
 //   - Headers: with Hint.SignedHeaders set, every header Identify reads to
 //     pick or fill the operation must be signed: X-Amz-Target,
@@ -129,6 +141,7 @@
 //   - oneread.go: the one-reading checks shared by the protocols.
 //   - jsonrpc.go, cbor.go, query.go, rest.go: one protocol family each.
 //   - restxml.go: generic decoding of rest-xml request bodies.
+//   - cbortags.go: the CBOR tags a body may carry.
 //   - template.go: requestUri templates and their matching.
 //   - endpoint.go: Endpoint resolution from the partitions table.
 //   - effects.go, sensitive.go: effect classes and sensitive members.

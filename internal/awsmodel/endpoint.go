@@ -109,3 +109,25 @@ func isHostname(h string) bool {
 	}
 	return true
 }
+
+// pseudoRegion reports whether region is not a region but one of service
+// id's named endpoints ("aws-global", "fips-us-east-1", "us-east-1-fips",
+// "s3-external-1"), and the region such a call runs in. A policy that
+// judges the signed region ("us-east-1") would not see it: the call runs
+// there all the same. SDKs sign with the real region.
+func (ix *Index) pseudoRegion(id, region string) (runsIn string, pseudo bool) {
+	if !isServiceID(region) {
+		return "", false
+	}
+	for i := range ix.partitions {
+		p := &ix.partitions[i]
+		if _, ok := slices.BinarySearch(p.Regions, region); ok || p.regionRx.MatchString(region) {
+			return "", false
+		}
+	}
+	ep, err := ix.Endpoint(id, region)
+	if err != nil {
+		return "", false // not resolvable at all: nothing runs anywhere
+	}
+	return ep.SigningRegion, true
+}

@@ -20,8 +20,10 @@ type Hint struct {
 	// Service is empty, every service signing with this name is tried. When
 	// both are empty, every service is tried.
 	SigningName string
-	// Region is the region of the credential scope. Identify does not use it;
-	// it is here so callers pass one value around.
+	// Region is the region of the credential scope. Identify refuses one
+	// that is not a region but an endpoint name of the identified service
+	// ("aws-global", "fips-us-east-1"): policy would judge that name while
+	// the call runs in the endpoint's region. "" is not checked.
 	Region string
 	// SignedHeaders are the lower-case header names the agent signed. When
 	// not nil, Identify refuses (ErrUnsignedInput) a request in which a
@@ -155,6 +157,10 @@ func (ix *Index) Identify(r *http.Request, body []byte, hint Hint) (*Operation, 
 		}
 	}
 	op.Path = rq.path
+	if runsIn, pseudo := ix.pseudoRegion(op.Service, hint.Region); pseudo {
+		return nil, fmt.Errorf("%w: credential scope region %q is not a region but an endpoint name of %s, which runs the call in %s; sign with the region itself",
+			ErrAmbiguousRequest, hint.Region, op.Service, runsIn)
+	}
 	for _, c := range cands {
 		// A form body with Action= would make this a query-protocol
 		// request for such a candidate: the reading would depend on a
@@ -181,10 +187,20 @@ func newRequest(r *http.Request, body []byte, hint Hint) (*request, error) {
 	if err := checkDotSegments(full); err != nil {
 		return nil, err
 	}
+	if err := checkMethodOverride(r.Header); err != nil {
+		return nil, err
+	}
 	path := full
 	if hint.Service != "" {
 		if id, rest, ok := SplitServicePath(path); ok && id == hint.Service {
 			path = rest
+		} else if id, _, ok := SplitServicePath(r.URL.Path); ok && id == hint.Service {
+			// The decoded path names the service ("/svc%2Fs3/b"), the path
+			// as sent does not: the prefix would stay in the path the
+			// upstream reads (as bucket "svc/s3") while the caller chose
+			// the service by it.
+			return nil, fmt.Errorf("%w: path %q carries the per-service prefix %s%s percent-encoded; send it as is",
+				ErrAmbiguousRequest, full, ServicePathPrefix, hint.Service)
 		}
 	}
 	if path == "" {
@@ -211,9 +227,15 @@ func (rq *request) protocolHeaders(protocol string, names []string, want ...stri
 	}
 	if ct != "" && len(want) > 0 {
 		hr.add("Content-Type")
-		mt, _, err := mime.ParseMediaType(ct)
+		mt, params, err := mime.ParseMediaType(ct)
 		if err != nil || !slices.Contains(want, mt) {
 			return fmt.Errorf("%w: %s request has Content-Type %q; want %s", ErrAmbiguousRequest, protocol, ct, strings.Join(want, " or "))
+		}
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			// The gateway reads the body as UTF-8; a server that honours
+			// the charset (UTF-16, UTF-7, Latin-1) would read other
+			// parameters from the same bytes.
+			return fmt.Errorf("%w: %s request has Content-Type %q; the body must be UTF-8 (charset=utf-8 or none)", ErrAmbiguousRequest, protocol, ct)
 		}
 	}
 	return hr.check(rq.r.Header, rq.signed)
@@ -354,6 +376,9 @@ func queryForm(rq *request, cands []*service) (url.Values, error) {
 	}
 	all := append(slices.Clone(rq.query), posted...)
 	if err := checkKeys(all, "query-protocol request", nil); err != nil {
+		return nil, err
+	}
+	if err := checkQueryIndexes(all, "query-protocol request"); err != nil {
 		return nil, err
 	}
 	form := values(all)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -316,4 +317,61 @@ func rootPathOnly(path, protocol string) error {
 		return fmt.Errorf("%w: %s request has path %q; send it to / (or /svc/<service-id>)", ErrAmbiguousRequest, protocol, path)
 	}
 	return nil
+}
+
+// methodOverride are headers that some front ends, frameworks and
+// emulators read as the request's real method (a GET judged as GetObject
+// would run as DeleteObject). No AWS SDK sends them.
+var methodOverride = []string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
+
+// checkMethodOverride refuses a request that names another method in a
+// header.
+func checkMethodOverride(h http.Header) error {
+	for _, name := range methodOverride {
+		if _, ok := h[name]; ok {
+			return fmt.Errorf("%w: header %s may make a server run another method than the request's own; leave it out",
+				ErrAmbiguousRequest, name)
+		}
+	}
+	return nil
+}
+
+// maxQueryIndex bounds a list or map index in a flattened query key
+// ("Tags.member.3.Key"). AWS's largest lists hold a few thousand members.
+const maxQueryIndex = 999_999
+
+// checkQueryIndexes refuses a flattened query key with an index segment
+// not written as SDKs write it: 1, 2, ... in decimal, without sign or
+// leading zero. "Attribute.01.Name" and "Attribute.1.Name" are two keys to
+// the gateway but one member to a parser that reads the index as a number,
+// which then keeps the first or the last.
+func checkQueryIndexes(pairs []queryPair, where string) error {
+	for _, p := range pairs {
+		for _, seg := range strings.Split(p.key, ".") {
+			if !numericSegment(seg) {
+				continue
+			}
+			n, err := strconv.Atoi(seg)
+			if seg[0] < '1' || seg[0] > '9' || err != nil || n > maxQueryIndex {
+				return fmt.Errorf("%w: %s key %q has index %q; list and map indexes are written 1, 2, 3, ... (at most %d)",
+					ErrAmbiguousRequest, where, p.key, seg, maxQueryIndex)
+			}
+		}
+	}
+	return nil
+}
+
+// numericSegment reports a key segment a number parser would read as an
+// integer: optional sign, then digits only.
+func numericSegment(s string) bool {
+	s = strings.TrimLeft(s, "+-")
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

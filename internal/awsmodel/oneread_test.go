@@ -44,6 +44,13 @@ func TestIdentifyRefusesAmbiguous(t *testing.T) {
 		{"dot-dot in a JSON request path", req("POST", "/a/..", "{}", ddbTarget), Hint{SigningName: "dynamodb"}, `".."`},
 		{"empty segment outside a greedy label", req("GET", "/2015-03-31//functions/", ""), Hint{SigningName: "lambda"}, "empty segment"},
 		{"leading empty segment", req("GET", "//b/k", ""), s3, "empty segment"},
+		{"pseudo-region aws-global", req("GET", "/b?list-type=2", ""), Hint{SigningName: "s3", Region: "aws-global"}, `runs the call in us-east-1`},
+		{"pseudo-region fips-", req("GET", "/b?list-type=2", ""), Hint{SigningName: "s3", Region: "fips-us-east-1"}, `"fips-us-east-1"`},
+		{"pseudo-region -fips", req("POST", "/", `{"TableName":"t"}`, ddbTarget), Hint{SigningName: "dynamodb", Region: "us-east-1-fips"}, `"us-east-1-fips"`},
+		{"percent-encoded per-service prefix", req("GET", "/svc%2Fs3/b/k", ""), Hint{Service: "s3", SigningName: "s3"}, "percent-encoded"},
+		{"encoded slash in the bucket", req("DELETE", "/protected%2Fx/k", ""), s3, "label Bucket"},
+		{"lower-case encoded slash in the bucket", req("GET", "/protected%2fx?list-type=2", ""), s3, "label Bucket"},
+		{"encoded backslash in the bucket", req("PUT", "/protected%5Cx/k", ""), s3, "label Bucket"},
 
 		// Query and EC2 protocols.
 		{"Action in the URL and in the body", req("POST", "/?Action=DeleteTopic", "Action=ListTopics&Version=2010-03-31", form),
@@ -59,6 +66,10 @@ func TestIdentifyRefusesAmbiguous(t *testing.T) {
 			Hint{SigningName: "iam"}, "differ only in case"},
 		{"parameter twice in the URL", req("GET", "/?Action=ListUsers&Version=2010-05-08&PathPrefix=%2Fa%2F&PathPrefix=%2F", ""),
 			Hint{SigningName: "iam"}, `"PathPrefix" more than once`},
+		{"form body in another charset", req("POST", "/", "Action=ListUsers&Version=2010-05-08", "Content-Type: application/x-www-form-urlencoded; charset=utf-7"),
+			Hint{SigningName: "iam"}, "UTF-8"},
+		{"JSON body in another charset", req("POST", "/", `{"TableName":"t"}`, ddbTarget, "Content-Type: application/x-amz-json-1.0; charset=UTF-16"),
+			Hint{SigningName: "dynamodb"}, "UTF-8"},
 		{"query body that is not a form", req("POST", "/", `{"Action":"DeleteUser","UserName":"u"}`, "Content-Type: application/json"),
 			Hint{SigningName: "iam"}, "form-encoded"},
 		{"Action in the URL with a JSON body", req("POST", "/?Action=ListUsers&Version=2010-05-08", `{"Action":"DeleteUser"}`, "Content-Type: application/json"),
@@ -68,6 +79,16 @@ func TestIdentifyRefusesAmbiguous(t *testing.T) {
 		{"query request off the root path", req("POST", "/123456789012/q", "Action=SendMessage&MessageBody=hi", form),
 			Hint{SigningName: "sqs"}, `path "/123456789012/q"`},
 		{"invalid UTF-8 value", req("GET", "/?Action=ListUsers&Version=2010-05-08&PathPrefix=%FF", ""), Hint{SigningName: "iam"}, "UTF-8"},
+		{"list index with a leading zero", req("POST", "/", "Action=CreateQueue&Version=2012-11-05&QueueName=q&Attribute.1.Name=DelaySeconds&Attribute.1.Value=1&Attribute.01.Name=Policy&Attribute.01.Value=x", form),
+			Hint{SigningName: "sqs"}, `index "01"`},
+		{"list index with a sign", req("GET", "/?Action=StopInstances&Version=2016-11-15&InstanceId.%2B1=i-0bastion", ""), Hint{SigningName: "ec2"}, `index "+1"`},
+		{"list index zero", req("GET", "/?Action=StopInstances&Version=2016-11-15&InstanceId.0=i-0bastion", ""), Hint{SigningName: "ec2"}, `index "0"`},
+		{"list index past int32", req("POST", "/", "Action=CreateQueue&Version=2012-11-05&QueueName=q&Attribute.4294967297.Name=Policy&Attribute.4294967297.Value=x", form),
+			Hint{SigningName: "sqs"}, `index "4294967297"`},
+		{"query member spelled otherwise than the model", req("POST", "/", "Action=DeleteUser&Version=2010-05-08&userName=admin", form),
+			Hint{SigningName: "iam"}, `spelled "UserName" in the model`},
+		{"sns member spelled otherwise than the model", req("POST", "/", "Action=DeleteTopic&Version=2010-03-31&topicArn=arn:aws:sns:us-east-1:1:prod", form),
+			Hint{SigningName: "sns"}, `spelled "TopicArn" in the model`},
 		{"ec2 parameter in two cases", req("POST", "/", "Action=TerminateInstances&Version=2016-11-15&InstanceId.1=i-1&instanceid.1=i-2", form),
 			Hint{SigningName: "ec2"}, "differ only in case"},
 
@@ -115,6 +136,8 @@ func TestIdentifyRefusesAmbiguous(t *testing.T) {
 			Hint{SigningName: "lambda"}, "twice"},
 		{"rest-json body member also in the path", req("PUT", "/2015-03-31/functions/fn/configuration", `{"FunctionName":"other"}`),
 			Hint{SigningName: "lambda"}, "also bound"},
+		{"rest-json body of an operation without body members names a label", req("DELETE", "/2015-03-31/functions/sandbox", `{"FunctionName":"prod"}`),
+			Hint{SigningName: "lambda"}, "also bound"},
 		{"rest-json body member in another case than a label", req("PUT", "/2015-03-31/functions/fn/configuration", `{"functionname":"other"}`),
 			Hint{SigningName: "lambda"}, "also bound"},
 		{"CBOR duplicate map key", req("POST", cborPath, "\xa2\x61a\x01\x61a\x02", smithy), Hint{SigningName: "monitoring"}, "twice"},
@@ -123,6 +146,8 @@ func TestIdentifyRefusesAmbiguous(t *testing.T) {
 		// Headers.
 		{"header spelled with underscores", req("PUT", "/b/k", "", "X_amz_copy_source: src/k"), s3, "x-amz-copy-source"},
 		{"non-list header twice", withHeader(req("GET", "/b/k", "", "Range: bytes=0-1"), "Range", "bytes=5-9"), s3, "Range is given 2 times"},
+		{"method override header", req("GET", "/b/k", "", "X-HTTP-Method-Override: DELETE"), s3, "X-Http-Method-Override"},
+		{"method header", req("POST", "/", "Action=ListUsers&Version=2010-05-08", form, "X-HTTP-Method: DELETE"), Hint{SigningName: "iam"}, "X-Http-Method"},
 		{"metadata header twice", withHeader(req("PUT", "/b/k", "", "X-Amz-Meta-Owner: a"), "X-Amz-Meta-Owner", "b"), s3, "given 2 times"},
 
 		// rest-xml bodies.
@@ -133,6 +158,7 @@ func TestIdentifyRefusesAmbiguous(t *testing.T) {
 		{"XML text mixed with elements", req("POST", "/b?delete", `<Delete>x<Object><Key>a</Key></Object></Delete>`), s3, "mixes text"},
 		{"XML repeated element of two kinds", req("POST", "/b?delete", `<Delete><Object><Key>a</Key></Object><Object>b</Object></Delete>`), s3, "sometimes"},
 		{"XML second root", req("POST", "/b?delete", `<Delete></Delete><Delete><Object><Key>a</Key></Object></Delete>`), s3, "second root"},
+		{"XML element of another namespace", req("POST", "/b?delete", `<Delete xmlns:x="urn:x"><Object><Key>tmp/a</Key></Object><x:Object><Key>prod/b</Key></x:Object></Delete>`), s3, "namespace"},
 		{"XML processing instruction", req("POST", "/b?delete", `<Delete><?php x?><Object><Key>a</Key></Object></Delete>`), s3, "processing instruction"},
 	}
 	for _, tt := range tests {
@@ -212,6 +238,10 @@ func TestIdentifyOneReadingAccepts(t *testing.T) {
 		{"S3 key with dots inside segments", req("PUT", "/b/a.../..b/.c", ""), Hint{SigningName: "s3"}, "PutObject", map[string]any{"Key": "a.../..b/.c"}},
 		{"S3 key stays escaped as sent", req("PUT", "/b/a%2Fb%20c", ""), Hint{SigningName: "s3"}, "PutObject", map[string]any{"Key": "a/b c"}},
 		{"x-id equal to the route", req("PUT", "/b/k?x-id=PutObject", ""), Hint{SigningName: "s3"}, "PutObject", nil},
+		{"a real region", req("GET", "/b?list-type=2", ""), Hint{SigningName: "s3", Region: "eu-west-1"}, "ListObjectsV2", nil},
+		{"a global service signed for any real region", req("GET", "/?Action=ListUsers&Version=2010-05-08", ""), Hint{SigningName: "iam", Region: "eu-west-1"}, "ListUsers", nil},
+		{"a region no endpoint knows (an emulator's)", req("GET", "/b?list-type=2", ""), Hint{SigningName: "s3", Region: "local"}, "ListObjectsV2", nil},
+		{"a list index of ten", req("GET", "/?Action=DescribeInstances&Version=2016-11-15&InstanceId.10=i-1", ""), Hint{SigningName: "ec2"}, "DescribeInstances", nil},
 		{"x-id of CopyObject", req("PUT", "/b/k?x-id=CopyObject", "", "X-Amz-Copy-Source: s/k"),
 			Hint{SigningName: "s3", SignedHeaders: signed("x-amz-copy-source")}, "CopyObject", map[string]any{"CopySource": "s/k"}},
 		{"unsigned Content-Length is framing", req("PUT", "/b/k", "abc", "Content-Length: 3"),

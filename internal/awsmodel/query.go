@@ -8,6 +8,7 @@ package awsmodel
 import (
 	"fmt"
 	"net/url"
+	"strings"
 )
 
 // isPresignParam reports SigV4 query parameters, never operation inputs.
@@ -43,6 +44,23 @@ func identifyQuery(cands []*service, form url.Values) (*Operation, error) {
 	protocol := "query"
 	if found[0].svc.speaks("ec2") {
 		protocol = "ec2"
+	} else if err := modelSpelling(topLevelKeys(params), found[0].Body); err != nil {
+		// The query protocol's wire names are the member names (botocore
+		// 1.43: no top-level member or flattened list is spelled otherwise
+		// but for case). EC2's are not (InstanceIds goes as InstanceId.N),
+		// and the index does not carry them, so EC2 is not checked.
+		return nil, fmt.Errorf("%s %s: %w", found[0].svc.info.ID, name, err)
 	}
 	return newOperation(found[0], protocol, params)
+}
+
+// topLevelKeys maps each flattened key's first segment ("Tags" of
+// "Tags.member.1.Key") to nil, for modelSpelling.
+func topLevelKeys(params map[string]any) map[string]any {
+	out := make(map[string]any, len(params))
+	for k := range params {
+		first, _, _ := strings.Cut(k, ".")
+		out[first] = nil
+	}
+	return out
 }

@@ -186,6 +186,11 @@ func identifyREST(cands []*service, rq *request) (*Operation, error) {
 	if err := reads.check(r.Header, rq.signed); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if m.rt.op.svc.info.ID == "s3" {
+		if err := m.rt.tpl.checkEncodedSeparators(segs); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
 	if err := m.rt.checkQuery(rq.query); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -329,9 +334,9 @@ func restParams(m restMatch, segs []string, q url.Values, h http.Header, body []
 	var err error
 	switch op.svc.info.Protocols[0] {
 	case "rest-json":
-		if op.Payload == "" && len(op.Body) == 0 {
-			return params, nil
-		}
+		// Decoded even when the operation has no body members: a body
+		// member that names a label would be a second location for it to
+		// a server that merges body and path members.
 		obj, err = decodeJSONObject(body)
 	case "rest-xml":
 		obj, err = decodeXMLObject(body)

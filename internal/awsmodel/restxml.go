@@ -118,6 +118,9 @@ func decodeXMLObject(body []byte) (map[string]any, error) {
 		root     map[string]any
 		elements int
 		first    = true
+		// rootSpace is the root element's namespace; every element in
+		// the body must share it.
+		rootSpace string
 	)
 	for {
 		tok, err := d.Token()
@@ -155,7 +158,13 @@ func decodeXMLObject(body []byte) (map[string]any, error) {
 				return nil, fmt.Errorf("%w: XML body nests deeper than %d elements", ErrMalformedRequest, maxXMLDepth)
 			}
 			if len(stack) > 0 {
+				if t.Name.Space != rootSpace {
+					return nil, fmt.Errorf("%w: XML element <%s> is in namespace %q, not the root's %q; readers that ignore foreign elements would not see it",
+						ErrAmbiguousRequest, t.Name.Local, t.Name.Space, rootSpace)
+				}
 				stack[len(stack)-1].startChild(t.Name.Local)
+			} else {
+				rootSpace = t.Name.Space
 			}
 			e, err := newXMLElem(t)
 			if err != nil {

@@ -9,6 +9,7 @@ package awsmodel
 // botocore models and are treated as literals.
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 )
@@ -173,4 +174,32 @@ func (t *template) matchQuery(q url.Values) (int, bool) {
 		score += 100
 	}
 	return score, true
+}
+
+// checkEncodedSeparators refuses a percent-encoded '/' or '\' in a label
+// that is not greedy. For S3 that is the bucket: no bucket name holds
+// either, and a front end that decodes the path before it splits off the
+// bucket reads "/protected%2Fx/k" as bucket "protected", key "x/k", where
+// the gateway read bucket "protected/x". Greedy labels (S3 keys) keep them
+// literally. req must have matched t.
+func (t *template) checkEncodedSeparators(req []string) error {
+	after := 0
+	if t.greedy >= 0 {
+		after = len(t.segs) - t.greedy - 1
+	}
+	for i, s := range t.segs {
+		if s.label == "" || s.greedy {
+			continue
+		}
+		raw := req[i]
+		if t.greedy >= 0 && i > t.greedy {
+			raw = req[len(req)-after+(i-t.greedy-1)]
+		}
+		u := strings.ToUpper(raw)
+		if strings.Contains(u, "%2F") || strings.Contains(u, "%5C") {
+			return fmt.Errorf("%w: path label %s is %q, with a percent-encoded '/' or '\\' that servers may read as a path separator",
+				ErrAmbiguousRequest, s.label, raw)
+		}
+	}
+	return nil
 }

@@ -247,7 +247,9 @@ func formatOf(contentType string, body []byte) format {
 		return formatXML
 	case mt == "application/x-www-form-urlencoded":
 		return formatForm
-	case mt == "application/cbor", strings.HasSuffix(mt, "+cbor"):
+	case mt == "application/cbor", strings.HasSuffix(mt, "+cbor"), strings.HasPrefix(mt, "application/x-amz-cbor"):
+		// application/x-amz-cbor-1.1: what AWS's JSON front ends answer
+		// in CBOR (Kinesis, CloudWatch and others).
 		return formatCBOR
 	}
 	return formatOpaque

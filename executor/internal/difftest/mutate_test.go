@@ -169,6 +169,13 @@ var mutations = []mutation{
 		a.path = a.svc + a.path
 		return a, true
 	}},
+	{"path/encoded-svc-prefix", func(_ *mctx, _ *corpus.Entry, a agentReq) (agentReq, bool) {
+		if a.svc == "" {
+			return a, false
+		}
+		a.svc = strings.Replace(a.svc, "/svc/", "/svc%2F", 1)
+		return a, true
+	}},
 	// Query.
 	{"query/duplicate-key", func(_ *mctx, _ *corpus.Entry, a agentReq) (agentReq, bool) {
 		k := firstQueryKey(a.query)
@@ -222,6 +229,12 @@ var mutations = []mutation{
 		a.body = []byte(f.Encode())
 		a.query = addQuery(a.query, url.QueryEscape(uk)+"="+url.QueryEscape(v))
 		return a, true
+	}},
+	{"form/index-with-leading-zero", func(_ *mctx, e *corpus.Entry, a agentReq) (agentReq, bool) {
+		b := strings.Replace(string(a.body), ".1.", ".01.", 1)
+		ok := isForm(e) && b != string(a.body)
+		a.body = []byte(b)
+		return a, ok
 	}},
 	{"form/param-in-url-and-body", func(_ *mctx, e *corpus.Entry, a agentReq) (agentReq, bool) {
 		k := firstFormKey(a.body)
@@ -296,6 +309,21 @@ var mutations = []mutation{
 		a.header.Set("X-Amz-Target", prefix+"."+m.other(e.Service, e.Operation))
 		a.header.Set("Content-Type", "application/x-amz-json-1.0")
 		return a, isForm(e)
+	}},
+	{"header/method-override", func(_ *mctx, _ *corpus.Entry, a agentReq) (agentReq, bool) {
+		a.header.Set("X-HTTP-Method-Override", "DELETE")
+		return a, true
+	}},
+	{"header/other-charset", func(_ *mctx, e *corpus.Entry, a agentReq) (agentReq, bool) {
+		ct := a.header.Get("Content-Type")
+		if ct == "" || isREST(e) {
+			return a, false
+		}
+		if i := strings.IndexByte(ct, ';'); i >= 0 {
+			ct = ct[:i]
+		}
+		a.header.Set("Content-Type", ct+"; charset=utf-16")
+		return a, true
 	}},
 	{"header/smithy-protocol-on-json", func(_ *mctx, e *corpus.Entry, a agentReq) (agentReq, bool) {
 		a.header.Set("Smithy-Protocol", "rpc-v2-cbor")
