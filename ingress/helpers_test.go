@@ -393,6 +393,13 @@ func (s *fakeStream) Close(context.Context) (schemas.RecordRef, error) {
 	return schemas.RecordRef{Topic: "jitgate." + schemas.TopicBodies, Offset: max(s.first, 0)}, nil
 }
 
+// flushDoor publishes, at once, what the door log has queued (refusals
+// are queued before they are answered) and returns everything published.
+func (e *env) flushDoor() []bus.Output {
+	e.g.door.flush(nil)
+	return e.pub.published()
+}
+
 func (p *fakePublisher) published() []bus.Output {
 	p.mu.Lock()
 	defer p.mu.Unlock()
