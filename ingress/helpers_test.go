@@ -319,12 +319,25 @@ type fakePublisher struct {
 	sigs []bus.Output
 	// err fails every Publish.
 	err error
+	// hang, while open, makes every Publish wait for it or its context:
+	// a broker that does not answer.
+	hang chan struct{}
 	// respond returns the reply events (response.ready, then any
 	// response.body_chunk) for a published request; nil answers nothing.
 	respond func(ev *schemas.RequestReceived) []schemas.Payload
 }
 
 func (p *fakePublisher) Publish(ctx context.Context, outs ...bus.Output) error {
+	p.mu.Lock()
+	hang := p.hang
+	p.mu.Unlock()
+	if hang != nil {
+		select {
+		case <-hang:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	p.mu.Lock()
 	for _, o := range outs {
 		if o.Topic == schemas.TopicSignatures {
