@@ -165,6 +165,52 @@ FROM (
     WHERE request_id != ''
     GROUP BY request_id
 )`}},
+	// A credential exchange (AssumeRoleWithWebIdentity) is a request too:
+	// answered with credentials its outcome is issued (session.issued),
+	// refused it is a request.refused like any answer at the door. The
+	// view of migration 4 with session.issued beside request.refused.
+	{Version: 6, Name: "requests view with credential exchanges", SQL: []string{
+		`DROP TABLE IF EXISTS {db}.requests`, `
+CREATE VIEW IF NOT EXISTS {db}.requests AS
+SELECT
+    request_id,
+    r_started AS started,
+    r_started_us AS started_us,
+    r_last AS last_event,
+    r_principal AS principal,
+    r_groups AS groups,
+    r_service AS service,
+    r_operation AS operation,
+    r_region AS region,
+    r_decision AS decision,
+    r_rule AS rule,
+    r_reason AS reason,
+    r_outcome AS outcome,
+    r_status AS status,
+    r_hold AS hold,
+    r_events AS events
+FROM (
+    SELECT
+        request_id,
+        min(ts) AS r_started,
+        min(ts_us) AS r_started_us,
+        max(ts) AS r_last,
+        anyIf(principal, type IN ('request.received', 'request.refused', 'session.issued')) AS r_principal,
+        anyIf(groups, type IN ('request.received', 'request.refused', 'session.issued')) AS r_groups,
+        anyIf(service, type IN ('request.received', 'request.refused', 'session.issued')) AS r_service,
+        anyIf(operation, type IN ('request.received', 'request.refused', 'session.issued')) AS r_operation,
+        anyIf(region, type IN ('request.received', 'request.refused', 'session.issued')) AS r_region,
+        argMaxIf(outcome, ts_us, type = 'decision.made') AS r_decision,
+        argMaxIf(rule, ts_us, type = 'decision.made') AS r_rule,
+        argMaxIf(reason, ts_us, type = 'decision.made') AS r_reason,
+        if(countIf(type = 'response.ready') > 0, argMaxIf(outcome, ts_us, type = 'response.ready'), anyIf(outcome, type IN ('request.refused', 'session.issued'))) AS r_outcome,
+        if(countIf(type = 'response.ready') > 0, argMaxIf(status, ts_us, type = 'response.ready'), anyIf(status, type IN ('request.refused', 'session.issued'))) AS r_status,
+        argMaxIf(outcome, ts_us, type IN ('hold.approved', 'hold.denied', 'hold.expired')) AS r_hold,
+        count() AS r_events
+    FROM {db}.events FINAL
+    WHERE request_id != ''
+    GROUP BY request_id
+)`}},
 }
 
 // Migrate creates database and brings its schema up to date: the events
