@@ -129,7 +129,7 @@ func (d *doorLog) run(ctx context.Context) error {
 	var reported int64
 	report := func() {
 		if n := d.dropped.Load(); n > reported {
-			d.log.Warn("door log events dropped: their queue was full, or strangers' calls were beyond their rate; those answers are not in the log",
+			d.log.Warn("refusals at the door (and credential exchanges) dropped: their queue was full, or strangers' calls were beyond their rate; those answers are not in the log",
 				"dropped", n-reported, "dropped_total", n, "rate_limited_total", d.limited.Load(), "queue", cap(d.queue),
 				"untrusted_per_second", d.strangers.rate)
 			reported = n
@@ -161,7 +161,7 @@ func (d *doorLog) run(ctx context.Context) error {
 		if err == nil {
 			d.published.Add(int64(len(batch)))
 			if failing {
-				d.log.Info("door log events published again", "published_total", d.published.Load())
+				d.log.Info("refusals at the door (and credential exchanges) published again", "published_total", d.published.Load())
 				failing = false
 			}
 			batch, pause = batch[:0], doorRetryMin
@@ -171,7 +171,7 @@ func (d *doorLog) run(ctx context.Context) error {
 			return nil
 		}
 		if !failing {
-			d.log.Warn("door log events not published yet; retrying until the broker takes them",
+			d.log.Warn("refusals at the door (and credential exchanges) not published yet; retrying until the broker takes them",
 				"queued", len(batch)+len(d.queue), "err", err)
 			failing = true
 		}
@@ -231,7 +231,7 @@ func (d *doorLog) flush(batch []doorEvent) {
 				n++
 			}
 			d.dropped.Add(int64(n))
-			d.log.Warn("door log events not published at shutdown", "dropped", n, "err", err)
+			d.log.Warn("refusals at the door (and credential exchanges) not published at shutdown", "dropped", n, "err", err)
 			return
 		}
 		d.published.Add(int64(len(batch)))

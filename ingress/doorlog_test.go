@@ -202,7 +202,7 @@ func TestRefusalFloodIsBounded(t *testing.T) {
 	mu.Lock()
 	out := logs.String()
 	mu.Unlock()
-	if n := strings.Count(out, "door log events dropped"); n != 1 {
+	if n := strings.Count(out, "refusals at the door (and credential exchanges) dropped"); n != 1 {
 		t.Errorf("%d drop reports, want 1:\n%s", n, out)
 	}
 	if !strings.Contains(out, fmt.Sprintf("dropped_total=%d", dropped)) {
