@@ -98,22 +98,26 @@ func newDoorLog(size, untrustedRate int, pub Publisher, log *slog.Logger, produc
 }
 
 // add queues the events of one call (a security.refused and its
-// request.refused go together); when the queue is full, or the call is a
-// stranger's beyond their rate, it drops them and counts. A stranger's
-// call takes one token of the rate, whatever number of events it has.
-func (d *doorLog) add(untrusted bool, evs ...doorEvent) {
+// request.refused go together) and reports whether it kept them all; when
+// the queue is full, or the call is a stranger's beyond their rate, it
+// drops them and counts. A stranger's call takes one token of the rate,
+// whatever number of events it has.
+func (d *doorLog) add(untrusted bool, evs ...doorEvent) bool {
 	if untrusted && !d.strangers.take() {
 		d.limited.Add(int64(len(evs)))
 		d.dropped.Add(int64(len(evs)))
-		return
+		return false
 	}
+	kept := true
 	for _, e := range evs {
 		select {
 		case d.queue <- e:
 		default:
 			d.dropped.Add(1)
+			kept = false
 		}
 	}
+	return kept
 }
 
 // DroppedDoorEvents is how many events of the door log this replica never
@@ -254,15 +258,27 @@ func (g *Ingress) refuseAtDoor(c *call, outcome, reason string, e apiError) {
 // recordRefusal completes ev, the request.refused of c's answer e, and
 // queues it, after the call's security.refused if it has one: both in
 // one add, so a stranger's call spends one token of the rate for both.
+// The security refusal is logged only when it was kept: what a flood
+// makes the door log drop, it does not make the ingress log either (the
+// drop report counts it).
 func (g *Ingress) recordRefusal(c *call, ev *schemas.RequestRefused, outcome, reason string, e apiError, untrusted bool) {
 	ev.Outcome, ev.Reason, ev.Source, ev.Replica = outcome, trunc(reason, maxRefusalReason), clientIP(c.r), g.cfg.Replica
 	ev.Error = schemas.APIError{Status: e.Status, Code: e.Code, Message: trunc(e.Message, maxRefusalMessage)}
 	at := g.deps.Now()
-	if c.security == nil {
+	sec := c.security
+	if sec == nil {
 		g.door.add(untrusted, doorEvent{requestID: c.id, at: at, ev: ev})
 		return
 	}
-	g.door.add(untrusted, doorEvent{requestID: c.id, at: at, ev: c.security}, doorEvent{requestID: c.id, at: at, ev: ev})
+	if !g.door.add(untrusted, doorEvent{requestID: c.id, at: at, ev: sec}, doorEvent{requestID: c.id, at: at, ev: ev}) {
+		return
+	}
+	subject := ""
+	if sec.Principal != nil {
+		subject = sec.Principal.Subject
+	}
+	g.log.Warn("security: request refused", "kind", sec.Kind, "request_id", c.id, "principal", subject, "source", sec.Source,
+		"method", c.r.Method, "path", trunc(c.r.URL.EscapedPath(), maxRefusalReason), "service", sec.Service, "operation", sec.Operation, "reason", sec.Reason)
 }
 
 // stranger reports whether c's caller did not prove its secret, whatever

@@ -57,8 +57,6 @@ func (g *Ingress) recordExchange(c *call, x sts.Exchange) {
 		c.security = &schemas.SecurityRefused{Stage: "ingress", Kind: schemas.SecurityRoleNotAllowed,
 			Reason:    "AssumeRoleWithWebIdentity named role " + role + ", which --allowed-roles does not allow for this principal",
 			Principal: ev.Principal, Source: clientIP(c.r), Service: "sts", Operation: sts.ActionAssumeRoleWithWebIdentity}
-		g.log.Warn("security: AssumeRoleWithWebIdentity for a role outside --allowed-roles", "request_id", c.id,
-			"role", x.Role, "sub", x.Principal.Subject, "iss", x.Principal.Issuer, "groups", x.Principal.Groups, "source", c.security.Source)
 	}
 	g.recordRefusal(c, ev, exchangeOutcome(e), "AssumeRoleWithWebIdentity for role "+role+" refused: "+e.Error(),
 		apiError{e.HTTPStatus(), e.Code.Error(), e.Message}, x.Principal == nil)

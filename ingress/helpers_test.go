@@ -2,6 +2,7 @@ package ingress
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -63,6 +64,8 @@ type envOpts struct {
 	// watchBrokers, with bus, refuses calls at once while no broker
 	// answers, as the ingress role does.
 	watchBrokers bool
+	// logTo receives the gateway's log (text); default discarded.
+	logTo io.Writer
 }
 
 // env is one gateway served on loopback with a trusted development issuer
@@ -153,7 +156,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	e.cfg = cfg
 	e.g, err = New(cfg, Deps{
 		STS: e.stsSvc, Auth: e.stsSvc, Sealer: e.sealer, Models: e.models, Publisher: pub, Brokers: brokers,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: o.now, HoldsKey: testHoldsKey,
+		Logger: slog.New(slog.NewTextHandler(cmp.Or(o.logTo, io.Discard), nil)), Now: o.now, HoldsKey: testHoldsKey,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,11 +1,13 @@
 package ingress
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,8 +26,8 @@ import (
 // door log, never on the request path), the door log's queue stays within
 // its bound, no goroutine is left per refusal, the strangers' rate bounds
 // what is kept (a security.refused and its request.refused together), the
-// rest is counted as dropped, and what was kept is published, in pairs,
-// once the broker answers.
+// rest is counted as dropped (and not logged line by line), and what was
+// kept is published, in pairs, once the broker answers.
 func TestSecurityRefusalFloodIsBounded(t *testing.T) {
 	const rate, queue, flood = 10, 16, 200
 	cases := []struct {
@@ -50,7 +52,10 @@ func TestSecurityRefusalFloodIsBounded(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e := newEnv(t, envOpts{tune: func(cfg *Config) { cfg.UntrustedRefusalRate, cfg.DoorLogQueue = rate, queue }})
+			var logs bytes.Buffer
+			var mu sync.Mutex
+			e := newEnv(t, envOpts{tune: func(cfg *Config) { cfg.UntrustedRefusalRate, cfg.DoorLogQueue = rate, queue },
+				logTo: &lockedWriter{w: &logs, mu: &mu}})
 			e.pub.setRespond(ok(`{}`))
 			creds := e.agentCreds("agent-1")
 			captured := c.captured(e, creds)
@@ -132,6 +137,12 @@ func TestSecurityRefusalFloodIsBounded(t *testing.T) {
 				}
 			}
 			noSecrets(t, outs, creds.SessionToken, creds.SecretAccessKey)
+			mu.Lock()
+			lines := strings.Count(logs.String(), "security: request refused")
+			mu.Unlock()
+			if lines != security {
+				t.Errorf("%d security log lines for %d security.refused kept: a flood must not be logged line by line", lines, security)
+			}
 		})
 	}
 }
