@@ -38,6 +38,11 @@ type call struct {
 	claim *sigv4.Claim
 	sess  *session.Session
 	op    *awsmodel.Operation
+	// security is the security.refused of a refusal that may be an attack
+	// (securityRefusal), published with the call's request.refused;
+	// replayed marks a replayed signature, whose sender proved nothing.
+	security *schemas.SecurityRefused
+	replayed bool
 }
 
 func (c *call) fail(e apiError) {
@@ -223,7 +228,7 @@ func (g *Ingress) serveUnsigned(c *call, body []byte) {
 		}
 	}
 	if form.Get("Action") == "AssumeRoleWithWebIdentity" {
-		g.deps.STS.ServeAssumeRoleWithWebIdentity(c.w, c.r, form, c.id)
+		g.serveExchange(c, form)
 		return
 	}
 	g.refuseAtDoor(c, schemas.OutcomeUnauthenticated, "unsigned request that is not AssumeRoleWithWebIdentity", apiError{http.StatusForbidden, "MissingAuthenticationToken",

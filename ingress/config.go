@@ -63,18 +63,22 @@ type Config struct {
 	// issuer and subject), so one agent cannot take the whole replica.
 	// Default 64 (or MaxInFlight when that is smaller).
 	MaxInFlightPerPrincipal int
-	// RefusalQueue bounds the request.refused events (every call answered
-	// at the door: throttled, refused while the broker is down,
-	// unauthenticated, rejected) waiting to be published; beyond it they
-	// are dropped and counted. Default 4096 (about 2 MiB at most: each
-	// event's free text is bounded).
-	RefusalQueue int
-	// UntrustedRefusalRate bounds the request.refused events per second
-	// of callers that did not prove their secret (outcome unauthenticated,
-	// or rejected before a session opened: unsigned junk), in bursts of
-	// as many; beyond it
-	// they are dropped and counted, so a flood of garbage-signed requests
-	// writes at most this rate to Kafka. Default 100.
+	// DoorLogQueue bounds the events of answers at the door waiting to be
+	// published (the door log: every call answered at the door, throttled,
+	// refused while the broker is down, unauthenticated or rejected, as a
+	// request.refused, with a security.refused when it may be an attack;
+	// every credential exchange, as a session.issued or a
+	// request.refused); beyond it they are dropped and counted. Default
+	// 4096 (about 2 MiB at most: each event's free text is bounded).
+	DoorLogQueue int
+	// UntrustedRefusalRate bounds the calls per second of callers that did
+	// not prove their secret whose events the door log keeps (outcome
+	// unauthenticated, or rejected before a session opened or for a
+	// replayed signature: unsigned junk, a captured request or token sent
+	// again; an exchange whose web identity token did not verify), in
+	// bursts of as many; beyond it their events are dropped and counted,
+	// so a flood of garbage-signed requests writes at most this rate of
+	// calls' events to Kafka. Default 100.
 	UntrustedRefusalRate int
 
 	// ReplayLookback is how far back a starting replica reads the
@@ -99,7 +103,7 @@ const (
 	DefaultMaxInFlight             = 1024
 	DefaultMaxInFlightPerPrincipal = 64
 	DefaultReplayLookback          = 12 * time.Hour
-	DefaultRefusalQueue            = 4096
+	DefaultDoorLogQueue            = 4096
 	DefaultUntrustedRefusalRate    = 100
 )
 
@@ -121,7 +125,7 @@ func (c *Config) setDefaults() {
 	setDefault(&c.MaxInFlight, DefaultMaxInFlight)
 	setDefault(&c.MaxInFlightPerPrincipal, min(DefaultMaxInFlightPerPrincipal, c.MaxInFlight))
 	setDefault(&c.ReplayLookback, DefaultReplayLookback)
-	setDefault(&c.RefusalQueue, DefaultRefusalQueue)
+	setDefault(&c.DoorLogQueue, DefaultDoorLogQueue)
 	setDefault(&c.UntrustedRefusalRate, DefaultUntrustedRefusalRate)
 }
 
@@ -143,7 +147,7 @@ func (c Config) Validate() error {
 		return errors.New("ingress: wait and max body must not be negative")
 	}
 	if c.MaxHeaderBytes < 0 || c.ReadHeaderTimeout < 0 || c.IdleTimeout < 0 || c.BodyIdleTimeout < 0 ||
-		c.BodyMinRate < 0 || c.BodyGrace < 0 || c.MaxInFlight < 0 || c.MaxInFlightPerPrincipal < 0 || c.ReplayLookback < 0 || c.RefusalQueue < 0 || c.UntrustedRefusalRate < 0 {
+		c.BodyMinRate < 0 || c.BodyGrace < 0 || c.MaxInFlight < 0 || c.MaxInFlightPerPrincipal < 0 || c.ReplayLookback < 0 || c.DoorLogQueue < 0 || c.UntrustedRefusalRate < 0 {
 		return errors.New("ingress: limits and timeouts must not be negative")
 	}
 	if c.MaxInFlightPerPrincipal > c.MaxInFlight {

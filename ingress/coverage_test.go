@@ -175,7 +175,7 @@ func TestSignatureCoverage(t *testing.T) {
 					t.Errorf("message %q lacks %q", a.msg, m)
 				}
 			}
-			outs := e.pub.published()
+			outs := e.flushDoor()
 			refused := refusals(t, outs)
 			if !tt.refused {
 				if len(refused) != 0 || countType(outs, schemas.TypeRequestReceived) != 1 {

@@ -27,20 +27,22 @@
 // writes at least once) is skipped (answer.go). A request not
 // answered within the configured wait gets an AWS-style AccessDenied naming
 // the request id. Calls in flight are bounded per replica and per principal
-// (limits.go); refusals that may be attacks are published to the security
-// topic (refusal.go). Every call answered at the door without being
-// published (throttled, the broker not taking it, a signature or session
-// that does not check out, a request rejected as it stands, an internal
-// failure) ends in one request.refused on the responses topic, published
-// in the background through a bounded queue that drops and counts beyond
-// its bound (and strangers' refusals beyond their rate) and waits out a
-// broker outage (doorlog.go).
+// (limits.go). Every call answered at the door without being published
+// (throttled, the broker not taking it, a signature or session that does
+// not check out, a request rejected as it stands, an internal failure)
+// ends in one request.refused on the responses topic, with a
+// security.refused on the security topic when it may be an attack
+// (refusal.go); every credential exchange ends in one session.issued or
+// one request.refused (exchange.go). One door log publishes all of them in
+// the background, never on the request path, through a bounded queue that
+// drops and counts beyond its bound (and strangers' calls beyond their
+// rate) and waits out a broker outage (doorlog.go).
 //
 // Input topics: responses (tailed whole by every replica; each keeps the
 // replies whose reply-to header names it), holds and grants (from the
 // start), signatures (from the replay look-back). Output topics: requests,
-// signatures, security, responses (request.refused, and the answer to
-// GetCallerIdentity).
+// signatures, security, responses (request.refused, session.issued, and
+// the answer to GetCallerIdentity).
 // Delivery: a request is published once, synchronously, before the agent
 // waits; the ingress holds no state that matters after a restart (an
 // agent's connection dies with the replica, and the agent retries).

@@ -1,25 +1,30 @@
 package ingress
 
-// Refusals at the door: a call the ingress answers without publishing it
-// (throttled, or the broker not taking the request) still ends in the log,
-// as one request.refused event (schemas.RequestRefused) named by the
-// request id the agent saw.
+// The door log: the events of what the ingress answers at its door,
+// without publishing a request. Every call it answers itself ends in the
+// log through it, named by the request id the agent saw: a call refused
+// (throttled, the broker not taking the request, unauthenticated,
+// rejected) as one request.refused (schemas.RequestRefused), with a
+// security.refused before it when the refusal may be an attack; a
+// credential exchange (AssumeRoleWithWebIdentity) as one session.issued
+// when it was answered with credentials, else as one request.refused.
 //
-// The event is published in the background, never on the refused call's
-// path: a flood of refusals costs the ingress one bounded queue (a small
-// struct per refusal; the envelope is built only when it is published)
-// and one goroutine. Beyond the queue's bound refusals are dropped and
-// counted; the count is logged every doorReportEvery, never each refusal.
-// Refusals of strangers (callers that did not prove their secret: a bad
-// or missing signature or session token, unsigned junk) are also bounded
-// in rate (Config.UntrustedRefusalRate per second, in a bucket of as
-// many): beyond it they are dropped and counted like a full queue's, so a
-// flood of garbage-signed requests costs Kafka at most that rate of small
-// events, and cannot take the queue from the refusals of known callers.
+// The events are published in the background, never on the call's path:
+// a flood costs the ingress one bounded queue (a small struct per event;
+// the envelope is built only when it is published) and one goroutine.
+// Beyond the queue's bound events are dropped and counted; the count is
+// logged every doorReportEvery, never each event. The events of strangers
+// (callers that did not prove their secret: a bad or missing signature or
+// session token, unsigned junk, a replayed signature, a web identity
+// token that did not verify) are also bounded in rate
+// (Config.UntrustedRefusalRate calls a second, in a bucket of as many):
+// beyond it they are dropped and counted like a full queue's, so a flood
+// of garbage-signed requests costs Kafka at most that rate of small
+// events, and cannot take the queue from the events of known callers.
 // While the broker is down the queue holds what it can and the batch at
-// its head is retried with backoff, so the refusals of an outage are
+// its head is retried with backoff, so the events of an outage are
 // published once the broker returns. Event ids are derived from the
-// request id, so a batch published twice (a retry after an
+// request id and the type, so a batch published twice (a retry after an
 // acknowledgement was lost) is the same events to the recorder.
 
 import (
@@ -52,57 +57,75 @@ const (
 	doorFlushTimeout = 3 * time.Second
 )
 
-// doorRefusal is one queued request.refused, its envelope not built yet.
-type doorRefusal struct {
+// doorEvent is one queued event of the door log, its envelope not built
+// yet: a *schemas.RequestRefused, *schemas.SecurityRefused or
+// *schemas.SessionIssued.
+type doorEvent struct {
 	requestID string
 	at        time.Time
-	ev        *schemas.RequestRefused
-	// untrusted: the caller did not prove who it is (unauthenticated, or
-	// rejected before its session opened); subject to the strangers' rate.
-	untrusted bool
+	ev        schemas.Payload
 }
 
-// doorLog queues and publishes the request.refused events of one replica.
+// doorTopic is the topic a door event goes to: the security record to
+// the security topic, a call's terminal event to the responses topic
+// (without a reply-to: no replica waits for it).
+func doorTopic(p schemas.Payload) string {
+	if p.EventType() == schemas.TypeSecurityRefused {
+		return schemas.TopicSecurity
+	}
+	return schemas.TopicResponses
+}
+
+// doorLog queues and publishes the door events of one replica.
 type doorLog struct {
 	pub      Publisher
 	log      *slog.Logger
 	producer string
-	queue    chan doorRefusal
-	// strangers bounds the rate of untrusted refusals.
+	queue    chan doorEvent
+	// strangers bounds the rate of untrusted calls' events.
 	strangers *tokenBucket
 
-	dropped   atomic.Int64 // refusals never published: queue full, strangers' rate, or left at shutdown
-	limited   atomic.Int64 // of those, strangers' refusals beyond their rate
+	dropped   atomic.Int64 // events never published: queue full, strangers' rate, or left at shutdown
+	limited   atomic.Int64 // of those, strangers' events beyond their rate
 	published atomic.Int64
 }
 
-// newDoorLog queues up to size refusals, of which strangers' at most
+// newDoorLog queues up to size events, of strangers' calls at most
 // untrustedRate a second.
 func newDoorLog(size, untrustedRate int, pub Publisher, log *slog.Logger, producer string) *doorLog {
-	return &doorLog{pub: pub, log: log, producer: producer, queue: make(chan doorRefusal, size),
+	return &doorLog{pub: pub, log: log, producer: producer, queue: make(chan doorEvent, size),
 		strangers: newTokenBucket(untrustedRate, time.Now)}
 }
 
-// add queues a refusal; when the queue is full, or a stranger's refusal
-// is beyond their rate, it drops it and counts.
-func (d *doorLog) add(r doorRefusal) {
-	if r.untrusted && !d.strangers.take() {
-		d.limited.Add(1)
-		d.dropped.Add(1)
-		return
+// add queues the events of one call (a security.refused and its
+// request.refused go together) and reports whether it kept them all; when
+// the queue is full, or the call is a stranger's beyond their rate, it
+// drops them and counts. A stranger's call takes one token of the rate,
+// whatever number of events it has.
+func (d *doorLog) add(untrusted bool, evs ...doorEvent) bool {
+	if untrusted && !d.strangers.take() {
+		d.limited.Add(int64(len(evs)))
+		d.dropped.Add(int64(len(evs)))
+		return false
 	}
-	select {
-	case d.queue <- r:
-	default:
-		d.dropped.Add(1)
+	kept := true
+	for _, e := range evs {
+		select {
+		case d.queue <- e:
+		default:
+			d.dropped.Add(1)
+			kept = false
+		}
 	}
+	return kept
 }
 
-// DroppedRefusals is how many refusals at the door this replica never
-// published (queue full, or still queued when it stopped).
-func (g *Ingress) DroppedRefusals() int64 { return g.door.dropped.Load() }
+// DroppedDoorEvents is how many events of the door log this replica never
+// published (queue full, strangers beyond their rate, or still queued
+// when it stopped).
+func (g *Ingress) DroppedDoorEvents() int64 { return g.door.dropped.Load() }
 
-// run publishes queued refusals until ctx ends, then publishes what is
+// run publishes queued events until ctx ends, then publishes what is
 // queued within doorFlushTimeout and counts the rest as dropped.
 func (d *doorLog) run(ctx context.Context) error {
 	tick := time.NewTicker(doorReportEvery)
@@ -110,13 +133,13 @@ func (d *doorLog) run(ctx context.Context) error {
 	var reported int64
 	report := func() {
 		if n := d.dropped.Load(); n > reported {
-			d.log.Warn("refusals at the door dropped: their queue was full, or strangers' refusals were beyond their rate; those calls are not in the log",
+			d.log.Warn("refusals at the door (and credential exchanges) dropped: their queue was full, or strangers' calls were beyond their rate; those answers are not in the log",
 				"dropped", n-reported, "dropped_total", n, "rate_limited_total", d.limited.Load(), "queue", cap(d.queue),
 				"untrusted_per_second", d.strangers.rate)
 			reported = n
 		}
 	}
-	var batch []doorRefusal
+	var batch []doorEvent
 	defer func() {
 		d.flush(batch)
 		report()
@@ -142,7 +165,7 @@ func (d *doorLog) run(ctx context.Context) error {
 		if err == nil {
 			d.published.Add(int64(len(batch)))
 			if failing {
-				d.log.Info("refusals at the door published again", "published_total", d.published.Load())
+				d.log.Info("refusals at the door (and credential exchanges) published again", "published_total", d.published.Load())
 				failing = false
 			}
 			batch, pause = batch[:0], doorRetryMin
@@ -152,7 +175,7 @@ func (d *doorLog) run(ctx context.Context) error {
 			return nil
 		}
 		if !failing {
-			d.log.Warn("refusals at the door not published yet; retrying until the broker takes them",
+			d.log.Warn("refusals at the door (and credential exchanges) not published yet; retrying until the broker takes them",
 				"queued", len(batch)+len(d.queue), "err", err)
 			failing = true
 		}
@@ -167,8 +190,8 @@ func (d *doorLog) run(ctx context.Context) error {
 	}
 }
 
-// fill adds queued refusals to batch, up to doorBatch, without waiting.
-func (d *doorLog) fill(batch []doorRefusal) []doorRefusal {
+// fill adds queued events to batch, up to doorBatch, without waiting.
+func (d *doorLog) fill(batch []doorEvent) []doorEvent {
 	for len(batch) < doorBatch {
 		select {
 		case r := <-d.queue:
@@ -181,22 +204,23 @@ func (d *doorLog) fill(batch []doorRefusal) []doorRefusal {
 }
 
 // publish publishes batch. Each event's id derives from its request id
-// and its time is the refusal's: published twice, it is one event.
-func (d *doorLog) publish(ctx context.Context, batch []doorRefusal) error {
+// and type, and its time is the answer's: published twice, it is one
+// event.
+func (d *doorLog) publish(ctx context.Context, batch []doorEvent) error {
 	outs := make([]bus.Output, 0, len(batch))
-	for _, r := range batch {
-		env, err := schemas.NewEnvelope(r.requestID+"/"+string(schemas.TypeRequestRefused), r.requestID, d.producer, r.at, r.ev)
+	for _, e := range batch {
+		env, err := schemas.NewEnvelope(e.requestID+"/"+string(e.ev.EventType()), e.requestID, d.producer, e.at, e.ev)
 		if err != nil {
-			return err // a payload of strings always encodes
+			return err // a payload of strings and times always encodes
 		}
-		outs = append(outs, bus.Output{Topic: schemas.TopicResponses, Envelope: env})
+		outs = append(outs, bus.Output{Topic: doorTopic(e.ev), Envelope: env})
 	}
 	return d.pub.Publish(ctx, outs...)
 }
 
 // flush publishes batch and what is queued, within doorFlushTimeout, and
 // counts the rest as dropped.
-func (d *doorLog) flush(batch []doorRefusal) {
+func (d *doorLog) flush(batch []doorEvent) {
 	ctx, cancel := context.WithTimeout(context.Background(), doorFlushTimeout)
 	defer cancel()
 	for {
@@ -211,7 +235,7 @@ func (d *doorLog) flush(batch []doorRefusal) {
 				n++
 			}
 			d.dropped.Add(int64(n))
-			d.log.Warn("refusals at the door not published at shutdown", "dropped", n, "err", err)
+			d.log.Warn("refusals at the door (and credential exchanges) not published at shutdown", "dropped", n, "err", err)
 			return
 		}
 		d.published.Add(int64(len(batch)))
@@ -222,16 +246,48 @@ func (d *doorLog) flush(batch []doorRefusal) {
 // refuseAtDoor answers c with e and queues the request.refused that
 // records it, with what the call knows of its caller and itself (see
 // refusedEvent). Every answer given before a request.received is
-// published goes through here, exactly once per call.
+// published goes through here, exactly once per call (a credential
+// exchange, answered by package sts, through recordExchange).
 func (g *Ingress) refuseAtDoor(c *call, outcome, reason string, e apiError) {
+	// Queued before the answer: an agent that has its answer finds the
+	// record on its way.
+	g.recordRefusal(c, refusedEvent(c), outcome, reason, e, c.stranger(outcome))
 	c.fail(e)
-	ev := refusedEvent(c)
+}
+
+// recordRefusal completes ev, the request.refused of c's answer e, and
+// queues it, after the call's security.refused if it has one: both in
+// one add, so a stranger's call spends one token of the rate for both.
+// The security refusal is logged only when it was kept: what a flood
+// makes the door log drop, it does not make the ingress log either (the
+// drop report counts it).
+func (g *Ingress) recordRefusal(c *call, ev *schemas.RequestRefused, outcome, reason string, e apiError, untrusted bool) {
 	ev.Outcome, ev.Reason, ev.Source, ev.Replica = outcome, trunc(reason, maxRefusalReason), clientIP(c.r), g.cfg.Replica
 	ev.Error = schemas.APIError{Status: e.Status, Code: e.Code, Message: trunc(e.Message, maxRefusalMessage)}
-	// A caller that did not prove its secret is a stranger, whatever
-	// token it showed.
-	untrusted := outcome == schemas.OutcomeUnauthenticated || c.sess == nil && outcome == schemas.OutcomeRejected
-	g.door.add(doorRefusal{requestID: c.id, at: g.deps.Now(), ev: ev, untrusted: untrusted})
+	at := g.deps.Now()
+	sec := c.security
+	if sec == nil {
+		g.door.add(untrusted, doorEvent{requestID: c.id, at: at, ev: ev})
+		return
+	}
+	if !g.door.add(untrusted, doorEvent{requestID: c.id, at: at, ev: sec}, doorEvent{requestID: c.id, at: at, ev: ev}) {
+		return
+	}
+	subject := ""
+	if sec.Principal != nil {
+		subject = sec.Principal.Subject
+	}
+	g.log.Warn("security: request refused", "kind", sec.Kind, "request_id", c.id, "principal", subject, "source", sec.Source,
+		"method", c.r.Method, "path", trunc(c.r.URL.EscapedPath(), maxRefusalReason), "service", sec.Service, "operation", sec.Operation, "reason", sec.Reason)
+}
+
+// stranger reports whether c's caller did not prove its secret, whatever
+// token it showed: its call was unauthenticated, or rejected before its
+// session opened or for a replayed signature (anyone who saw the signed
+// request can send it again). Its door events are bounded by the
+// strangers' rate.
+func (c *call) stranger(outcome string) bool {
+	return outcome == schemas.OutcomeUnauthenticated || outcome == schemas.OutcomeRejected && (c.sess == nil || c.replayed)
 }
 
 // Bounds on the free text of a request.refused: its reason and message may

@@ -184,7 +184,7 @@ func TestRefusalFloodIsBounded(t *testing.T) {
 	done := make(chan struct{})
 	go func() { defer close(done); d.run(ctx) }()
 	for i := range flood {
-		d.add(doorRefusal{requestID: fmt.Sprintf("req-%05d", i), at: time.Now(), ev: &schemas.RequestRefused{Outcome: schemas.OutcomeThrottled}})
+		d.add(false, doorEvent{requestID: fmt.Sprintf("req-%05d", i), at: time.Now(), ev: &schemas.RequestRefused{Outcome: schemas.OutcomeThrottled}})
 	}
 	// The publisher holds at most one batch (taken from the queue) while
 	// the queue refills: everything else was dropped.
@@ -202,7 +202,7 @@ func TestRefusalFloodIsBounded(t *testing.T) {
 	mu.Lock()
 	out := logs.String()
 	mu.Unlock()
-	if n := strings.Count(out, "refusals at the door dropped"); n != 1 {
+	if n := strings.Count(out, "refusals at the door (and credential exchanges) dropped"); n != 1 {
 		t.Errorf("%d drop reports, want 1:\n%s", n, out)
 	}
 	if !strings.Contains(out, fmt.Sprintf("dropped_total=%d", dropped)) {
@@ -274,7 +274,7 @@ func TestBrokersDown(t *testing.T) {
 	case <-tctx.Done():
 		t.Fatalf("request %s: no request.refused after the broker came back", id)
 	}
-	if n := e.g.DroppedRefusals(); n != 0 {
+	if n := e.g.DroppedDoorEvents(); n != 0 {
 		t.Errorf("%d refusals dropped", n)
 	}
 }

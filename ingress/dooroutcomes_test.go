@@ -312,7 +312,7 @@ func TestEveryAnswerAtTheDoorIsRecorded(t *testing.T) {
 			}
 		})
 	}
-	if n := e.g.DroppedRefusals(); n != 0 {
+	if n := e.g.DroppedDoorEvents(); n != 0 {
 		t.Errorf("%d refusals dropped", n)
 	}
 }
@@ -324,8 +324,9 @@ func TestEveryAnswerAtTheDoorIsRecorded(t *testing.T) {
 // caller's refusal is still recorded while strangers are over their rate.
 func TestGarbageSignedFloodIsBounded(t *testing.T) {
 	const rate, queue, flood = 20, 32, 400
-	e := newEnv(t, envOpts{tune: func(c *Config) { c.UntrustedRefusalRate, c.RefusalQueue = rate, queue }})
+	e := newEnv(t, envOpts{tune: func(c *Config) { c.UntrustedRefusalRate, c.DoorLogQueue = rate, queue }})
 	creds := e.agentCreds("agent-1")
+	e.flushDoor() // the exchange's session.issued
 	forged := creds
 	forged.SessionToken = "forged"
 	garbage := []func() *http.Request{
@@ -358,7 +359,7 @@ func TestGarbageSignedFloodIsBounded(t *testing.T) {
 	if kept > allowed || kept < rate {
 		t.Errorf("%d of %d strangers' refusals kept in %s; want between %d and %d (rate %d/s)", kept, flood, took, rate, allowed, rate)
 	}
-	if d := e.g.DroppedRefusals(); d != int64(flood-kept) || e.g.door.limited.Load() != d {
+	if d := e.g.DroppedDoorEvents(); d != int64(flood-kept) || e.g.door.limited.Load() != d {
 		t.Errorf("dropped %d (rate-limited %d), want %d", d, e.g.door.limited.Load(), flood-kept)
 	}
 	// A known caller's refusal is not a stranger's: still recorded.

@@ -2,6 +2,7 @@ package ingress
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -63,6 +64,8 @@ type envOpts struct {
 	// watchBrokers, with bus, refuses calls at once while no broker
 	// answers, as the ingress role does.
 	watchBrokers bool
+	// logTo receives the gateway's log (text); default discarded.
+	logTo io.Writer
 }
 
 // env is one gateway served on loopback with a trusted development issuer
@@ -153,7 +156,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	e.cfg = cfg
 	e.g, err = New(cfg, Deps{
 		STS: e.stsSvc, Auth: e.stsSvc, Sealer: e.sealer, Models: e.models, Publisher: pub, Brokers: brokers,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: o.now, HoldsKey: testHoldsKey,
+		Logger: slog.New(slog.NewTextHandler(cmp.Or(o.logTo, io.Discard), nil)), Now: o.now, HoldsKey: testHoldsKey,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -319,12 +322,25 @@ type fakePublisher struct {
 	sigs []bus.Output
 	// err fails every Publish.
 	err error
+	// hang, while open, makes every Publish wait for it or its context:
+	// a broker that does not answer.
+	hang chan struct{}
 	// respond returns the reply events (response.ready, then any
 	// response.body_chunk) for a published request; nil answers nothing.
 	respond func(ev *schemas.RequestReceived) []schemas.Payload
 }
 
 func (p *fakePublisher) Publish(ctx context.Context, outs ...bus.Output) error {
+	p.mu.Lock()
+	hang := p.hang
+	p.mu.Unlock()
+	if hang != nil {
+		select {
+		case <-hang:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	p.mu.Lock()
 	for _, o := range outs {
 		if o.Topic == schemas.TopicSignatures {
@@ -391,6 +407,13 @@ func (s *fakeStream) Close(context.Context) (schemas.RecordRef, error) {
 		return schemas.RecordRef{}, s.p.err
 	}
 	return schemas.RecordRef{Topic: "jitgate." + schemas.TopicBodies, Offset: max(s.first, 0)}, nil
+}
+
+// flushDoor publishes, at once, what the door log has queued (refusals
+// are queued before they are answered) and returns everything published.
+func (e *env) flushDoor() []bus.Output {
+	e.g.door.flush(nil)
+	return e.pub.published()
 }
 
 func (p *fakePublisher) published() []bus.Output {

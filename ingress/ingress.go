@@ -16,6 +16,7 @@ import (
 	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/internal/holds"
 	"github.com/jitgate/jitgate/internal/session"
+	"github.com/jitgate/jitgate/internal/sts"
 	"github.com/jitgate/jitgate/schemas"
 )
 
@@ -31,9 +32,10 @@ type Reachability interface {
 	Reachable() bool
 }
 
-// STS answers the unsigned AssumeRoleWithWebIdentity call; *sts.Service is one.
+// STS answers the unsigned AssumeRoleWithWebIdentity call and says what
+// it came to, for the ingress to record; *sts.Service is one.
 type STS interface {
-	ServeAssumeRoleWithWebIdentity(w http.ResponseWriter, r *http.Request, form url.Values, requestID string)
+	ServeAssumeRoleWithWebIdentity(w http.ResponseWriter, r *http.Request, form url.Values, requestID string) sts.Exchange
 }
 
 // Deps are what an Ingress is built from.
@@ -83,7 +85,8 @@ type Ingress struct {
 	limits    *inFlight
 	seen      *signatureSet
 	seenReady chan struct{}
-	// door publishes the terminal events of calls refused at the door.
+	// door publishes the events of answers at the door: refusals,
+	// their security records, credential exchanges.
 	door *doorLog
 }
 
@@ -108,7 +111,7 @@ func New(cfg Config, deps Deps) (*Ingress, error) {
 	g := &Ingress{cfg: cfg, deps: deps, producer: schemas.ProducerName(schemas.RoleIngress, cfg.Replica), log: deps.Logger.With("role", "ingress", "replica", cfg.Replica), replies: newReplies(),
 		holds: holds.NewStore(deps.HoldsKey), holdsReady: make(chan struct{}), hints: newProtocolHints(deps.Models),
 		limits: newInFlight(cfg.MaxInFlight, cfg.MaxInFlightPerPrincipal), seen: newSignatureSet(), seenReady: make(chan struct{})}
-	g.door = newDoorLog(cfg.RefusalQueue, cfg.UntrustedRefusalRate, deps.Publisher, g.log, g.producer)
+	g.door = newDoorLog(cfg.DoorLogQueue, cfg.UntrustedRefusalRate, deps.Publisher, g.log, g.producer)
 	g.mux = http.NewServeMux()
 	g.routeAPI()
 	// Health probes are unsigned; a signed GET /healthz is an S3 call on a
@@ -202,7 +205,7 @@ func (g *Ingress) Listen() (Listener, error) {
 }
 
 // Attach starts following the responses topic and publishing the events
-// of calls refused at the door. Run calls it; callers that serve the
+// of answers at the door (the door log). Run calls it; callers that serve the
 // handler themselves call it before taking traffic.
 func (g *Ingress) Attach(ctx context.Context) (wait func() error, err error) {
 	tail, err := bus.NewTail(ctx, g.cfg.Bus, bus.FromEnd, g.log, schemas.TopicResponses)

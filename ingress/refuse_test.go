@@ -100,7 +100,7 @@ func TestRefusesAmbiguousRequests(t *testing.T) {
 				t.Errorf("message %q does not name %q and request id %q", msg, c.mention, id)
 			}
 			var refusals int
-			for _, o := range e.pub.published() {
+			for _, o := range e.flushDoor() {
 				switch o.Envelope.Type {
 				case schemas.TypeRequestReceived:
 					t.Errorf("an ambiguous request was published as request.received")

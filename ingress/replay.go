@@ -129,6 +129,7 @@ func (g *Ingress) claimSignature(c *call, sess session.Session, v *sigv4.Result,
 		if v.Presigned {
 			what, next = "this presigned URL was already used, and presigned URLs for "+op.Service+":"+op.Name+" are single-use", "presign a new URL"
 		}
+		c.replayed = true
 		g.securityRefusal(c, &sess, op, schemas.SecurityReplay, what+" (replayed signature)")
 		g.refuseAtDoor(c, schemas.OutcomeRejected, "replayed signature", apiError{http.StatusForbidden, "AccessDenied", fmt.Sprintf("%s: %s (request id %s)", what, next, c.id)})
 		return nil, false

@@ -44,7 +44,7 @@ func TestReplayRefusedAtSameReplica(t *testing.T) {
 	e.pub.reset()
 	a := send(t, build())
 	checkReplayRefused(t, a, "signed requests for dynamodb:PutItem are single-use: sign a new request")
-	outs := e.pub.published()
+	outs := e.flushDoor()
 	if countType(outs, schemas.TypeRequestReceived) != 0 || len(e.pub.signatures()) != 0 {
 		t.Errorf("the replay was published")
 	}
@@ -142,7 +142,7 @@ func TestPresignedReuse(t *testing.T) {
 	}
 	e.pub.reset()
 	checkReplayRefused(t, use(), "presigned URLs for s3:PutObject are single-use: presign a new URL")
-	if refused := refusals(t, e.pub.published()); len(refused) != 1 || refused[0].Kind != schemas.SecurityReplay {
+	if refused := refusals(t, e.flushDoor()); len(refused) != 1 || refused[0].Kind != schemas.SecurityReplay {
 		t.Fatalf("security events %+v", refused)
 	}
 }

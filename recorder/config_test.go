@@ -71,10 +71,14 @@ func TestPendingMigrations(t *testing.T) {
 	}
 }
 
+// TestMigrationsAreOrdered: versions are 1, 2, ... N with no gap and no
+// repeat (schema_migrations records them by version).
 func TestMigrationsAreOrdered(t *testing.T) {
+	last := 0
 	for i, m := range migrations {
-		if m.Version != i+1 {
-			t.Errorf("migration %d (%s) has version %d; versions must be 1, 2, 3, ...", i, m.Name, m.Version)
+		if m.Version != last+1 {
+			t.Errorf("migration %d (%s) has version %d after %d; versions must be 1, 2, ... with no gap", i, m.Name, m.Version, last)
 		}
+		last = m.Version
 	}
 }

@@ -29,6 +29,55 @@ type migration struct {
 	SQL       []string
 }
 
+// requestsView is the current definition of the requests view: one row per
+// request id, aggregated from its events. Every migration that changes the
+// view recreates it from this one text; a view holds no data, so an older
+// step that runs it again (a database created before the change) ends with
+// the same view, and dropping and creating it is safe to repeat.
+const requestsView = `
+CREATE VIEW IF NOT EXISTS {db}.requests AS
+SELECT
+    request_id,
+    r_started AS started,
+    r_started_us AS started_us,
+    r_last AS last_event,
+    r_principal AS principal,
+    r_groups AS groups,
+    r_service AS service,
+    r_operation AS operation,
+    r_region AS region,
+    r_decision AS decision,
+    r_rule AS rule,
+    r_reason AS reason,
+    r_outcome AS outcome,
+    r_status AS status,
+    r_hold AS hold,
+    r_events AS events
+FROM (
+    SELECT
+        request_id,
+        min(ts) AS r_started,
+        min(ts_us) AS r_started_us,
+        max(ts) AS r_last,
+        anyIf(principal, type IN ('request.received', 'request.refused', 'session.issued')) AS r_principal,
+        anyIf(groups, type IN ('request.received', 'request.refused', 'session.issued')) AS r_groups,
+        anyIf(service, type IN ('request.received', 'request.refused', 'session.issued')) AS r_service,
+        anyIf(operation, type IN ('request.received', 'request.refused', 'session.issued')) AS r_operation,
+        anyIf(region, type IN ('request.received', 'request.refused', 'session.issued')) AS r_region,
+        argMaxIf(outcome, ts_us, type = 'decision.made') AS r_decision,
+        argMaxIf(rule, ts_us, type = 'decision.made') AS r_rule,
+        argMaxIf(reason, ts_us, type = 'decision.made') AS r_reason,
+        if(countIf(type = 'response.ready') > 0, argMaxIf(outcome, ts_us, type = 'response.ready'), anyIf(outcome, type IN ('request.refused', 'session.issued'))) AS r_outcome,
+        if(countIf(type = 'response.ready') > 0, argMaxIf(status, ts_us, type = 'response.ready'), anyIf(status, type IN ('request.refused', 'session.issued'))) AS r_status,
+        if(countIf(type = 'hold.approved') > 0, 'approved', argMinIf(outcome, offset, type IN ('hold.denied', 'hold.expired'))) AS r_hold,
+        count() AS r_events
+    FROM {db}.events FINAL
+    WHERE request_id != ''
+    GROUP BY request_id
+)`
+
+const dropRequestsView = `DROP TABLE IF EXISTS {db}.requests`
+
 // migrations is the schema history; append only. The base schema (1-2) is
 // valid on ClickHouse 18.16 and on current releases.
 var migrations = []migration{
@@ -121,50 +170,8 @@ ALTER TABLE {db}.events
 	// too: its principal, call and outcome (throttled, unavailable) come
 	// from the refusal, unless a response.ready exists (a refusal that
 	// raced a publish the broker took after all: the pipeline's answer
-	// wins). A view holds no data: dropping and creating it again is safe
-	// to repeat.
-	{Version: 4, Name: "requests view with refusals at the door", SQL: []string{
-		`DROP TABLE IF EXISTS {db}.requests`, `
-CREATE VIEW IF NOT EXISTS {db}.requests AS
-SELECT
-    request_id,
-    r_started AS started,
-    r_started_us AS started_us,
-    r_last AS last_event,
-    r_principal AS principal,
-    r_groups AS groups,
-    r_service AS service,
-    r_operation AS operation,
-    r_region AS region,
-    r_decision AS decision,
-    r_rule AS rule,
-    r_reason AS reason,
-    r_outcome AS outcome,
-    r_status AS status,
-    r_hold AS hold,
-    r_events AS events
-FROM (
-    SELECT
-        request_id,
-        min(ts) AS r_started,
-        min(ts_us) AS r_started_us,
-        max(ts) AS r_last,
-        anyIf(principal, type IN ('request.received', 'request.refused')) AS r_principal,
-        anyIf(groups, type IN ('request.received', 'request.refused')) AS r_groups,
-        anyIf(service, type IN ('request.received', 'request.refused')) AS r_service,
-        anyIf(operation, type IN ('request.received', 'request.refused')) AS r_operation,
-        anyIf(region, type IN ('request.received', 'request.refused')) AS r_region,
-        argMaxIf(outcome, ts_us, type = 'decision.made') AS r_decision,
-        argMaxIf(rule, ts_us, type = 'decision.made') AS r_rule,
-        argMaxIf(reason, ts_us, type = 'decision.made') AS r_reason,
-        if(countIf(type = 'response.ready') > 0, argMaxIf(outcome, ts_us, type = 'response.ready'), anyIf(outcome, type = 'request.refused')) AS r_outcome,
-        if(countIf(type = 'response.ready') > 0, argMaxIf(status, ts_us, type = 'response.ready'), anyIf(status, type = 'request.refused')) AS r_status,
-        argMaxIf(outcome, ts_us, type IN ('hold.approved', 'hold.denied', 'hold.expired')) AS r_hold,
-        count() AS r_events
-    FROM {db}.events FINAL
-    WHERE request_id != ''
-    GROUP BY request_id
-)`}},
+	// wins).
+	{Version: 4, Name: "requests view with refusals at the door", SQL: []string{dropRequestsView, requestsView}},
 	// A hold ends as the holds view ends it (internal/holds): by its first
 	// ending event in log order, not by the latest by time. A hold.approved
 	// decides whenever there is one: the decider writes it only for the
@@ -173,49 +180,12 @@ FROM (
 	// hold.expired by its offset on the holds topic decides (every event of
 	// a hold is keyed by its request id, so they share one partition). An
 	// expiry a lagging replica wrote after the approval no longer shows a
-	// run call as expired. Dropping and creating a view is safe to repeat.
-	{Version: 5, Name: "requests view: a hold ends by its first ending event in log order", SQL: []string{
-		`DROP TABLE IF EXISTS {db}.requests`, `
-CREATE VIEW IF NOT EXISTS {db}.requests AS
-SELECT
-    request_id,
-    r_started AS started,
-    r_started_us AS started_us,
-    r_last AS last_event,
-    r_principal AS principal,
-    r_groups AS groups,
-    r_service AS service,
-    r_operation AS operation,
-    r_region AS region,
-    r_decision AS decision,
-    r_rule AS rule,
-    r_reason AS reason,
-    r_outcome AS outcome,
-    r_status AS status,
-    r_hold AS hold,
-    r_events AS events
-FROM (
-    SELECT
-        request_id,
-        min(ts) AS r_started,
-        min(ts_us) AS r_started_us,
-        max(ts) AS r_last,
-        anyIf(principal, type IN ('request.received', 'request.refused')) AS r_principal,
-        anyIf(groups, type IN ('request.received', 'request.refused')) AS r_groups,
-        anyIf(service, type IN ('request.received', 'request.refused')) AS r_service,
-        anyIf(operation, type IN ('request.received', 'request.refused')) AS r_operation,
-        anyIf(region, type IN ('request.received', 'request.refused')) AS r_region,
-        argMaxIf(outcome, ts_us, type = 'decision.made') AS r_decision,
-        argMaxIf(rule, ts_us, type = 'decision.made') AS r_rule,
-        argMaxIf(reason, ts_us, type = 'decision.made') AS r_reason,
-        if(countIf(type = 'response.ready') > 0, argMaxIf(outcome, ts_us, type = 'response.ready'), anyIf(outcome, type = 'request.refused')) AS r_outcome,
-        if(countIf(type = 'response.ready') > 0, argMaxIf(status, ts_us, type = 'response.ready'), anyIf(status, type = 'request.refused')) AS r_status,
-        if(countIf(type = 'hold.approved') > 0, 'approved', argMinIf(outcome, offset, type IN ('hold.denied', 'hold.expired'))) AS r_hold,
-        count() AS r_events
-    FROM {db}.events FINAL
-    WHERE request_id != ''
-    GROUP BY request_id
-)`}},
+	// run call as expired.
+	{Version: 5, Name: "requests view: a hold ends by its first ending event in log order", SQL: []string{dropRequestsView, requestsView}},
+	// A credential exchange (AssumeRoleWithWebIdentity) is a request too:
+	// answered with credentials its outcome is issued (session.issued),
+	// refused it is a request.refused like any answer at the door.
+	{Version: 6, Name: "requests view with credential exchanges", SQL: []string{dropRequestsView, requestsView}},
 }
 
 // Migrate creates database and brings its schema up to date: the events

@@ -340,6 +340,10 @@ func TestGoldenWire(t *testing.T) {
 			Reason: "sandbox agents may <create>, read & write", Request: *req,
 			Hold: &HoldTerms{Approvers: []string{"sre"}, Approvals: 1, Expires: at, Grant: &GrantTerms{For: time.Hour, Scope: "call"}}},
 			ProducerName(RoleDecider, "decider-1")},
+		{"session.issued.json", &SessionIssued{Principal: Principal{Subject: "system:serviceaccount:ci:deployer", Issuer: "https://oidc.example.com/<k8s>",
+			Groups: []string{"agents", "ci & deploy"}}, SessionID: "JGIAABCDEFGHIJKLMNOP", Role: "arn:aws:iam::123456789012:role/agents/reader",
+			SessionName: "deploy-42", Expires: at.Add(time.Hour), Audience: "jitgate", Source: "10.0.0.7", Replica: "ingress-1"},
+			ProducerName(RoleIngress, "ingress-1")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -395,7 +399,7 @@ func TestSetPayloadRefusesAnotherType(t *testing.T) {
 // so no record means one thing to this build and another to an older
 // one (or to a tool on encoding/json).
 func FuzzReaderNoLooserThanEncodingJSON(f *testing.F) {
-	for _, name := range []string{"request.received.json", "decision.made.json"} {
+	for _, name := range []string{"request.received.json", "decision.made.json", "session.issued.json"} {
 		golden, err := os.ReadFile("testdata/golden/" + name)
 		if err != nil {
 			f.Fatal(err)

@@ -14,7 +14,8 @@ const (
 	OutcomeThrottled = "throttled"
 	// OutcomeUnavailable: the ingress could not publish the call (the
 	// broker unreachable or not acknowledging before the call's deadline);
-	// the agent got ServiceUnavailable.
+	// the agent got ServiceUnavailable. For a credential exchange: the
+	// OIDC issuer's keys could not be fetched (IDPCommunicationError).
 	OutcomeUnavailable = "unavailable"
 	// OutcomeUnauthenticated: the request did not prove who sent it: no
 	// signature or a SigV2 one, a malformed or mismatching signature
@@ -22,6 +23,9 @@ const (
 	// match its signed hash, checksum or length, an unsigned x-amz-*
 	// header or body, a request time too skewed, or a session token that
 	// does not open or has expired (InvalidClientTokenId, ExpiredToken).
+	// For a credential exchange (AssumeRoleWithWebIdentity): a web
+	// identity token that did not verify (InvalidIdentityToken,
+	// ExpiredTokenException).
 	OutcomeUnauthenticated = "unauthenticated"
 	// OutcomeRejected: the request was read but refused as it stands: a
 	// body too large or too slow (RequestEntityTooLarge, RequestTimeout)
@@ -30,8 +34,10 @@ const (
 	// header: also a security.refused), a replayed signature (also a
 	// security.refused), parameters that cannot be represented, or an
 	// unsigned request that is not AssumeRoleWithWebIdentity and cannot be
-	// parsed. The agent's SDK does not retry these; the agent must change
-	// the request.
+	// parsed. For a credential exchange: parameters that are not valid
+	// (ValidationError) or a role outside the allow-list (AccessDenied,
+	// also a security.refused). The agent's SDK does not retry these; the
+	// agent must change the request.
 	OutcomeRejected = "rejected"
 )
 
@@ -66,6 +72,8 @@ type RequestRefused struct {
 	// an unauthenticated call it is whose genuine session token was
 	// presented: the signature did not prove its secret, so it names whose
 	// token was used, not who used it.
+	// For a credential exchange, it is the web identity token's
+	// principal, set only when the token verified.
 	Principal *Principal `json:"principal,omitempty"`
 	// ClaimedAccessKeyID is the access key id the request's credential
 	// scope named, kept only when it has the shape of a jitgate access key

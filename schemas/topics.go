@@ -28,7 +28,8 @@ const (
 	// bodies from it.
 	TopicExecutions = "executions"
 	// TopicResponses carries response.ready and masked response.body_chunk
-	// events, keyed by request id, and request.refused (no reply-to). Every
+	// events, keyed by request id, and the ingress's request.refused and
+	// session.issued (no reply-to). Every
 	// ingress replica reads it whole and keeps the replies addressed to
 	// itself.
 	TopicResponses = "responses"

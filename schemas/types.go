@@ -48,6 +48,7 @@ var registry = map[Type]func() Payload{
 	TypeSignatureSeen:     func() Payload { return new(SignatureSeen) },
 	TypeDeadLetter:        func() Payload { return new(DeadLetter) },
 	TypeRequestRefused:    func() Payload { return new(RequestRefused) },
+	TypeSessionIssued:     func() Payload { return new(SessionIssued) },
 }
 
 // Types lists every known event type.

@@ -75,19 +75,26 @@ func auditCommand() *cli.Command {
 				},
 			},
 			{
-				Name: "recent", Usage: "recent requests with their outcome",
+				Name: "recent", Usage: "recent requests with their outcome (credential exchanges are service sts, operation AssumeRoleWithWebIdentity)",
 				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "principal"}, &cli.StringFlag{Name: "service"}, &cli.StringFlag{Name: "operation"},
-					&cli.StringFlag{Name: "outcome"}, &cli.DurationFlag{Name: "since", Value: 24 * time.Hour}, &cli.IntFlag{Name: "limit", Value: 50},
+					&cli.StringFlag{Name: "principal", Usage: "the agent's OIDC subject"},
+					&cli.StringFlag{Name: "service", Usage: "service id, e.g. s3 (sts for credential exchanges)"},
+					&cli.StringFlag{Name: "operation", Usage: "operation name, e.g. PutObject"},
+					&cli.StringFlag{Name: "outcome", Usage: "final answer, decision or hold end, one of: " + strings.Join(audit.Outcomes, ", ")},
+					&cli.DurationFlag{Name: "since", Value: 24 * time.Hour}, &cli.IntFlag{Name: "limit", Value: 50},
 				},
 				Action: func(c *cli.Context) error {
+					f := audit.Filter{Principal: c.String("principal"), Service: c.String("service"),
+						Operation: c.String("operation"), Outcome: c.String("outcome"), Since: time.Now().Add(-c.Duration("since")), Limit: c.Int("limit")}
+					if err := f.Validate(); err != nil {
+						return fmt.Errorf("--outcome: %w", err)
+					}
 					cl, err := open(c)
 					if err != nil {
 						return err
 					}
 					defer cl.Close()
-					rs, err := cl.Recent(c.Context, audit.Filter{Principal: c.String("principal"), Service: c.String("service"),
-						Operation: c.String("operation"), Outcome: c.String("outcome"), Since: time.Now().Add(-c.Duration("since")), Limit: c.Int("limit")})
+					rs, err := cl.Recent(c.Context, f)
 					if err != nil {
 						return err
 					}

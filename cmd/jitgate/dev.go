@@ -85,7 +85,7 @@ func devCommand() *cli.Command {
 			&cli.StringFlag{Name: "upstream", Value: "emulator", Usage: "emulator (in-process AWS emulator), aws (real AWS, default credential chain), or a base URL", EnvVars: []string{"JITGATE_DEV_UPSTREAM"}},
 			&cli.DurationFlag{Name: "wait", Value: 30 * time.Second, Usage: "how long an agent's call waits for its outcome", EnvVars: []string{"JITGATE_WAIT"}},
 			&cli.StringFlag{Name: "clickhouse", Usage: "ClickHouse native address for the recorder (none: events stay in Kafka only)", EnvVars: []string{"JITGATE_CLICKHOUSE"}},
-			pprofFlag(),
+			pprofFlag(), doorLogQueueFlag(), untrustedRefusalRateFlag(),
 			&cli.StringSliceFlag{Name: "allowed-roles", Value: cli.NewStringSlice(devAllowedRoles), Usage: "roles agents may name and the executor may assume (ARN globs, or GROUP=ARN-GLOB)", EnvVars: []string{"JITGATE_ALLOWED_ROLES"}},
 		}, webhookFlags()...),
 		Action: runDev,
@@ -184,7 +184,8 @@ func runDev(c *cli.Context) error {
 	st := devState{Endpoint: "http://" + plain.Addr().String(), Issuer: issuerURL, Audience: devAudience, Kafka: broker.String(), Region: devRegion}
 	var lis ingress.Listener
 	lis.Plain = plain
-	icfg := ingress.Config{Bus: bcfg, Listen: plain.Addr().String(), Replica: "dev-ingress", Wait: c.Duration("wait")}
+	icfg := ingress.Config{Bus: bcfg, Listen: plain.Addr().String(), Replica: "dev-ingress", Wait: c.Duration("wait"),
+		DoorLogQueue: c.Int("door-log-queue"), UntrustedRefusalRate: c.Int("untrusted-refusal-rate")}
 	if tl := c.String("tls-listen"); tl != "" {
 		certFile, keyFile, err := devcert.Ensure(dir)
 		if err != nil {

@@ -24,7 +24,6 @@ import (
 	"github.com/jitgate/jitgate/internal/sts"
 	"github.com/jitgate/jitgate/masker"
 	"github.com/jitgate/jitgate/recorder"
-	"github.com/jitgate/jitgate/schemas"
 )
 
 func roleCommand(name, usage string, flags []cli.Flag, action cli.ActionFunc) *cli.Command {
@@ -58,6 +57,7 @@ func ingressFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "body-grace", Value: ingress.DefaultBodyGrace, Usage: "time before --body-min-rate applies", EnvVars: []string{"JITGATE_BODY_GRACE"}},
 		&cli.IntFlag{Name: "max-in-flight", Value: ingress.DefaultMaxInFlight, Usage: "calls this replica serves at once; more get the protocol's throttling error", EnvVars: []string{"JITGATE_MAX_IN_FLIGHT"}},
 		&cli.IntFlag{Name: "max-in-flight-per-principal", Value: ingress.DefaultMaxInFlightPerPrincipal, Usage: "calls one principal may have in flight at once", EnvVars: []string{"JITGATE_MAX_IN_FLIGHT_PER_PRINCIPAL"}},
+		doorLogQueueFlag(), untrustedRefusalRateFlag(),
 		&cli.DurationFlag{Name: "replay-lookback", Value: ingress.DefaultReplayLookback, Usage: "how far back a starting replica reads the signatures other replicas accepted (cover the session lifetime)", EnvVars: []string{"JITGATE_REPLAY_LOOKBACK"}},
 		&cli.StringFlag{Name: "session-keys", Usage: "hex keys sealing agent sessions, first seals, all open (rotation); or @FILE", EnvVars: []string{"JITGATE_SESSION_KEYS"}},
 		&cli.StringSliceFlag{Name: "oidc-issuer", Usage: "trusted OIDC issuer URL (repeatable)", EnvVars: []string{"JITGATE_OIDC_ISSUER"}},
@@ -67,6 +67,21 @@ func ingressFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "session-beyond-token", Usage: "let sessions outlive the OIDC token they were exchanged for (up to DurationSeconds); default: a session ends with its token", EnvVars: []string{"JITGATE_SESSION_BEYOND_TOKEN"}},
 		allowedRolesFlag("RoleArns agents may name in AssumeRoleWithWebIdentity"),
 	}
+}
+
+// doorLogQueueFlag is --door-log-queue, shared by the ingress and `jitgate dev`.
+func doorLogQueueFlag() cli.Flag {
+	return &cli.IntFlag{Name: "door-log-queue", Value: ingress.DefaultDoorLogQueue,
+		Usage:   "events of answers at the door (refusals, their security records, credential exchanges) waiting to be published to Kafka; beyond it they are dropped, counted and logged",
+		EnvVars: []string{"JITGATE_DOOR_LOG_QUEUE"}}
+}
+
+// untrustedRefusalRateFlag is --untrusted-refusal-rate, shared by the
+// ingress and `jitgate dev`.
+func untrustedRefusalRateFlag() cli.Flag {
+	return &cli.IntFlag{Name: "untrusted-refusal-rate", Value: ingress.DefaultUntrustedRefusalRate,
+		Usage:   "calls a second of callers that did not prove their secret (bad signatures or tokens, unsigned junk, replays) whose refusals are recorded; beyond it they are dropped and counted",
+		EnvVars: []string{"JITGATE_UNTRUSTED_REFUSAL_RATE"}}
 }
 
 // allowedRolesFlag is --allowed-roles, shared by the ingress and the executor
@@ -120,7 +135,8 @@ func ingressCommand() *cli.Command {
 				TLSKey: c.String("tls-key"), Replica: c.String("instance"), Wait: c.Duration("wait"), MaxBody: c.Int64("max-body"), MaxParsedBody: c.Int64("max-parsed-body"),
 				MaxHeaderBytes: c.Int("max-header-bytes"), ReadHeaderTimeout: c.Duration("read-header-timeout"), IdleTimeout: c.Duration("idle-timeout"),
 				BodyIdleTimeout: c.Duration("body-idle-timeout"), BodyMinRate: c.Int64("body-min-rate"), BodyGrace: c.Duration("body-grace"),
-				MaxInFlight: c.Int("max-in-flight"), MaxInFlightPerPrincipal: c.Int("max-in-flight-per-principal"), ReplayLookback: c.Duration("replay-lookback")},
+				MaxInFlight: c.Int("max-in-flight"), MaxInFlightPerPrincipal: c.Int("max-in-flight-per-principal"), ReplayLookback: c.Duration("replay-lookback"),
+				DoorLogQueue: c.Int("door-log-queue"), UntrustedRefusalRate: c.Int("untrusted-refusal-rate")},
 			sessionKeys: keys, holdsKey: hk, issuers: issuers, log: logger(c),
 			allowedRoles: roles, sessionBeyondToken: c.Bool("session-beyond-token"),
 		})
@@ -164,7 +180,7 @@ func buildIngress(ctx context.Context, s ingressSetup) (*ingress.Ingress, *bus.P
 		s.log.Warn("no --allowed-roles: every AssumeRoleWithWebIdentity will be refused until you list the roles agents may name")
 	}
 	stsSvc, err := sts.New(ctx, sts.Config{Issuers: s.issuers, Sealer: sealer, AllowedRoles: s.allowedRoles,
-		SessionBeyondToken: s.sessionBeyondToken, Refused: publishRefusal(pub, "ingress/"+s.cfg.Replica, s.log)})
+		SessionBeyondToken: s.sessionBeyondToken})
 	if err != nil {
 		pub.Close()
 		return nil, nil, err
@@ -176,25 +192,6 @@ func buildIngress(ctx context.Context, s ingressSetup) (*ingress.Ingress, *bus.P
 		return nil, nil, err
 	}
 	return g, pub, nil
-}
-
-// publishRefusal returns a hook that records a security refusal on the
-// security topic without holding up the caller's answer.
-func publishRefusal(pub *bus.Publisher, producer string, log *slog.Logger) func(context.Context, string, *schemas.SecurityRefused) {
-	return func(_ context.Context, requestID string, r *schemas.SecurityRefused) {
-		out, err := bus.Refusal(producer, requestID, time.Now(), r)
-		if err != nil {
-			log.Error("security: could not build a security.refused event", "kind", r.Kind, "err", err)
-			return
-		}
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := pub.Publish(ctx, out); err != nil {
-				log.Error("security: could not publish a security.refused event", "kind", r.Kind, "err", err)
-			}
-		}()
-	}
 }
 
 func deciderFlags() []cli.Flag {

@@ -12,3 +12,7 @@ var ErrRowLimit = errors.New("audit: result truncated at the row limit; add a LI
 
 // ErrBadDatabase reports a database name that is not a plain identifier.
 var ErrBadDatabase = errors.New("audit: database name must be letters, digits and underscores")
+
+// ErrBadOutcome rejects a filter's outcome that no request can have; the
+// error lists the valid ones (Outcomes).
+var ErrBadOutcome = errors.New("audit: unknown outcome")

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"strings"
@@ -113,6 +114,47 @@ func TestRecentQuery(t *testing.T) {
 				if !strings.Contains(q, w) {
 					t.Errorf("query lacks %q:\n%s", w, q)
 				}
+			}
+		})
+	}
+}
+
+// TestFilterOutcome: an outcome no request can have is refused with the
+// valid ones listed, before any query; every listed outcome passes.
+func TestFilterOutcome(t *testing.T) {
+	tests := []struct {
+		name    string
+		outcome string
+		ok      bool
+	}{
+		{"none", "", true},
+		{"a final answer", "executed", true},
+		{"an answer at the door", "unauthenticated", true},
+		{"a credential exchange", "issued", true},
+		{"a decision", "hold", true},
+		{"a hold's end", "approved", true},
+		{"bogus", "bogus", false},
+		{"another case", "Executed", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Filter{Outcome: tc.outcome}.Validate()
+			if tc.ok {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrBadOutcome) {
+				t.Fatalf("got %v, want ErrBadOutcome", err)
+			}
+			for _, o := range Outcomes {
+				if !strings.Contains(err.Error(), o) {
+					t.Errorf("%q does not list %q", err, o)
+				}
+			}
+			if _, err := (&Client{}).Recent(context.Background(), Filter{Outcome: tc.outcome}); !errors.Is(err, ErrBadOutcome) {
+				t.Errorf("Recent: %v, want ErrBadOutcome before any query", err)
 			}
 		})
 	}

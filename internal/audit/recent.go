@@ -17,10 +17,10 @@ type Filter struct {
 	Operation string
 	// Outcome matches the final answer (executed, denied, held, error,
 	// unknown; for a call answered at the ingress's door throttled,
-	// unavailable, unauthenticated, rejected or error), the decision
-	// (allow, deny, hold) or the hold's end (approved, denied, expired).
-	// Any value passes through to the query: a new outcome needs no change
-	// here.
+	// unavailable, unauthenticated, rejected or error; issued for a
+	// credential exchange answered with credentials), the decision
+	// (allow, deny, hold) or the hold's end (approved, denied, expired):
+	// one of Outcomes (Validate).
 	Outcome string
 	// Since keeps requests received at or after this time (zero: all).
 	Since time.Time
@@ -41,7 +41,9 @@ type RequestSummary struct {
 	Rule      string
 	// Outcome is the response's outcome, or for a call answered at the
 	// ingress's door (request.refused) throttled, unavailable,
-	// unauthenticated, rejected or error; "" while the agent still waits.
+	// unauthenticated, rejected or error, or issued for a credential
+	// exchange answered with credentials (session.issued); "" while the
+	// agent still waits.
 	Outcome string
 	Status  uint16 // HTTP status answered to the agent
 	// Hold is how the hold ended: approved, denied or expired ("" if
@@ -51,8 +53,12 @@ type RequestSummary struct {
 	Events uint64
 }
 
-// Recent returns the newest requests matching f, newest first.
+// Recent returns the newest requests matching f, newest first. A credential
+// exchange (AssumeRoleWithWebIdentity) is a request of service sts.
 func (c *Client) Recent(ctx context.Context, f Filter) ([]RequestSummary, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
 	ctx, cancel := c.deadline(ctx)
 	defer cancel()
 	q, args := recentQuery(c.db, f)
@@ -80,8 +86,9 @@ func (c *Client) Recent(ctx context.Context, f Filter) ([]RequestSummary, error)
 }
 
 // recentQuery builds Recent's SQL. Request ids are picked from the
-// request.received and request.refused events that match, then all their
-// events are aggregated. A refused call's outcome is its refusal's, unless
+// request.received, request.refused and session.issued events that match,
+// then all their events are aggregated. A refused call's outcome is its
+// refusal's (an exchange's, issued), unless
 // the request also has a response.ready (a refusal that raced a publish
 // the broker took after all): the pipeline's answer wins. A hold ends as
 // the holds view ends it, by its first ending event in log order (see the
@@ -92,7 +99,7 @@ func (c *Client) Recent(ctx context.Context, f Filter) ([]RequestSummary, error)
 func recentQuery(db string, f Filter) (string, []any) {
 	var where []string
 	var args []any
-	where = append(where, "type IN ('request.received', 'request.refused')")
+	where = append(where, "type IN ('request.received', 'request.refused', 'session.issued')")
 	if !f.Since.IsZero() {
 		where = append(where, "ts_us >= ?")
 		args = append(args, uint64(max(f.Since.UnixMicro(), 0)))
@@ -115,14 +122,14 @@ func recentQuery(db string, f Filter) (string, []any) {
 	q := fmt.Sprintf(`SELECT request_id,
     min(ts_us) AS r_first,
     max(ts_us) AS r_last,
-    anyIf(principal, type IN ('request.received', 'request.refused')) AS r_principal,
-    anyIf(service, type IN ('request.received', 'request.refused')) AS r_service,
-    anyIf(operation, type IN ('request.received', 'request.refused')) AS r_operation,
-    anyIf(region, type IN ('request.received', 'request.refused')) AS r_region,
+    anyIf(principal, type IN ('request.received', 'request.refused', 'session.issued')) AS r_principal,
+    anyIf(service, type IN ('request.received', 'request.refused', 'session.issued')) AS r_service,
+    anyIf(operation, type IN ('request.received', 'request.refused', 'session.issued')) AS r_operation,
+    anyIf(region, type IN ('request.received', 'request.refused', 'session.issued')) AS r_region,
     argMaxIf(outcome, ts_us, type = 'decision.made') AS r_decision,
     argMaxIf(rule, ts_us, type = 'decision.made') AS r_rule,
-    if(countIf(type = 'response.ready') > 0, argMaxIf(outcome, ts_us, type = 'response.ready'), anyIf(outcome, type = 'request.refused')) AS r_outcome,
-    if(countIf(type = 'response.ready') > 0, argMaxIf(status, ts_us, type = 'response.ready'), anyIf(status, type = 'request.refused')) AS r_status,
+    if(countIf(type = 'response.ready') > 0, argMaxIf(outcome, ts_us, type = 'response.ready'), anyIf(outcome, type IN ('request.refused', 'session.issued'))) AS r_outcome,
+    if(countIf(type = 'response.ready') > 0, argMaxIf(status, ts_us, type = 'response.ready'), anyIf(status, type IN ('request.refused', 'session.issued'))) AS r_status,
     if(countIf(type = 'hold.approved') > 0, 'approved', argMinIf(outcome, offset, type IN ('hold.denied', 'hold.expired'))) AS r_hold,
     count() AS r_events
 FROM %[1]s.events FINAL

@@ -1,7 +1,6 @@
 package sts
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/jitgate/jitgate/internal/rolelist"
 	"github.com/jitgate/jitgate/internal/session"
-	"github.com/jitgate/jitgate/schemas"
 )
 
 // Defaults and limits for session lifetimes.
@@ -74,10 +72,6 @@ type Config struct {
 	// a session expires no later than the token's exp, so revoking or
 	// expiring the identity at the IdP ends the agent's access on time.
 	SessionBeyondToken bool
-	// Refused, if set, is told about each AssumeRoleWithWebIdentity refused
-	// for a role outside AllowedRoles (the ingress publishes it as a
-	// security.refused event). It must not block.
-	Refused func(ctx context.Context, requestID string, r *schemas.SecurityRefused)
 	// HTTPClient fetches discovery documents and keys. Default: a client with
 	// a DefaultHTTPTimeout timeout.
 	HTTPClient *http.Client

@@ -15,6 +15,13 @@
 // The session ends no later than the token's exp unless
 // Config.SessionBeyondToken is set.
 //
+// ServeAssumeRoleWithWebIdentity returns an Exchange: what the call came to
+// (principal once the token verified, session id and expiry, or the STS
+// error), never the token, the session token or the secret, for the
+// ingress to record (session.issued or request.refused, and a
+// security.refused for a role outside AllowedRoles). This package logs and
+// publishes nothing itself.
+//
 // OIDC discovery is lazy: New does no network I/O, and each issuer's
 // discovery document is fetched at its first use and retried at the next
 // request if it failed, so the ingress can start before its issuer (as

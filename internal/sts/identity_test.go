@@ -6,12 +6,10 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jitgate/jitgate/internal/rolelist"
-	"github.com/jitgate/jitgate/schemas"
 )
 
 // TestGroupsSeparator: a string-valued groups claim is refused by default,
@@ -111,21 +109,13 @@ func TestSessionLifetime(t *testing.T) {
 }
 
 // TestAllowedRoles: a RoleArn outside the allow-list (for the principal's
-// groups) is AccessDenied naming --allowed-roles, and reported as a
-// security refusal; an empty list allows none.
+// groups) is AccessDenied naming --allowed-roles, and the exchange says so
+// (RoleRefused, with the verified principal) for the ingress's security
+// record; an empty list allows none.
 func TestAllowedRoles(t *testing.T) {
 	ctx := context.Background()
-	var (
-		mu      sync.Mutex
-		refused []*schemas.SecurityRefused
-	)
-	record := func(_ context.Context, requestID string, r *schemas.SecurityRefused) {
-		mu.Lock()
-		defer mu.Unlock()
-		refused = append(refused, r)
-	}
-	listed := newEnv(t, func(c *Config) { c.Refused = record })
-	none := newEnv(t, func(c *Config) { c.AllowedRoles = rolelist.List{}; c.Refused = record })
+	listed := newEnv(t, nil)
+	none := newEnv(t, func(c *Config) { c.AllowedRoles = rolelist.List{} })
 	tests := []struct {
 		name   string
 		e      *env
@@ -142,26 +132,22 @@ func TestAllowedRoles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mu.Lock()
-			refused = nil
-			mu.Unlock()
 			tok := mint(t, tt.e.trusted, map[string]any{"sub": "agent-1", "aud": testAudience, "groups": tt.groups})
-			_, err := tt.e.svc.AssumeRoleWithWebIdentity(ctx, AssumeRoleInput{RoleARN: tt.role, RoleSessionName: "s1", WebIdentityToken: tok, RequestID: "rq"})
-			mu.Lock()
-			defer mu.Unlock()
+			_, x := tt.e.svc.exchange(ctx, AssumeRoleInput{RoleARN: tt.role, RoleSessionName: "s1", WebIdentityToken: tok})
 			if tt.ok {
-				if err != nil || len(refused) != 0 {
-					t.Fatalf("err = %v, refusals %v", err, refused)
+				if x.Err != nil || x.RoleRefused() {
+					t.Fatalf("err = %v", x.Err)
 				}
 				return
 			}
+			var err error = x.Err
 			var se *Error
 			if !errors.As(err, &se) || !errors.Is(err, ErrAccessDenied) || se.HTTPStatus() != http.StatusForbidden ||
 				!strings.Contains(se.Message, tt.msg) || !strings.Contains(se.Message, tt.role) {
 				t.Fatalf("err = %v, want AccessDenied mentioning %q", err, tt.msg)
 			}
-			if len(refused) != 1 || refused[0].Kind != schemas.SecurityRoleNotAllowed || refused[0].Principal == nil || refused[0].Principal.Subject != "agent-1" {
-				t.Fatalf("refusals %+v", refused)
+			if !x.RoleRefused() || x.Principal == nil || x.Principal.Subject != "agent-1" || x.Role != tt.role || x.AccessKeyID != "" {
+				t.Fatalf("exchange %+v", x)
 			}
 		})
 	}

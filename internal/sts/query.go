@@ -8,7 +8,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"net"
+
 	"net/http"
 	"net/url"
 	"strconv"
@@ -64,29 +64,32 @@ func ParseAssumeRoleInput(form url.Values) (AssumeRoleInput, error) {
 
 // ServeAssumeRoleWithWebIdentity answers an AssumeRoleWithWebIdentity request
 // whose form the caller has parsed (nil: parse r's query and body here). It
-// writes the STS XML response, or an STS XML error with the status STS uses.
-// An empty requestID gets a random one.
-func (s *Service) ServeAssumeRoleWithWebIdentity(w http.ResponseWriter, r *http.Request, form url.Values, requestID string) {
+// writes the STS XML response, or an STS XML error with the status STS uses,
+// and returns what the exchange came to, for the caller to record. An empty
+// requestID gets a random one.
+func (s *Service) ServeAssumeRoleWithWebIdentity(w http.ResponseWriter, r *http.Request, form url.Values, requestID string) Exchange {
 	if requestID == "" {
 		requestID = newRequestID()
 	}
+	refuse := func(x Exchange, err error) Exchange {
+		x.Err = asError(err)
+		writeError(w, x.Err, requestID)
+		return x
+	}
 	if form == nil {
 		if err := r.ParseForm(); err != nil {
-			writeError(w, newError(ErrValidation, "the request body is not a valid form", nil), requestID)
-			return
+			return refuse(Exchange{}, newError(ErrValidation, "the request body is not a valid form", nil))
 		}
 		form = r.Form
 	}
 	in, err := ParseAssumeRoleInput(form)
 	if err != nil {
-		writeError(w, err, requestID)
-		return
+		return refuse(Exchange{Role: form.Get("RoleArn"), SessionName: form.Get("RoleSessionName")}, err)
 	}
-	in.RequestID, in.Source = requestID, clientIP(r)
-	out, err := s.AssumeRoleWithWebIdentity(r.Context(), in)
-	if err != nil {
-		writeError(w, err, requestID)
-		return
+	out, x := s.exchange(r.Context(), in)
+	if x.Err != nil {
+		writeError(w, x.Err, requestID)
+		return x
 	}
 	var resp assumeRoleWithWebIdentityResponse
 	resp.Xmlns = stsNamespace
@@ -102,6 +105,7 @@ func (s *Service) ServeAssumeRoleWithWebIdentity(w http.ResponseWriter, r *http.
 	resp.Result.Audience = out.Audience
 	resp.ResponseMetadata.RequestID = requestID
 	writeXML(w, http.StatusOK, resp, requestID)
+	return x
 }
 
 // WriteCallerIdentity writes the GetCallerIdentity response for sess: the
@@ -147,15 +151,6 @@ func writeXML(w http.ResponseWriter, status int, v any, requestID string) {
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(b)
-}
-
-// clientIP is the address of the client that sent r, without its port.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // newRequestID returns a random UUID-shaped request id.

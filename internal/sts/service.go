@@ -57,9 +57,6 @@ type AssumeRoleInput struct {
 	WebIdentityToken string
 	// DurationSeconds is the requested lifetime; 0 means Config.DefaultTTL.
 	DurationSeconds int64
-	// RequestID and Source (the client address) identify the call in logs
-	// and security events; optional.
-	RequestID, Source string
 }
 
 // AssumeRoleOutput is a successful exchange.
@@ -81,29 +78,46 @@ type AssumeRoleOutput struct {
 // issues a session that ends no later than the token (unless
 // Config.SessionBeyondToken). Every error is an *Error.
 func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in AssumeRoleInput) (AssumeRoleOutput, error) {
+	out, x := s.exchange(ctx, in)
+	if x.Err != nil {
+		return AssumeRoleOutput{}, x.Err
+	}
+	return out, nil
+}
+
+// exchange is AssumeRoleWithWebIdentity, also returning what the call came
+// to for the audit record.
+func (s *Service) exchange(ctx context.Context, in AssumeRoleInput) (AssumeRoleOutput, Exchange) {
+	x := Exchange{Role: in.RoleARN, SessionName: in.RoleSessionName}
+	fail := func(err error) (AssumeRoleOutput, Exchange) {
+		x.Err = asError(err)
+		return AssumeRoleOutput{}, x
+	}
 	ttl, err := s.validate(in)
 	if err != nil {
-		return AssumeRoleOutput{}, err
+		return fail(err)
 	}
 	p, iss, tokenExp, err := s.authenticate(ctx, in.WebIdentityToken)
 	if err != nil {
-		return AssumeRoleOutput{}, err
+		return fail(err)
 	}
-	if err := s.checkRole(ctx, in, p); err != nil {
-		return AssumeRoleOutput{}, err
+	x.Principal, x.Audience = &p, iss.cfg.Audience
+	if err := s.checkRole(in, p); err != nil {
+		return fail(err)
 	}
 	now := s.cfg.Now()
 	ttl, err = s.sessionTTL(ttl, now, tokenExp)
 	if err != nil {
-		return AssumeRoleOutput{}, err
+		return fail(err)
 	}
 	sess, token, err := s.cfg.Sealer.Issue(p, in.RoleARN, in.RoleSessionName, ttl, now)
 	if err != nil {
 		if errors.Is(err, session.ErrTokenTooLarge) {
-			return AssumeRoleOutput{}, newError(ErrValidation, "the token's groups and claims are too large for a session", err)
+			return fail(newError(ErrValidation, "the token's groups and claims are too large for a session", err))
 		}
-		return AssumeRoleOutput{}, newError(ErrInternal, "could not issue a session", err)
+		return fail(newError(ErrInternal, "could not issue a session", err))
 	}
+	x.AccessKeyID, x.Expires = sess.AccessKeyID, sess.Expires
 	arn, id, _ := assumedRole(in.RoleARN, in.RoleSessionName)
 	return AssumeRoleOutput{
 		Session:        sess,
@@ -112,7 +126,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in AssumeRoleIn
 		AssumedRoleID:  id,
 		Provider:       p.Issuer,
 		Audience:       iss.cfg.Audience,
-	}, nil
+	}, x
 }
 
 // Authenticate verifies an OIDC token from a trusted issuer (issuer,

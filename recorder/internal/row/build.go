@@ -120,6 +120,11 @@ func (b *Builder) flatten(p schemas.Payload, topic string, r *Row) {
 		}
 		r.Outcome, r.Reason = p.Outcome, p.Reason
 		r.Status, r.Error = status(p.Error.Status), p.Error.Code+": "+p.Error.Message
+	case *schemas.SessionIssued:
+		// A credential exchange answered with credentials: its terminal
+		// outcome. The session id ties it to the session's calls.
+		r.Principal, r.Groups, r.SessionID, r.Role, r.Source = p.Principal.Subject, p.Principal.Groups, p.SessionID, p.Role, p.Source
+		r.Service, r.Operation, r.Outcome, r.Status = "sts", "AssumeRoleWithWebIdentity", schemas.OutcomeIssued, 200
 	case *schemas.ResponseBodyChunk:
 		r.BodySize = uint64(len(p.Data))
 		if len(p.Data) > 0 {

@@ -153,6 +153,15 @@ func TestBuild(t *testing.T) {
 				t.Errorf("row %+v", r)
 			}
 		}},
+		{"credential exchange", schemas.TopicResponses, &schemas.SessionIssued{Principal: schemas.Principal{Subject: "agent", Issuer: "https://iss", Groups: []string{"g"}},
+			SessionID: "JGIACCCCCCCCCCCCCCCC", Role: "arn:aws:iam::123456789012:role/r", SessionName: "s", Expires: time.Date(2026, 12, 1, 13, 0, 0, 0, time.UTC),
+			Source: "10.0.0.2", Replica: "i-1"}, 4096, func(t *testing.T, r Row) {
+			if r.Outcome != "issued" || r.Status != 200 || r.Principal != "agent" || !slices.Equal(r.Groups, []string{"g"}) || r.SessionID != "JGIACCCCCCCCCCCCCCCC" ||
+				r.Role != "arn:aws:iam::123456789012:role/r" || r.Source != "10.0.0.2" || r.Service != "sts" || r.Operation != "AssumeRoleWithWebIdentity" ||
+				!strings.Contains(r.Payload, `"iss":"https://iss"`) {
+				t.Errorf("row %+v", r)
+			}
+		}},
 		{"raw chunk", schemas.TopicExecutions, &schemas.ResponseBodyChunk{Seq: 1, Data: []byte(secret)}, 4096, func(t *testing.T, r Row) {
 			if r.BodySize != uint64(len(secret)) || len(r.Body) != 0 {
 				t.Errorf("row %+v", r)
