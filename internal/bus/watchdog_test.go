@@ -329,3 +329,40 @@ func TestWatchdogIgnoresHandlerTime(t *testing.T) {
 		}
 	}
 }
+
+// After a transaction whose EndTxn failed (every try's connection dropped,
+// as when the broker stops: franz-go then only marks its producer id for
+// reloading at the next produce), the stage initializes its producer id again at once:
+// the transaction it may have left open on the broker is fenced and
+// aborted now, not at the next produce, which a session that has to fetch
+// its offsets again (after a broker restart) never reaches while that
+// transaction holds them. The retry pause here is long, so only the eager
+// re-initialisation can come within it.
+func TestFailedEndTxnReinitializesTheProducer(t *testing.T) {
+	r := newFaultRig(t, false, false)
+	r.retryPause = 10 * time.Second
+	r.start("i1")
+	r.check(r.wave("w1", 12, false))
+
+	var dropped atomic.Int64 // unix nanos of the last dropped EndTxn
+	var drop atomic.Bool
+	drop.Store(true)
+	r.broker.c.ControlKey(int16(kmsg.EndTxn), func(kmsg.Request) (kmsg.Response, error, bool) {
+		if !drop.Load() {
+			return nil, nil, false
+		}
+		r.broker.c.KeepControl()
+		dropped.Store(time.Now().UnixNano())
+		return nil, errors.New("connection dropped by the test"), true
+	})
+	inits := r.broker.c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.InitProducerID}, TxnID: r.group + "/i1", Observe: true, Count: -1})
+	defer inits.Remove()
+	ids := r.wave("w2", 12, false)
+	r.wait(t, "an InitProducerID after the dropped EndTxn", inits, 1)
+	drop.Store(false)
+	if took := time.Since(time.Unix(0, dropped.Load())); dropped.Load() == 0 || took > 3*time.Second {
+		t.Fatalf("the producer id was initialized again %v after the EndTxn was dropped (dropped: %v); want at once", took, dropped.Load() != 0)
+	}
+	r.check(ids)
+	r.stop()
+}
