@@ -234,12 +234,11 @@ func (w *watchdog) check(ctx context.Context) *StallError {
 	}
 	now := time.Now()
 	busy, busyNow := w.clock.busyAt(now)
-	var stalled []string
-	var longest time.Duration
+	suspects := map[string]map[int32]int64{}
 	for topic, ps := range owned {
 		for _, p := range ps {
 			lag := lags[topic][p]
-			if lag <= 0 {
+			if lag.n <= 0 {
 				delete(w.seen[topic], p)
 				continue
 			}
@@ -252,23 +251,53 @@ func (w *watchdog) check(ctx context.Context) *StallError {
 				continue
 			}
 			if kafka := now.Sub(l.since) - (busy - l.busy); kafka >= w.bound {
-				stalled = append(stalled, fmt.Sprintf("%s/%d (lag %d)", topic, p, lag))
-				longest = max(longest, now.Sub(l.since))
+				if suspects[topic] == nil {
+					suspects[topic] = map[int32]int64{}
+				}
+				suspects[topic][p] = lag.from
 			}
 		}
 	}
-	if len(stalled) == 0 || busyNow {
+	if len(suspects) == 0 || busyNow {
+		return nil
+	}
+	// The offsets past the committed one may hold no record a reader
+	// gets: a transaction's commit or abort marker takes an offset, and
+	// a group that has read everything commits the offset of the marker
+	// after its last record (lag 1 on every transactionally written
+	// topic at rest); aborted records are skipped too. Only a partition
+	// where a read_committed reader finds a record is stalled.
+	waiting, err := w.waiting(ctx, suspects)
+	if err != nil {
+		return nil
+	}
+	var stalled []string
+	var longest time.Duration
+	for topic, ps := range suspects {
+		for p := range ps {
+			if !waiting[topic][p] {
+				delete(w.seen[topic], p)
+				continue
+			}
+			stalled = append(stalled, fmt.Sprintf("%s/%d (lag %d)", topic, p, lags[topic][p].n))
+			longest = max(longest, now.Sub(w.seen[topic][p].since))
+		}
+	}
+	if len(stalled) == 0 {
 		return nil
 	}
 	slices.Sort(stalled)
 	return &StallError{Partitions: stalled, For: longest, Unstable: w.unstable(ctx, owned), Last: w.clock.lastErr()}
 }
 
-// lags returns, for each owned partition, how many committed records wait
-// past the group's committed offset (its last stable offset, read
-// read_committed, minus the committed offset; from the log start where the
-// group committed nothing).
-func (w *watchdog) lags(ctx context.Context, owned map[string][]int32) (map[string]map[int32]int64, error) {
+// lag is how far a partition's last stable offset is past the group's
+// committed offset (from), in offsets (records, and transaction markers).
+type lag struct{ n, from int64 }
+
+// lags returns, for each owned partition, how far its last stable offset
+// (read read_committed) is past the group's committed offset (or the log
+// start where the group committed nothing).
+func (w *watchdog) lags(ctx context.Context, owned map[string][]int32) (map[string]map[int32]lag, error) {
 	topics := make([]string, 0, len(owned))
 	for t := range owned {
 		topics = append(topics, t)
@@ -285,9 +314,9 @@ func (w *watchdog) lags(ctx context.Context, owned map[string][]int32) (map[stri
 		return nil, fmt.Errorf("fetch offsets: %w", err)
 	}
 	var starts kadm.ListedOffsets
-	lags := map[string]map[int32]int64{}
+	lags := map[string]map[int32]lag{}
 	for topic, ps := range owned {
-		lags[topic] = map[int32]int64{}
+		lags[topic] = map[int32]lag{}
 		for _, p := range ps {
 			end, ok := ends.Lookup(topic, p)
 			if !ok {
@@ -309,10 +338,48 @@ func (w *watchdog) lags(ctx context.Context, owned map[string][]int32) (map[stri
 				s, _ := starts.Lookup(topic, p)
 				at = s.Offset
 			}
-			lags[topic][p] = end.Offset - at
+			lags[topic][p] = lag{n: end.Offset - at, from: at}
 		}
 	}
 	return lags, nil
+}
+
+// waiting reports which of the partitions a read_committed reader starting
+// at the given offsets gets a record from, within a second or a quarter of
+// the bound.
+func (w *watchdog) waiting(ctx context.Context, from map[string]map[int32]int64) (map[string]map[int32]bool, error) {
+	at := map[string]map[int32]kgo.Offset{}
+	for topic, ps := range from {
+		at[topic] = map[int32]kgo.Offset{}
+		for p, o := range ps {
+			at[topic][p] = kgo.NewOffset().At(o)
+		}
+	}
+	cl, err := kgo.NewClient(w.cfg.clientOpts(kgo.ConsumePartitions(at))...)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(ctx, max(w.interval, time.Second))
+	defer cancel()
+	got := map[string]map[int32]bool{}
+	want, n := 0, 0
+	for _, ps := range from {
+		want += len(ps)
+	}
+	for n < want && ctx.Err() == nil {
+		cl.PollFetches(ctx).EachPartition(func(p kgo.FetchTopicPartition) {
+			if len(p.Records) == 0 || got[p.Topic][p.Partition] {
+				return
+			}
+			if got[p.Topic] == nil {
+				got[p.Topic] = map[int32]bool{}
+			}
+			got[p.Topic][p.Partition] = true
+			n++
+		})
+	}
+	return got, nil
 }
 
 // unstable reports whether the broker answers UNSTABLE_OFFSET_COMMIT for

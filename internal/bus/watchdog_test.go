@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -364,5 +365,48 @@ func TestFailedEndTxnReinitializesTheProducer(t *testing.T) {
 		t.Fatalf("the producer id was initialized again %v after the EndTxn was dropped (dropped: %v); want at once", took, dropped.Load() != 0)
 	}
 	r.check(ids)
+	r.stop()
+}
+
+// A transaction's commit marker takes an offset: a group that has read a
+// transactionally written partition to its end has committed the marker's
+// offset, one short of the end offset, for ever. That is not records
+// waiting, and not a stall.
+func TestWatchdogIgnoresTransactionMarkers(t *testing.T) {
+	r := newFaultRig(t, false, false)
+	r.cfg.StallTimeout = watchBound
+	hook := &stallHook{}
+	r.hooks = []Hook{hook}
+	r.start("i1")
+	cl, err := kgo.NewClient(r.cfg.clientOpts(kgo.TransactionalID(r.group+"/writer"), kgo.DefaultProduceTopic(r.cfg.Topic(schemas.TopicRequests)))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var ids []string
+	for i := range 3 {
+		if err := cl.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		for j := range 3 {
+			id := fmt.Sprintf("txn-%d-%d", i, j)
+			ids = append(ids, id)
+			rec, err := r.cfg.record(Output{Topic: schemas.TopicRequests, Key: id, Envelope: event(t, id, &schemas.RequestReceived{})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cl.ProduceSync(r.ctx, rec).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := cl.EndTransaction(r.ctx, kgo.TryCommit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.check(ids)
+	time.Sleep(4 * watchBound)
+	if s := hook.get(); len(s) > 0 {
+		t.Errorf("stalls reported for a partition read to its end: %v", s)
+	}
 	r.stop()
 }
