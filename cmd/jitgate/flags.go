@@ -43,6 +43,7 @@ func kafkaFlags() []cli.Flag {
 		&cli.IntFlag{Name: "replication", Value: -1, Usage: "replication factor of topics jitgate creates (-1: broker default)", EnvVars: []string{"JITGATE_REPLICATION"}},
 		&cli.DurationFlag{Name: "retention", Value: 7 * 24 * time.Hour, Usage: "retention of the event topics", EnvVars: []string{"JITGATE_RETENTION"}},
 		&cli.DurationFlag{Name: "raw-retention", Value: time.Hour, Usage: "retention of the executions topic (unmasked responses)", EnvVars: []string{"JITGATE_RAW_RETENTION"}},
+		&cli.DurationFlag{Name: "stall-timeout", Value: bus.DefaultStallTimeout, Usage: "a stage whose partitions have records waiting but make no progress this long rebuilds its Kafka client (doubling per stall in a row, up to a minute)", EnvVars: []string{"JITGATE_STALL_TIMEOUT"}},
 	}
 }
 
@@ -63,6 +64,7 @@ func busConfig(c *cli.Context, role string) (bus.Config, error) {
 		Replication:  int16(c.Int("replication")),
 		Retention:    c.Duration("retention"),
 		RawRetention: c.Duration("raw-retention"),
+		StallTimeout: c.Duration("stall-timeout"),
 		ClientID:     "jitgate-" + role,
 		// franz-go's own log lines (group, transaction and connection
 		// events): warn, or everything with --log-level debug.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -72,14 +73,26 @@ func RunBatches(ctx context.Context, cfg BatchConfig, h BatchHandler) error {
 	}
 	log := logger(cfg.Logger).With("group", cfg.Group)
 	opts := []kgo.Opt{kgo.DisableAutoCommit(), kgo.BlockRebalanceOnPoll(), withKgoLogger(log)}
+	// guard closes the client the moment the group fences its instance
+	// (membership.go), as RunStage's does: franz-go joins again after its
+	// retry backoff once the batch in hand allows the rebalance, and that
+	// join would take the instance back from the process that just took
+	// it over, before this loop (busy storing a batch, for minutes if the
+	// sink is down) has seen the fencing.
+	guard := &fenceGuard{}
 	if cfg.Instance != "" {
 		log = log.With("instance", cfg.Instance)
-		opts = append(opts, kgo.InstanceID(cfg.Instance))
+		opts = append(opts, kgo.InstanceID(cfg.Instance), kgo.WithHooks(guard))
 	}
 	cl, err := kgo.NewClient(cfg.Bus.groupOpts(cfg.Group, cfg.Topics, opts...)...)
 	if err != nil {
 		return fmt.Errorf("bus: %s: %w", cfg.Group, err)
 	}
+	guard.bind(func() {
+		// A batch in hand blocks the rebalance Close waits for.
+		cl.AllowRebalance()
+		cl.Close()
+	})
 	closed := false
 	defer func() {
 		if !closed {
@@ -110,6 +123,11 @@ func RunBatches(ctx context.Context, cfg BatchConfig, h BatchHandler) error {
 	// does. The client closes with the rebalance allowed, or it would
 	// wait for it for ever.
 	fencedStop := func(err error) error {
+		if !fenced(err) {
+			// What the loop met was the guard's close; the cause was
+			// the fence.
+			err = fmt.Errorf("group membership: %w", kerr.FencedInstanceID)
+		}
 		log.Error("fenced: another process took over this consumer's instance id; stopping (give every replica its own --instance)", "err", err)
 		cl.AllowRebalance()
 		return fencedError(cfg.Group, cfg.Instance, err)
@@ -119,6 +137,9 @@ func RunBatches(ctx context.Context, cfg BatchConfig, h BatchHandler) error {
 		fetches := cl.PollRecords(ctx, cfg.MaxBatch)
 		if ctx.Err() != nil {
 			return stop()
+		}
+		if guard.fenced.Load() {
+			return fencedStop(nil)
 		}
 		var fencedBy error
 		fetches.EachError(func(topic string, p int32, err error) {
@@ -148,7 +169,7 @@ func RunBatches(ctx context.Context, cfg BatchConfig, h BatchHandler) error {
 			return stop()
 		}
 		if err := cl.CommitRecords(ctx, recs...); err != nil {
-			if cfg.Instance != "" && fenced(err) {
+			if cfg.Instance != "" && (fenced(err) || guard.fenced.Load()) {
 				return fencedStop(err)
 			}
 			log.Warn("offset commit failed; the batch may be stored again (the sink is idempotent)", "err", err)

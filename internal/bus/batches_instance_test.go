@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -117,6 +119,74 @@ func TestBatchConsumerInstance(t *testing.T) {
 			}
 			more := publishAcross(t, ctx, pub, "more")
 			waitFor(t, "the newer consumer's batches", func() bool { return containsAll(replies(), more) })
+		})
+	}
+}
+
+// A batch consumer fenced while its sink holds a batch (a twin took its
+// instance over) closes its client at once (fenceGuard), so that franz-go
+// does not join again and take the instance back from the twin; it stops
+// with ErrFenced once the sink returns, and the twin keeps the partitions.
+func TestBatchConsumerFencedMidBatch(t *testing.T) {
+	for name, addrs := range brokers(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			cfg := testConfig(t, addrs)
+			replies, stop := collect(t, ctx, cfg, "", schemas.TopicResponses)
+			defer stop()
+			pub := testPublisher(t, cfg)
+			run := func(instance string, h BatchHandler) chan error {
+				done := make(chan error, 1)
+				go func() {
+					done <- RunBatches(ctx, BatchConfig{Bus: cfg, Group: testGroup(t), Topics: []string{schemas.TopicRequests},
+						Instance: instance, RetryPause: 50 * time.Millisecond}, h)
+				}()
+				return done
+			}
+			var block atomic.Bool
+			entered, release := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			sink := replySink(cfg)
+			old := run("b", func(ctx context.Context, ms []Message) error {
+				if block.Load() {
+					once.Do(func() { close(entered) })
+					<-release
+				}
+				return sink(ctx, ms)
+			})
+			warm := publishAcross(t, ctx, pub, "warm")
+			waitFor(t, "the first consumer's batches", func() bool { return containsAll(replies(), warm) })
+			block.Store(true)
+			publishAcross(t, ctx, pub, "held")
+			select {
+			case <-entered:
+			case <-time.After(30 * time.Second):
+				t.Fatal("the first consumer's sink never got the held batch")
+			}
+
+			twin := run("b", replySink(cfg))
+			more := publishAcross(t, ctx, pub, "more")
+			waitFor(t, "the twin's batches", func() bool { return containsAll(replies(), more) })
+			// Long enough for franz-go to have joined again (it retries
+			// after 100 ms) had the client stayed open.
+			time.Sleep(3 * time.Second)
+			close(release)
+			select {
+			case err := <-old:
+				if !errors.Is(err, ErrFenced) {
+					t.Fatalf("the fenced consumer returned %v, want ErrFenced", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("the fenced consumer did not stop within 30 s of its sink returning")
+			}
+			after := publishAcross(t, ctx, pub, "after")
+			waitFor(t, "the twin's batches after the old one stopped", func() bool { return containsAll(replies(), after) })
+			select {
+			case err := <-twin:
+				t.Fatalf("the twin stopped: %v (the fenced consumer took its instance back)", err)
+			default:
+			}
 		})
 	}
 }

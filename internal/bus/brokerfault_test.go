@@ -228,6 +228,13 @@ type faultRig struct {
 
 	// controlled counts requests a control function answered.
 	controlled atomic.Int32
+	// hooks are given to every stage the rig starts.
+	hooks []Hook
+	// retryPause is the stages' RetryPause; default 20 ms.
+	retryPause time.Duration
+	// unstable, if set, refuses the group's stable offset fetches
+	// (watchdog_test.go).
+	unstable *kfake.FaultHandle
 
 	mu     sync.Mutex
 	afters map[string]int // request id -> follow-ups run
@@ -309,7 +316,7 @@ func (r *faultRig) start(instance string) {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("instance", instance)
 	go func() {
 		done <- RunStage(r.ctx, StageConfig{Bus: r.cfg, Group: r.group, Topics: []string{schemas.TopicRequests}, Instance: instance,
-			Idempotent: r.idempotent, RetryPause: 20 * time.Millisecond, Owned: owned, Logger: log}, r.handler)
+			Idempotent: r.idempotent, RetryPause: cmp.Or(r.retryPause, 20*time.Millisecond), Owned: owned, Logger: log, Hooks: r.hooks}, r.handler)
 	}()
 }
 

@@ -28,6 +28,13 @@ type Config struct {
 	RawRetention time.Duration
 	// ClientID names this process to the brokers. Default "jitgate".
 	ClientID string
+	// StallTimeout is the stage loop's watchdog bound (watchdog.go): a
+	// stage whose partitions have records waiting but that makes no
+	// progress on them for this long (of its own time with Kafka, not
+	// counting its handler) rebuilds its Kafka client, and leaves the
+	// group first when that did not help. Default DefaultStallTimeout
+	// (5 s); it doubles after each stall in a row, up to a minute.
+	StallTimeout time.Duration
 	// Logger, if set, receives franz-go's own log lines (at warn, or
 	// everything when it takes debug) from every client built from this
 	// configuration. Stage loops use their own logger.
@@ -54,6 +61,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.RawRetention == 0 {
 		c.RawRetention = time.Hour
+	}
+	if c.StallTimeout <= 0 {
+		c.StallTimeout = DefaultStallTimeout
 	}
 	if c.ClientID == "" {
 		c.ClientID = "jitgate"

@@ -57,6 +57,12 @@ var ErrFenced = errors.New("bus: fenced: another process with the same instance 
 // stayed unusable after being rebuilt several times in a row.
 var ErrProducerFailed = errors.New("bus: transactional producer failed and could not be rebuilt")
 
+// ErrStalled is matched by the *StallError a stage session's watchdog ends
+// it with (watchdog.go): partitions with records waiting saw no progress
+// for StallTimeout. RunStage recovers from it by itself (it rebuilds the
+// client); it never returns it.
+var ErrStalled = errors.New("bus: stage stalled")
+
 // PanicError is a panic in a handler, recovered by the loop and counted as
 // a failure of the event (or batch) being handled.
 type PanicError struct {

@@ -29,12 +29,19 @@ type HookDeadLetter interface {
 	OnDeadLetter(group string, dl *schemas.DeadLetter)
 }
 
+// HookStall is told about every stage session its watchdog ended for a
+// stall (watchdog.go), before the client is rebuilt.
+type HookStall interface {
+	OnStall(group string, err *StallError)
+}
+
 // Counters counts what the failure policy did. It implements every hook;
 // the zero value is ready.
 type Counters struct {
 	Failures    atomic.Int64
 	Panics      atomic.Int64
 	DeadLetters atomic.Int64
+	Stalls      atomic.Int64
 }
 
 // OnFailure implements HookFailure.
@@ -45,6 +52,9 @@ func (c *Counters) OnPanic(string, *PanicError) { c.Panics.Add(1) }
 
 // OnDeadLetter implements HookDeadLetter.
 func (c *Counters) OnDeadLetter(string, *schemas.DeadLetter) { c.DeadLetters.Add(1) }
+
+// OnStall implements HookStall.
+func (c *Counters) OnStall(string, *StallError) { c.Stalls.Add(1) }
 
 // hooks calls a list of Hooks.
 type hooks []Hook
@@ -69,6 +79,14 @@ func (hs hooks) deadLettered(group string, dl *schemas.DeadLetter) {
 	for _, h := range hs {
 		if h, ok := h.(HookDeadLetter); ok {
 			h.OnDeadLetter(group, dl)
+		}
+	}
+}
+
+func (hs hooks) stalled(group string, err *StallError) {
+	for _, h := range hs {
+		if h, ok := h.(HookStall); ok {
+			h.OnStall(group, err)
 		}
 	}
 }

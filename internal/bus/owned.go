@@ -81,3 +81,16 @@ func (o *Owned) opts(cfg Config) []kgo.Opt {
 	drop := func(_ context.Context, _ *kgo.Client, m map[string][]int32) { o.set(m, false) }
 	return []kgo.Opt{kgo.OnPartitionsAssigned(add), kgo.OnPartitionsRevoked(drop), kgo.OnPartitionsLost(drop)}
 }
+
+// list returns the owned partitions by full topic name.
+func (o *Owned) list(cfg Config) map[string][]int32 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := map[string][]int32{}
+	for t, ps := range o.parts {
+		for p := range ps {
+			out[cfg.Topic(t)] = append(out[cfg.Topic(t)], p)
+		}
+	}
+	return out
+}

@@ -9,8 +9,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -154,16 +156,19 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 		return fmt.Errorf("bus: %s: follow-up producer: %w", cfg.Group, err)
 	}
 	defer follow.Close()
+	// The watchdog needs the owned partitions whether or not the caller
+	// asked for them.
+	owned := cfg.Owned
+	if owned == nil {
+		owned = NewOwned()
+	}
 	s := &stage{cfg: cfg, follow: follow, h: h, log: log, hooks: hooks(cfg.Hooks),
-		slots: make(chan struct{}, cfg.Parallel), tries: attempts{}}
+		slots: make(chan struct{}, cfg.Parallel), tries: attempts{}, owned: owned}
 	// Calls in flight finish and publish their outcome before the stage
 	// stops: an abandoned call would end as "outcome unknown".
 	defer s.afters.Wait()
-	rebuilds := 0
-	opts := []kgo.Opt{kgo.InstanceID(cfg.Instance), withKgoLogger(log)}
-	if cfg.Owned != nil {
-		opts = append(opts, cfg.Owned.opts(cfg.Bus)...)
-	}
+	rebuilds, stalls := 0, 0
+	opts := append([]kgo.Opt{kgo.InstanceID(cfg.Instance), withKgoLogger(log)}, owned.opts(cfg.Bus)...)
 	connect := newTransact
 	if cfg.Idempotent {
 		connect = newIdempotent
@@ -176,7 +181,7 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 		}
 		guard.bind(d.close)
 		committed := s.committed
-		err = s.run(ctx, d)
+		err = s.run(ctx, d, stallTimeout(cfg.Bus.StallTimeout, stalls))
 		if guard.fenced.Load() && ctx.Err() == nil && !errors.Is(err, kerr.FencedInstanceID) {
 			// The guard closed the session under the loop: what the
 			// loop met was the close, the cause was the fence.
@@ -187,9 +192,7 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 		// restart with the same instance takes its place at once.
 		d.close()
 		twin := err != nil && (fenced(err) || errors.Is(err, errBegin)) && s.heldByTwin(ctx, own, err)
-		if cfg.Owned != nil {
-			cfg.Owned.clear() // a closed session owns nothing
-		}
+		owned.clear() // a closed session owns nothing
 		switch {
 		case err == nil:
 			leaveGroup(ctx, follow, cfg.Group, cfg.Instance, log)
@@ -200,7 +203,27 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 			return fencedError(cfg.Group, cfg.Instance, err)
 		}
 		if s.committed > committed {
-			rebuilds = 0
+			rebuilds, stalls = 0, 0
+		}
+		var stall *StallError
+		if errors.As(err, &stall) {
+			// Not counted against maxRebuilds: a stall may outlast
+			// every rebuild (another producer's transaction holding the
+			// offsets until the broker times it out), and exiting would
+			// not shorten it. The bound doubles instead.
+			stalls++
+			leave := stalls > 1
+			log.Error("stage stalled: partitions with records waiting made no progress; rebuilding the Kafka client",
+				"partitions", stall.Partitions, "for", stall.For.Round(100*time.Millisecond), "unstable_offsets", stall.Unstable,
+				"last_err", stall.Last, "stalls_in_a_row", stalls, "leave_group", leave,
+				"next_bound", stallTimeout(cfg.Bus.StallTimeout, stalls))
+			s.hooks.stalled(cfg.Group, stall)
+			if leave {
+				// The same member rejoining did not help: leave, so the
+				// partitions are assigned and their offsets fetched anew.
+				leaveGroup(ctx, follow, cfg.Group, cfg.Instance, log)
+			}
+			continue
 		}
 		if rebuilds++; rebuilds > maxRebuilds {
 			return fmt.Errorf("%w: group %s, instance %q, after %d rebuilds: %w", ErrProducerFailed, cfg.Group, cfg.Instance, maxRebuilds, err)
@@ -230,36 +253,71 @@ type delivery interface {
 }
 
 // run is one session's loop. It returns nil when ctx ends, and the error
-// when the session cannot go on: fenced, or its producer stuck.
-func (s *stage) run(ctx context.Context, d delivery) error {
+// when the session cannot go on: fenced, its producer stuck, or stalled
+// for bound (a *StallError from its watchdog).
+func (s *stage) run(ctx context.Context, d delivery, bound time.Duration) error {
 	s.d = d
+	s.clock = newLoopClock()
+	// The watchdog ends a stalled session by cancelling its polls (and
+	// its Kafka pauses): the loop holds no batch in either.
+	pollCtx, stopPolls := context.WithCancel(ctx)
+	defer stopPolls()
+	var stalled atomic.Pointer[StallError]
+	w := &watchdog{bound: bound, group: s.cfg.Group, cfg: s.cfg.Bus, admin: kadm.NewClient(s.follow), owned: s.owned,
+		clock: s.clock, log: s.log, stall: func(e *StallError) { stalled.Store(e); stopPolls() }}
+	wctx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() { defer close(watched); w.run(wctx) }()
+	defer func() { stopWatch(); <-watched }()
 	// pending: records were handled without outputs and their offsets
 	// are not committed yet.
 	pending := false
 	for {
-		pause, err := s.round(ctx, &pending)
+		pause, busy, err := s.round(ctx, pollCtx, &pending)
+		if e := stalled.Load(); e != nil && ctx.Err() == nil && (err == nil || errors.Is(err, context.Canceled)) {
+			return e
+		}
 		switch {
 		case err != nil:
 			return err
 		case ctx.Err() != nil:
 			return nil
 		case pause > 0:
+			done := func() {}
+			if busy {
+				done = s.clock.busy()
+			}
 			select {
 			case <-ctx.Done():
-				return nil
+			case <-pollCtx.Done():
 			case <-time.After(pause):
 			}
+			done()
 		}
 	}
 }
 
-// round polls once and handles what came: a batch, or the idle commit of
-// pending offsets. It returns how long to wait before the next round (a
-// batch to be tried again), or an error that ends the session.
-func (s *stage) round(ctx context.Context, pending *bool) (time.Duration, error) {
-	fetches := s.poll(ctx, *pending)
+// round polls once (with pollCtx, which the watchdog may cancel) and
+// handles what came: a batch, or the idle commit of pending offsets. It
+// returns how long to wait before the next round (a batch to be tried
+// again) and whether that wait is the handler's (a failure of the
+// handler, not of Kafka), or an error that ends the session.
+func (s *stage) round(ctx, pollCtx context.Context, pending *bool) (time.Duration, bool, error) {
+	pause, err := s.roundKafka(ctx, pollCtx, pending)
+	var re *retryError
+	busy := errors.As(err, &re) || errors.Is(err, ErrNotReady)
+	if busy {
+		err = nil
+	}
+	return pause, busy, err
+}
+
+// roundKafka is round; a batch the handler failed comes back as its error
+// (a *retryError or ErrNotReady), with its pause.
+func (s *stage) roundKafka(ctx, pollCtx context.Context, pending *bool) (time.Duration, error) {
+	fetches := s.poll(pollCtx, *pending)
 	defer s.d.settle()
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || pollCtx.Err() != nil {
 		return 0, nil
 	}
 	if *pending && fetches.NumRecords() == 0 {
@@ -270,6 +328,7 @@ func (s *stage) round(ctx context.Context, pending *bool) (time.Duration, error)
 			if fatal(err) {
 				return 0, err
 			}
+			s.clock.failed(err)
 			s.log.Debug("idle offset commit failed; the next batch commits them", "err", err)
 		}
 		*pending = false
@@ -283,6 +342,7 @@ func (s *stage) round(ctx context.Context, pending *bool) (time.Duration, error)
 			fetchErr = err
 			return
 		}
+		s.clock.failed(fmt.Errorf("fetch %s/%d: %w", topic, p, err))
 		s.log.Warn("fetch failed", "topic", topic, "partition", p, "err", err)
 	})
 	if fetchErr != nil {
@@ -294,19 +354,30 @@ func (s *stage) round(ctx context.Context, pending *bool) (time.Duration, error)
 	skipped, err := s.batch(ctx, fetches)
 	if err == nil {
 		*pending = skipped
+		s.clock.progressed(fetches)
 		return 0, nil
 	}
 	*pending = false // the batch was rewound
+	var re *retryError
+	handlers := errors.As(err, &re) || errors.Is(err, ErrNotReady)
 	switch {
 	case ctx.Err() != nil:
 		return 0, nil
 	case fatal(err):
 		return 0, err
-	case errors.Is(err, ErrNotReady):
-		s.log.Debug("batch waits", "err", err)
-	default:
-		s.log.Warn("batch not committed; will retry", "err", err, "retry_in", s.cfg.pause(err))
+	case handlers:
+		// The bus served these partitions; their handler is what
+		// failed or waits: not a stall.
+		s.clock.progressed(fetches)
+		if errors.Is(err, ErrNotReady) {
+			s.log.Debug("batch waits", "err", err)
+		} else {
+			s.log.Warn("batch not committed; will retry", "err", err, "retry_in", s.cfg.pause(err))
+		}
+		return s.cfg.pause(err), err
 	}
+	s.clock.failed(err)
+	s.log.Warn("batch not committed; will retry", "err", err, "retry_in", s.cfg.pause(err))
 	return s.cfg.pause(err), nil
 }
 
@@ -331,6 +402,8 @@ type stage struct {
 	slots  chan struct{} // one per After in flight
 	afters sync.WaitGroup
 	tries  attempts
+	owned  *Owned
+	clock  *loopClock // what the session's watchdog reads
 	// committed counts batches committed (to tell a producer that works
 	// again from one stuck for good).
 	committed int
@@ -354,6 +427,7 @@ func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) (skipped bool, e
 		dead   []*schemas.DeadLetter
 		failed error
 	)
+	handling := s.clock.busy()
 	fetches.EachRecord(func(r *kgo.Record) {
 		if failed != nil || !s.wants(r) {
 			return
@@ -373,6 +447,7 @@ func (s *stage) batch(ctx context.Context, fetches kgo.Fetches) (skipped bool, e
 			dead = append(dead, dl)
 		}
 	})
+	handling()
 	if failed == nil && len(recs) == 0 && len(afters) == 0 {
 		s.tries.settled(refs)
 		return true, nil
@@ -533,6 +608,8 @@ func finishing(ctx context.Context) (context.Context, context.CancelFunc) {
 // its outputs. The input is already committed, so publishing is retried
 // until it lands; shutdown waits for it (RunStage).
 func (s *stage) startAfter(ctx context.Context, f func(context.Context) []Output) {
+	// Waiting for a slot is waiting for calls, not for Kafka.
+	defer s.clock.busy()()
 	select {
 	case s.slots <- struct{}{}:
 	case <-ctx.Done():

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -17,6 +19,9 @@ import (
 // the commit markers (docs/architecture.md, delivery guarantees).
 type transact struct {
 	sess *kgo.GroupTransactSession
+	// reiniting: a re-initialisation of the producer id runs
+	// (reinitProducer).
+	reiniting atomic.Bool
 }
 
 // newTransact joins the group with a transactional producer whose id
@@ -47,7 +52,9 @@ var errBegin = errors.New("begin transaction")
 var errRebalanced = errors.New("transaction aborted by a rebalance")
 
 // initProducer initializes the session's producer id at once instead of at
-// its first produce. A transaction its predecessor left open (a process
+// its first produce, trying again every second until it succeeds or the
+// client closes (a broker that is down or still loading its transaction
+// state answers nothing useful for a while). A transaction its predecessor left open (a process
 // killed between TxnOffsetCommit and EndTxn, or a client rebuilt after an
 // EndTxn the broker refused) holds the group's offsets of its partitions:
 // the broker answers UNSTABLE_OFFSET_COMMIT until it ends, so the new
@@ -59,9 +66,43 @@ var errRebalanced = errors.New("transaction aborted by a rebalance")
 // which initializes the id again. Found by TestStageUnderBrokerFaults
 // (EndTxn INVALID_TXN_STATE: a 10 s stall).
 func initProducer(cl *kgo.Client) {
-	ctx, cancel := context.WithTimeout(context.Background(), TransactionTimeout)
-	defer cancel()
-	_, _, _ = cl.ProducerID(ctx)
+	for {
+		ctx, cancel := context.WithTimeout(cl.Context(), TransactionTimeout)
+		_, _, err := cl.ProducerID(ctx)
+		cancel()
+		if err == nil || cl.Context().Err() != nil {
+			return
+		}
+		select {
+		case <-cl.Context().Done():
+			return
+		case <-time.After(ReconnectMaxBackoff):
+		}
+	}
+}
+
+// reinitProducer re-initializes the producer id after a transaction whose
+// end failed, in the background, at once. franz-go marks the id for
+// reloading but reloads it only at the next produce, and a session that
+// rejoined its group (a broker restart ends the group session too) cannot
+// produce before it fetches, which the transaction it left open on the
+// broker blocks: the group's offset fetch is answered
+// UNSTABLE_OFFSET_COMMIT until that transaction ends, and nothing ends it
+// but the broker's timeout. After a broker restart that took minutes on
+// Kafka 4 (TestOutages in make soak: an executor's EndTxn failed with
+// "connection refused" as the broker stopped; its partition stayed
+// unreadable until its stall watchdog rebuilt the client). The
+// initialisation fences the open transaction and aborts it (or, if the
+// broker had taken the commit, lets it complete); the batch is handled
+// again either way, as after any failed commit.
+func (t *transact) reinitProducer() {
+	if t.reiniting.Swap(true) {
+		return
+	}
+	go func() {
+		defer t.reiniting.Store(false)
+		initProducer(t.sess.Client())
+	}()
 }
 
 func (t *transact) client() *kgo.Client { return t.sess.Client() }
@@ -86,6 +127,9 @@ func (t *transact) publish(ctx context.Context, _ kgo.Fetches, recs []*kgo.Recor
 		failed = produce(ctx, t.sess.Client(), recs)
 	}
 	committed, err := t.end(ctx, kgo.TransactionEndTry(failed == nil))
+	if err != nil {
+		t.reinitProducer()
+	}
 	switch {
 	case failed != nil && err != nil && fatal(err):
 		return fmt.Errorf("abort: %w (after %w)", err, failed)
@@ -107,6 +151,9 @@ func (t *transact) commitOffsets(ctx context.Context) error {
 		return fmt.Errorf("%w: %w", errBegin, err)
 	}
 	committed, err := t.end(ctx, kgo.TryCommit)
+	if err != nil {
+		t.reinitProducer()
+	}
 	if err == nil && !committed {
 		err = errRebalanced
 	}

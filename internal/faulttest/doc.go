@@ -8,6 +8,9 @@
 // emulator's own record of the calls it executed. See docs/reliability.md,
 // "Fault matrix", for what is injected and checked, and the last results.
 //
-// TestKillEachRole is the bounded run `make test` includes; TestSoak, the
-// long one, runs with JITGATE_SOAK=1 (`make soak`).
+// `make test` runs the bounded runs: TestKillEachRole, TestOutages (one
+// broker restart, on a broker of the test's own, and ClickHouse stopped)
+// and TestOverload (ten times the sustainable rate for 30 s). With
+// JITGATE_SOAK=1 (`make soak`) TestOutages restarts the broker twice and
+// TestSoak, the long run, runs too.
 package faulttest
