@@ -45,6 +45,7 @@ func run(args []string) error {
 		rounds   = fs.Int("rounds", 0, "rounds; targets alternate within each (default 2)")
 		maxReq   = fs.Int64("max-requests", 0, "most calls started in one run (default 100000)")
 		jitgate  = fs.String("jitgate", "bin/jitgate", "jitgate binary for the dev and roles targets (make build)")
+		baseline = fs.String("baseline", "", "a second jitgate binary (e.g. built from main): adds dev-base and roles-base targets running it, alternating with the others")
 		repo     = fs.String("repo", ".", "repository root (policies/dev.yaml, scripts/kafka.sh)")
 		kafka    = fs.String("kafka", "", "existing Kafka broker for the roles target (default: start one with scripts/kafka.sh)")
 		out      = fs.String("out", "bench/results", "results go into a new directory OUT/<UTC time>")
@@ -93,6 +94,14 @@ func run(args []string) error {
 	}
 	if _, err := os.Stat(bin); err != nil {
 		return fmt.Errorf("the jitgate binary: %w (run `make build`, or pass -jitgate)", err)
+	}
+	if *baseline != "" {
+		if cfg.Baseline, err = filepath.Abs(*baseline); err != nil {
+			return err
+		}
+		if _, err := os.Stat(cfg.Baseline); err != nil {
+			return fmt.Errorf("the baseline binary: %w", err)
+		}
 	}
 	cfg.Jitgate, cfg.RepoRoot, cfg.Kafka, cfg.WorkDir, cfg.LogLevel = bin, root, *kafka, *workDir, *logLevel
 	cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
