@@ -43,6 +43,7 @@ func run(args []string) error {
 		rate     = fs.Float64("rate", 0, "fixed-rate load point in calls/s; negative disables (default 200)")
 		dur      = fs.Duration("duration", 0, "length of one run: one target at one load point in one round (default 5s)")
 		rounds   = fs.Int("rounds", 0, "rounds; targets alternate within each (default 2)")
+		warmup   = fs.Duration("warmup", 0, "discarded load per target before the first round (default 2s; a fresh Kafka broker's JIT needs more like 20s)")
 		maxReq   = fs.Int64("max-requests", 0, "most calls started in one run (default 100000)")
 		jitgate  = fs.String("jitgate", "bin/jitgate", "jitgate binary for the dev and roles targets (make build)")
 		baseline = fs.String("baseline", "", "a second jitgate binary (e.g. built from main): adds dev-base and roles-base targets running it, alternating with the others")
@@ -77,6 +78,9 @@ func run(args []string) error {
 	}
 	if *dur != 0 {
 		cfg.Duration = *dur
+	}
+	if *warmup != 0 {
+		cfg.Warmup = *warmup
 	}
 	if *rounds != 0 {
 		cfg.Rounds = *rounds
