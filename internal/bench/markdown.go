@@ -166,6 +166,27 @@ func writeCPU(b *strings.Builder, cells []Cell) {
 		fmt.Fprintf(b, "| %s | %s | %.3f [%s] | %s | %s | %s | %s |\n", c.Target, c.load(), u.GatewayMs, strings.Join(rounds, ", "),
 			broker, perProcess(u.Processes, "%.3f"), reqs, perProcess(u.KafkaRequestsBy, "%.2f"))
 	}
+	var kinds []string
+	for _, c := range rows {
+		if len(c.CPU.KafkaRequestsByKind) > 0 {
+			kinds = append(kinds, fmt.Sprintf("| %s | %s | %s |", c.Target, c.load(), perProcess(significant(c.CPU.KafkaRequestsByKind), "%.2f")))
+		}
+	}
+	if len(kinds) > 0 {
+		b.WriteString("\nKafka requests per call by process and kind (0.01 and more):\n\n| target | load | requests/call |\n|---|---|---|\n")
+		b.WriteString(strings.Join(kinds, "\n") + "\n")
+	}
+}
+
+// significant drops the entries below 0.01.
+func significant(m map[string]float64) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range m {
+		if v >= 0.01 {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // perProcess lists name=value pairs in name order.

@@ -38,6 +38,8 @@ type watched struct {
 type usage struct {
 	cpu  map[string]time.Duration
 	reqs map[string]int64 // absent: the process does not report them
+	// kinds are the requests by process and kind ("masker-1 Fetch").
+	kinds map[string]int64
 }
 
 // processCPU reads the user plus system CPU time pid consumed so far, all
@@ -66,45 +68,45 @@ func processCPU(pid int) (time.Duration, error) {
 	return time.Duration(u+s) * clockTick, nil
 }
 
-// kafkaRequests reads a jitgate process's request counts, summed over
-// every kind.
-func kafkaRequests(ctx context.Context, url string) (int64, error) {
+// kafkaRequests reads a jitgate process's request counts by kind.
+func kafkaRequests(ctx context.Context, url string) (map[string]int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		// An older binary without the endpoint: no figure.
-		return 0, fmt.Errorf("%w: %s: %s", ErrUsage, url, resp.Status)
+		return nil, fmt.Errorf("%w: %s: %s", ErrUsage, url, resp.Status)
 	}
 	var byKind map[string]int64
 	if err := json.NewDecoder(resp.Body).Decode(&byKind); err != nil {
-		return 0, fmt.Errorf("%w: %s: %w", ErrUsage, url, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrUsage, url, err)
 	}
-	var n int64
-	for _, v := range byKind {
-		n += v
-	}
-	return n, nil
+	return byKind, nil
 }
 
 // snapshot reads every watched process. A process whose figure cannot be
 // read is left out, so its cell shows none rather than a wrong one.
 func snapshot(ctx context.Context, ws []watched) usage {
-	u := usage{cpu: map[string]time.Duration{}, reqs: map[string]int64{}}
+	u := usage{cpu: map[string]time.Duration{}, reqs: map[string]int64{}, kinds: map[string]int64{}}
 	for _, w := range ws {
 		if d, err := processCPU(w.pid); err == nil {
 			u.cpu[w.name] = d
 		}
 		if w.requests != "" {
-			if n, err := kafkaRequests(ctx, w.requests); err == nil {
+			if byKind, err := kafkaRequests(ctx, w.requests); err == nil {
+				var n int64
+				for k, v := range byKind {
+					n += v
+					u.kinds[w.name+" "+k] = v
+				}
 				u.reqs[w.name] = n
 			}
 		}
@@ -115,7 +117,7 @@ func snapshot(ctx context.Context, ws []watched) usage {
 // since is what was consumed between before and u, for the processes
 // both read.
 func (u usage) since(before usage) usage {
-	d := usage{cpu: map[string]time.Duration{}, reqs: map[string]int64{}}
+	d := usage{cpu: map[string]time.Duration{}, reqs: map[string]int64{}, kinds: map[string]int64{}}
 	for n, v := range u.cpu {
 		if b, ok := before.cpu[n]; ok {
 			d.cpu[n] = v - b
@@ -124,6 +126,12 @@ func (u usage) since(before usage) usage {
 	for n, v := range u.reqs {
 		if b, ok := before.reqs[n]; ok {
 			d.reqs[n] = v - b
+		}
+	}
+	for n, v := range u.kinds {
+		// A kind first sent during the run was 0 before it.
+		if _, ok := before.reqs[strings.Fields(n)[0]]; ok && v > before.kinds[n] {
+			d.kinds[n] = v - before.kinds[n]
 		}
 	}
 	return d
@@ -149,6 +157,9 @@ type CPU struct {
 	// them); KafkaRequestsBy splits it by process.
 	KafkaRequests   float64            `json:"kafka_requests_per_call,omitempty"`
 	KafkaRequestsBy map[string]float64 `json:"kafka_requests_per_call_by_process,omitempty"`
+	// KafkaRequestsByKind splits it by process and request kind
+	// ("masker-1 Fetch").
+	KafkaRequestsByKind map[string]float64 `json:"kafka_requests_per_call_by_kind,omitempty"`
 }
 
 // usageAccum collects a cell's usage across rounds.
@@ -172,6 +183,7 @@ func (a *usageAccum) cpu() *CPU {
 	var gw, br []float64
 	total := map[string]time.Duration{}
 	reqs := map[string]int64{}
+	kinds := map[string]int64{}
 	calls := 0
 	for i, u := range a.rounds {
 		if a.calls[i] == 0 || len(u.cpu) == 0 {
@@ -189,6 +201,9 @@ func (a *usageAccum) cpu() *CPU {
 		}
 		for n, v := range u.reqs {
 			reqs[n] += v
+		}
+		for n, v := range u.kinds {
+			kinds[n] += v
 		}
 		gw = append(gw, ms(g)/float64(a.calls[i]))
 		if b > 0 {
@@ -209,6 +224,10 @@ func (a *usageAccum) cpu() *CPU {
 		for n, v := range reqs {
 			c.KafkaRequestsBy[n] = float64(v) / float64(calls)
 			c.KafkaRequests += float64(v) / float64(calls)
+		}
+		c.KafkaRequestsByKind = map[string]float64{}
+		for n, v := range kinds {
+			c.KafkaRequestsByKind[n] = float64(v) / float64(calls)
 		}
 	}
 	return c

@@ -107,10 +107,15 @@ func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
 // TestUsageSince subtracts snapshots per process and leaves out a process
 // only one of them read.
 func TestUsageSince(t *testing.T) {
-	before := usage{cpu: map[string]time.Duration{"a": time.Second, "b": time.Second}, reqs: map[string]int64{"a": 10}}
-	after := usage{cpu: map[string]time.Duration{"a": 3 * time.Second, "c": time.Second}, reqs: map[string]int64{"a": 25, "c": 5}}
+	before := usage{cpu: map[string]time.Duration{"a": time.Second, "b": time.Second}, reqs: map[string]int64{"a": 10},
+		kinds: map[string]int64{"a Fetch": 6, "a Produce": 4}}
+	after := usage{cpu: map[string]time.Duration{"a": 3 * time.Second, "c": time.Second}, reqs: map[string]int64{"a": 25, "c": 5},
+		kinds: map[string]int64{"a Fetch": 16, "a Produce": 4, "a EndTxn": 5, "c Fetch": 5}}
 	d := after.since(before)
 	if len(d.cpu) != 1 || d.cpu["a"] != 2*time.Second || len(d.reqs) != 1 || d.reqs["a"] != 15 {
 		t.Fatalf("since: %+v", d)
+	}
+	if len(d.kinds) != 2 || d.kinds["a Fetch"] != 10 || d.kinds["a EndTxn"] != 5 {
+		t.Fatalf("since, by kind: %+v", d.kinds)
 	}
 }
