@@ -25,7 +25,7 @@ var hopByHop = map[string]bool{
 // and its chunks may come twice (the same events, ids and all), and only
 // the first response.ready counts; later ones, and chunks already written,
 // are skipped.
-func (g *Ingress) answer(ctx context.Context, c *call, replies <-chan bus.Message) {
+func (g *Ingress) answer(ctx context.Context, c *call, replies <-chan *bus.Message) {
 	var ready *schemas.ResponseReady
 	for ready == nil {
 		select {
@@ -94,7 +94,7 @@ func (g *Ingress) answer(ctx context.Context, c *call, replies <-chan bus.Messag
 // sequence number was written already is a second copy (the masker wrote
 // its batch again) and is skipped; one past the next is a gap, and ends
 // the body.
-func (g *Ingress) streamAnswer(c *call, resp *schemas.HTTPResponse, replies <-chan bus.Message) {
+func (g *Ingress) streamAnswer(c *call, resp *schemas.HTTPResponse, replies <-chan *bus.Message) {
 	flush := func() {}
 	if f, ok := c.w.(http.Flusher); ok && resp.BodyChunks < 0 {
 		flush = f.Flush

@@ -19,8 +19,13 @@ type replies struct {
 
 // waiter is one agent connection waiting; gone closes when it stops, so a
 // delivery blocked on its full buffer gives up instead of stalling the tail.
+//
+// ch carries pointers: a buffer of 64 messages by value was 18 KiB
+// allocated per call, the ingress's largest allocation (7.5 % of
+// `jitgate dev`'s bytes at 8 clients), for the one response.ready most
+// calls receive.
 type waiter struct {
-	ch   chan bus.Message
+	ch   chan *bus.Message
 	gone chan struct{}
 }
 
@@ -31,8 +36,8 @@ func newReplies() *replies {
 // wait registers interest in requestID's reply. Register before publishing
 // the request, so that a fast reply is never missed. The channel is
 // buffered: a response.ready and its body chunks queue up in order.
-func (r *replies) wait(requestID string) (<-chan bus.Message, func()) {
-	w := waiter{ch: make(chan bus.Message, 64), gone: make(chan struct{})}
+func (r *replies) wait(requestID string) (<-chan *bus.Message, func()) {
+	w := waiter{ch: make(chan *bus.Message, 64), gone: make(chan struct{})}
 	r.mu.Lock()
 	r.waiting[requestID] = w
 	r.mu.Unlock()
@@ -54,7 +59,7 @@ func (r *replies) deliver(ctx context.Context, m bus.Message) {
 		return
 	}
 	select {
-	case w.ch <- m:
+	case w.ch <- &m:
 	case <-w.gone:
 	case <-ctx.Done():
 	}

@@ -1,8 +1,10 @@
 package ingress
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"sync"
 
 	"github.com/jitgate/jitgate/internal/bus"
 	"github.com/jitgate/jitgate/internal/ids"
@@ -29,8 +31,13 @@ func (g *Ingress) streamBody(c *call, sess session.Session, p *sigv4.Pending) (r
 	payload := p.Payload(body)
 	// Three buffers: one being read into, the current one, and the one
 	// before, which the chunk writer may still be hashing and handing to
-	// the stream (add returns before that is done).
-	bufs := [3][]byte{make([]byte, bus.ChunkSize), make([]byte, bus.ChunkSize), make([]byte, bus.ChunkSize)}
+	// the stream (add returns before that is done). They come from a pool
+	// and go back when this returns, by when the writer is done with them
+	// (close and abandon wait for it; the stream copies what it sends).
+	// A body that fits one chunk (most) needs only the first.
+	var bufs [3][]byte
+	bufs[0] = getChunkBuf()
+	defer putChunkBuf(bufs[0])
 	cur, end, err := fill(payload, bufs[0])
 	if err != nil {
 		g.failRead(c, &sess, g.cfg.MaxBody, err, false)
@@ -38,7 +45,11 @@ func (g *Ingress) streamBody(c *call, sess session.Session, p *sigv4.Pending) (r
 	}
 	if end {
 		c.bodyRead = true
-		return requestBody{inline: cur, size: int64(len(cur))}, true
+		return requestBody{inline: bytes.Clone(cur), size: int64(len(cur))}, true
+	}
+	for i := 1; i < len(bufs); i++ {
+		bufs[i] = getChunkBuf()
+		defer putChunkBuf(bufs[i])
 	}
 	var w *chunkWriter
 	for i := 1; ; i++ {
@@ -54,7 +65,7 @@ func (g *Ingress) streamBody(c *call, sess session.Session, p *sigv4.Pending) (r
 		if last && w == nil {
 			// Exactly one chunk's worth: it travels inline.
 			c.bodyRead = true
-			return requestBody{inline: cur, size: int64(len(cur))}, true
+			return requestBody{inline: bytes.Clone(cur), size: int64(len(cur))}, true
 		}
 		if w == nil {
 			w = g.newChunkWriter(c)
@@ -78,6 +89,21 @@ func (g *Ingress) streamBody(c *call, sess session.Session, p *sigv4.Pending) (r
 		return requestBody{}, g.failPublish(c, w, err)
 	}
 	return rb, true
+}
+
+// chunkBufs recycles streamBody's chunk buffers. Every blob upload, even
+// of a few bytes, needs them ready before it knows its size; allocated per
+// call they were three zeroed 512 KiB buffers per small S3 PutObject, 5 %
+// of `jitgate dev`'s CPU at 8 clients in zeroing alone plus the collector
+// cycles that garbage forced. The pool keeps at most what in-flight
+// uploads use, and the collector empties it when idle.
+var chunkBufs = sync.Pool{New: func() any { b := make([]byte, bus.ChunkSize); return &b }}
+
+func getChunkBuf() []byte { return *chunkBufs.Get().(*[]byte) }
+
+func putChunkBuf(b []byte) {
+	b = b[:cap(b)]
+	chunkBufs.Put(&b)
 }
 
 // fill reads into buf until it is full or the payload ends. end is set

@@ -43,8 +43,10 @@ func run(args []string) error {
 		rate     = fs.Float64("rate", 0, "fixed-rate load point in calls/s; negative disables (default 200)")
 		dur      = fs.Duration("duration", 0, "length of one run: one target at one load point in one round (default 5s)")
 		rounds   = fs.Int("rounds", 0, "rounds; targets alternate within each (default 2)")
+		warmup   = fs.Duration("warmup", 0, "discarded load per target before the first round (default 2s; a fresh Kafka broker's JIT needs more like 20s)")
 		maxReq   = fs.Int64("max-requests", 0, "most calls started in one run (default 100000)")
 		jitgate  = fs.String("jitgate", "bin/jitgate", "jitgate binary for the dev and roles targets (make build)")
+		baseline = fs.String("baseline", "", "a second jitgate binary (e.g. built from main): adds dev-base and roles-base targets running it, alternating with the others")
 		repo     = fs.String("repo", ".", "repository root (policies/dev.yaml, scripts/kafka.sh)")
 		kafka    = fs.String("kafka", "", "existing Kafka broker for the roles target (default: start one with scripts/kafka.sh)")
 		out      = fs.String("out", "bench/results", "results go into a new directory OUT/<UTC time>")
@@ -77,6 +79,9 @@ func run(args []string) error {
 	if *dur != 0 {
 		cfg.Duration = *dur
 	}
+	if *warmup != 0 {
+		cfg.Warmup = *warmup
+	}
 	if *rounds != 0 {
 		cfg.Rounds = *rounds
 	}
@@ -93,6 +98,14 @@ func run(args []string) error {
 	}
 	if _, err := os.Stat(bin); err != nil {
 		return fmt.Errorf("the jitgate binary: %w (run `make build`, or pass -jitgate)", err)
+	}
+	if *baseline != "" {
+		if cfg.Baseline, err = filepath.Abs(*baseline); err != nil {
+			return err
+		}
+		if _, err := os.Stat(cfg.Baseline); err != nil {
+			return fmt.Errorf("the baseline binary: %w", err)
+		}
 	}
 	cfg.Jitgate, cfg.RepoRoot, cfg.Kafka, cfg.WorkDir, cfg.LogLevel = bin, root, *kafka, *workDir, *logLevel
 	cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))

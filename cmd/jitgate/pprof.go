@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -9,12 +10,14 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/jitgate/jitgate/internal/bus"
 )
 
 // pprofFlag is --pprof, an opt-in profiling listener for the roles and
 // `jitgate dev`. Off by default: profiles reveal request data in memory.
 func pprofFlag() cli.Flag {
-	return &cli.StringFlag{Name: "pprof", Usage: "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; loopback only, empty disables", EnvVars: []string{"JITGATE_PPROF"}}
+	return &cli.StringFlag{Name: "pprof", Usage: "serve Go profiles (net/http/pprof) and Kafka request counts (/debug/kafka-requests) on this address, e.g. 127.0.0.1:6060; loopback only, empty disables", EnvVars: []string{"JITGATE_PPROF"}}
 }
 
 // startPprof serves /debug/pprof/ on --pprof, if set. It refuses addresses
@@ -41,6 +44,7 @@ func startPprof(c *cli.Context) error {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/kafka-requests", serveKafkaRequests)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-c.Context.Done()
@@ -53,6 +57,14 @@ func startPprof(c *cli.Context) error {
 	}()
 	logger(c).Info("serving Go profiles", "addr", lis.Addr().String())
 	return nil
+}
+
+// serveKafkaRequests answers with the Kafka requests this process's
+// clients wrote since it started, by kind ({"Produce": 12, ...}): jitbench
+// reads it before and after each run to report requests per call.
+func serveKafkaRequests(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(bus.KafkaRequests())
 }
 
 var errPprofNotLoopback = errors.New("profiles hold request data and keys; listen on a loopback address (127.0.0.1:PORT)")

@@ -41,6 +41,11 @@ type Config struct {
 
 	// Jitgate is the jitgate binary run for the dev and roles targets.
 	Jitgate string
+	// Baseline is an optional second jitgate binary (an older commit):
+	// when set, each of dev and roles in Targets is joined by dev-base or
+	// roles-base running it, so a change is measured before and after,
+	// alternating, in one invocation.
+	Baseline string
 	// RepoRoot is the repository root: policies/dev.yaml and
 	// scripts/kafka.sh are read from it.
 	RepoRoot string
@@ -76,6 +81,16 @@ func Quick() Config {
 func (cfg Config) Defaults() Config {
 	if len(cfg.Targets) == 0 {
 		cfg.Targets = slices.Clone(AllTargets)
+	}
+	if cfg.Baseline != "" {
+		var ts []string
+		for _, t := range cfg.Targets {
+			ts = append(ts, t)
+			if (t == TargetDev || t == TargetRoles) && !slices.Contains(cfg.Targets, t+BaseSuffix) {
+				ts = append(ts, t+BaseSuffix)
+			}
+		}
+		cfg.Targets = ts
 	}
 	if len(cfg.Concurrency) == 0 {
 		cfg.Concurrency = []int{1, 8, 32, 128}
@@ -118,9 +133,13 @@ func (cfg Config) Defaults() Config {
 
 // Validate reports the first invalid field.
 func (cfg Config) Validate() error {
-	for _, t := range cfg.Targets {
-		if !slices.Contains(AllTargets, t) {
-			return fmt.Errorf("%w: unknown target %q (known: %v)", ErrConfig, t, AllTargets)
+	for _, name := range cfg.Targets {
+		t := baseOf(name)
+		if !slices.Contains(AllTargets, t) || (t != name && t != TargetDev && t != TargetRoles) {
+			return fmt.Errorf("%w: unknown target %q (known: %v, and dev%s, roles%s with a baseline binary)", ErrConfig, name, AllTargets, BaseSuffix, BaseSuffix)
+		}
+		if t != name && cfg.Baseline == "" {
+			return fmt.Errorf("%w: target %s needs a baseline jitgate binary (-baseline)", ErrConfig, name)
 		}
 		if (t == TargetDev || t == TargetRoles) && cfg.Jitgate == "" {
 			return fmt.Errorf("%w: target %s needs the jitgate binary (build it with `make build`, pass -jitgate bin/jitgate)", ErrConfig, t)

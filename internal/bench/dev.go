@@ -37,19 +37,31 @@ const agentGroup = "sandbox"
 // gets agent credentials the way a user does: `jitgate dev env --http`,
 // which exchanges a dev OIDC token at the gateway's own
 // AssumeRoleWithWebIdentity.
-func devTarget(ctx context.Context, cfg Config, upstream, dir string) (*target, error) {
-	dataDir := filepath.Join(dir, "dev")
+//
+// It runs with --pprof on a loopback port, so that profiles can be taken
+// during a run and each run can read its Kafka request counts.
+func devTarget(ctx context.Context, cfg Config, name, bin, upstream, dir string) (*target, error) {
+	dataDir := filepath.Join(dir, name)
 	port, err := proc.FreePort()
 	if err != nil {
 		return nil, err
 	}
+	pport, err := proc.FreePort()
+	for err == nil && pport == port {
+		pport, err = proc.FreePort()
+	}
+	if err != nil {
+		return nil, err
+	}
 	listen := fmt.Sprintf("127.0.0.1:%d", port)
+	pprof := fmt.Sprintf("127.0.0.1:%d", pport)
 	// --upstream URL lets the executor send every service there (no
 	// --upstream-services list: the canned upstream stands for AWS); the
 	// same-service check still reads each call as that host would.
-	p, err := startChild("jitgate-dev", dir, append(gatewayEnv(), "JITGATE_LOG_LEVEL="+cfg.LogLevel), cfg.Jitgate,
+	pname := "jitgate-" + name
+	p, err := startChild(pname, dir, append(gatewayEnv(), "JITGATE_LOG_LEVEL="+cfg.LogLevel), bin,
 		"dev", "--data-dir", dataDir, "--listen", listen, "--tls-listen", "",
-		"--policy", filepath.Join(cfg.RepoRoot, "policies", "dev.yaml"), "--upstream", upstream)
+		"--policy", filepath.Join(cfg.RepoRoot, "policies", "dev.yaml"), "--upstream", upstream, "--pprof", pprof)
 	if err != nil {
 		return nil, err
 	}
@@ -58,9 +70,11 @@ func devTarget(ctx context.Context, cfg Config, upstream, dir string) (*target, 
 		p.Stop()
 		return nil, err
 	}
-	return &target{name: TargetDev, close: p.Stop,
+	cfg.Log.Info("profiles", "target", name, "pprof", "http://"+pprof+"/debug/pprof/")
+	return &target{name: name, close: p.Stop,
+		watch: []watched{{name: pname, kind: KindGateway, pid: p.PID(), requests: "http://" + pprof + "/debug/kafka-requests"}},
 		agent: func(ctx context.Context, i int) (Agent, error) {
-			creds, err := devEnv(ctx, cfg.Jitgate, dataDir, fmt.Sprintf("bench-%d", i))
+			creds, err := devEnv(ctx, bin, dataDir, fmt.Sprintf("bench-%d", i))
 			if err != nil {
 				return Agent{}, fmt.Errorf("%w\n%s", err, p.Tail(30))
 			}

@@ -11,4 +11,7 @@ var (
 	ErrStart = errors.New("bench: target did not start")
 	// ErrWarmup is a target that never answered a call successfully.
 	ErrWarmup = errors.New("bench: target answers no call")
+	// ErrUsage is a process's CPU or request count that could not be
+	// read; the cell then shows no figure for it.
+	ErrUsage = errors.New("bench: cannot read a process's usage")
 )

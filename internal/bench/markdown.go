@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -55,6 +56,7 @@ func (r *Report) Markdown() string {
 		fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s | %s | %d | %s | %s | %s |\n",
 			c.Target, c.load(), c.ReqPerSec, num(c.P50), num(c.P99), p999(c), c.Errors, ratio(c.ThroughputVsProxy), added(c.AddedOverUpstream), added(c.AddedOverProxy))
 	}
+	writeCPU(&b, r.Cells)
 	b.WriteString("\nMedian latency (ms) per call:\n\n| target | load |")
 	for _, op := range s.Ops {
 		fmt.Fprintf(&b, " %s |", op)
@@ -94,7 +96,7 @@ func (c Cell) load() string {
 func targetList(names []string) string {
 	parts := make([]string, len(names))
 	for i, n := range names {
-		parts[i] = fmt.Sprintf("%s = %s", n, targetLabels[n])
+		parts[i] = fmt.Sprintf("%s = %s", n, targetLabel(n))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -131,4 +133,75 @@ func added(a *Added) string {
 		return "–"
 	}
 	return fmt.Sprintf("%+.2f / %+.2f", a.P50, a.P99)
+}
+
+// writeCPU adds the CPU-per-call table of the gateway targets: the figure
+// that changes least with the machine's other load.
+func writeCPU(b *strings.Builder, cells []Cell) {
+	var rows []Cell
+	for _, c := range cells {
+		if c.CPU != nil {
+			rows = append(rows, c)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	b.WriteString("\nCPU per call (ms; the jitgate processes, dev including its embedded broker; median of the rounds, each round's figure in brackets) and the Kafka requests the jitgate processes' clients sent per call:\n\n")
+	b.WriteString("| target | load | jitgate CPU ms/call | broker CPU ms/call | per process (ms/call) | Kafka requests/call | per process |\n")
+	b.WriteString("|---|---|---:|---:|---|---:|---|\n")
+	for _, c := range rows {
+		u := c.CPU
+		rounds := make([]string, len(u.Rounds))
+		for i, v := range u.Rounds {
+			rounds[i] = fmt.Sprintf("%.3f", v)
+		}
+		broker, reqs := "–", "–"
+		if u.BrokerMs > 0 {
+			broker = fmt.Sprintf("%.3f", u.BrokerMs)
+		}
+		if u.KafkaRequests > 0 {
+			reqs = fmt.Sprintf("%.2f", u.KafkaRequests)
+		}
+		fmt.Fprintf(b, "| %s | %s | %.3f [%s] | %s | %s | %s | %s |\n", c.Target, c.load(), u.GatewayMs, strings.Join(rounds, ", "),
+			broker, perProcess(u.Processes, "%.3f"), reqs, perProcess(u.KafkaRequestsBy, "%.2f"))
+	}
+	var kinds []string
+	for _, c := range rows {
+		if len(c.CPU.KafkaRequestsByKind) > 0 {
+			kinds = append(kinds, fmt.Sprintf("| %s | %s | %s |", c.Target, c.load(), perProcess(significant(c.CPU.KafkaRequestsByKind), "%.2f")))
+		}
+	}
+	if len(kinds) > 0 {
+		b.WriteString("\nKafka requests per call by process and kind (0.01 and more):\n\n| target | load | requests/call |\n|---|---|---|\n")
+		b.WriteString(strings.Join(kinds, "\n") + "\n")
+	}
+}
+
+// significant drops the entries below 0.01.
+func significant(m map[string]float64) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range m {
+		if v >= 0.01 {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// perProcess lists name=value pairs in name order.
+func perProcess(m map[string]float64, format string) string {
+	if len(m) == 0 {
+		return "–"
+	}
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + " " + fmt.Sprintf(format, m[n])
+	}
+	return strings.Join(parts, ", ")
 }

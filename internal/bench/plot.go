@@ -21,6 +21,9 @@ var targetColors = map[string]color.RGBA{
 	TargetProxy:    {0x2c, 0xa0, 0x2c, 0xff},
 	TargetDev:      {0xd6, 0x27, 0x28, 0xff},
 	TargetRoles:    {0x94, 0x67, 0xbd, 0xff},
+
+	TargetDev + BaseSuffix:   {0xff, 0x98, 0x96, 0xff},
+	TargetRoles + BaseSuffix: {0xc5, 0xb0, 0xd5, 0xff},
 }
 
 var (
@@ -74,7 +77,7 @@ func (r *Report) Plot() ([]byte, error) {
 		for d := range 3 {
 			line(img, lx, ly-4+d, lx+30, ly-4+d, col, false)
 		}
-		text(img, lx+38, ly, black, name+": "+targetLabels[name])
+		text(img, lx+38, ly, black, name+": "+targetLabel(name))
 	}
 	text(img, 80, 20, black, fmt.Sprintf("jitbench %s, %d CPUs, commit %s", r.Started.Format("2006-01-02 15:04 UTC"), r.Machine.CPUs, r.Machine.Commit))
 	var buf bytes.Buffer

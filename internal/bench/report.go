@@ -79,6 +79,9 @@ type Cell struct {
 	// at the same load point (nil when that target did not run).
 	AddedOverUpstream *Added `json:"added_over_upstream,omitempty"`
 	AddedOverProxy    *Added `json:"added_over_proxy,omitempty"`
+	// CPU is what the target's own processes consumed per call (gateway
+	// targets only).
+	CPU *CPU `json:"cpu,omitempty"`
 }
 
 // Added is a latency difference in milliseconds.
@@ -104,7 +107,7 @@ func newReport(cfg Config) *Report {
 
 // fill turns the accumulated runs into cells, in target order then load
 // order, with the ratios to the upstream and the proxy.
-func (r *Report) fill(cfg Config, points []point, acc map[key]*accum) {
+func (r *Report) fill(cfg Config, points []point, acc map[key]*accum, use map[key]*usageAccum) {
 	for _, pt := range points {
 		cells := map[string]*Cell{}
 		for _, name := range cfg.Targets {
@@ -118,6 +121,7 @@ func (r *Report) fill(cfg Config, points []point, acc map[key]*accum) {
 				c.ReqPerSec = float64(c.Calls) / c.Seconds
 			}
 			c.Latency = latencies(a.ok)
+			c.CPU = use[key{target: name, point: pt}].cpu()
 			for op := range numOps {
 				if len(a.byOp[op]) > 0 {
 					c.PerOp[Op(op).String()] = latencies(a.byOp[op])

@@ -17,7 +17,16 @@ import (
 // separate processes on it through internal/cluster, wired as in
 // production: keys in the environment, an OIDC issuer, the executor
 // pointed at upstream. The recorder stays off: it is off the agent's path.
-func rolesTarget(ctx context.Context, cfg Config, upstream, dir string) (*target, error) {
+//
+// Each role runs with --pprof on a loopback port (profiles during a run,
+// and its Kafka request counts); the harness watches each role's CPU and,
+// when it started the broker, the broker's.
+func rolesTarget(ctx context.Context, cfg Config, name, bin, upstream, dir string) (*target, error) {
+	dir = filepath.Join(dir, name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	var watch []watched
 	var stops []func()
 	fail := func(err error) (*target, error) {
 		for i := len(stops) - 1; i >= 0; i-- {
@@ -33,9 +42,26 @@ func rolesTarget(ctx context.Context, cfg Config, upstream, dir string) (*target
 		}
 		stops = append(stops, k.Stop)
 		brokers = addr
+		watch = append(watch, watched{name: "kafka", kind: KindBroker, pid: k.PID()})
+	}
+	roles := []cluster.Role{cluster.Ingress, cluster.Decider, cluster.Executor, cluster.Masker}
+	args := map[cluster.Role][]string{}
+	pprof := map[cluster.Role]string{}
+	taken := map[int]bool{}
+	for _, r := range roles {
+		port, err := proc.FreePort()
+		for err == nil && taken[port] {
+			port, err = proc.FreePort()
+		}
+		if err != nil {
+			return fail(err)
+		}
+		taken[port] = true
+		pprof[r] = fmt.Sprintf("127.0.0.1:%d", port)
+		args[r] = []string{"--pprof", pprof[r]}
 	}
 	c, err := cluster.Start(ctx, cluster.Config{
-		Bin: cfg.Jitgate, Dir: dir, Kafka: brokers, Upstream: upstream, Gateway: gatewayCreds,
+		Bin: bin, Args: args, Dir: dir, Kafka: brokers, Upstream: upstream, Gateway: gatewayCreds,
 		Policy: filepath.Join(cfg.RepoRoot, "policies", "dev.yaml"), Wait: cfg.Wait, LogLevel: cfg.LogLevel,
 		StartTimeout: cfg.StartTimeout,
 		// The canned upstream stands for AWS: no --upstream-services list.
@@ -45,7 +71,17 @@ func rolesTarget(ctx context.Context, cfg Config, upstream, dir string) (*target
 		return fail(fmt.Errorf("%w: %w", ErrStart, err))
 	}
 	stops = append(stops, c.Close)
-	return &target{name: TargetRoles,
+	for _, r := range roles {
+		for _, n := range c.Names(r) {
+			p, err := c.Process(n)
+			if err != nil {
+				return fail(err)
+			}
+			watch = append(watch, watched{name: n, kind: KindGateway, pid: p.PID(), requests: "http://" + pprof[r] + "/debug/kafka-requests"})
+		}
+		cfg.Log.Info("profiles", "target", name, "role", r, "pprof", "http://"+pprof[r]+"/debug/pprof/")
+	}
+	return &target{name: name, watch: watch,
 		close: func() {
 			for i := len(stops) - 1; i >= 0; i-- {
 				stops[i]()

@@ -93,6 +93,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		points = append(points, point{mode: ModeRate, rate: cfg.Rate})
 	}
 	acc := map[key]*accum{}
+	use := map[key]*usageAccum{}
 	for round := range cfg.Rounds {
 		for pi, pt := range points {
 			// Rotate the order each time so no target always runs
@@ -104,6 +105,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				if err != nil {
 					return nil, err
 				}
+				before := snapshot(ctx, t.watch)
 				var res result
 				if pt.mode == ModeRate {
 					res = openLoop(ctx, p, pt.rate, cfg.RateInFlight, cfg.Duration, cfg.MaxRequests)
@@ -113,19 +115,26 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
+				used := snapshot(ctx, t.watch).since(before)
 				k := key{target: t.name, point: pt}
 				if acc[k] == nil {
 					acc[k] = &accum{}
 				}
 				acc[k].add(res)
 				ok, errs := res.count()
+				if len(t.watch) > 0 {
+					if use[k] == nil {
+						use[k] = &usageAccum{kinds: t.kinds()}
+					}
+					use[k].add(used, ok+errs)
+				}
 				cfg.Log.Info("run", "round", round+1, "target", t.name, "load", pt.String(),
 					"calls", ok, "errors", errs, "req/s", fmt.Sprintf("%.0f", float64(ok)/res.elapsed.Seconds()))
 			}
 		}
 	}
 	rep.Upstream.Calls = up.Calls()
-	rep.fill(cfg, points, acc)
+	rep.fill(cfg, points, acc, use)
 	rep.Finished = time.Now().UTC()
 	rep.Machine.LoadAvgEnd = loadAvg()
 	if cfg.WorkDir == "" {
@@ -136,15 +145,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 // startTarget starts the named target in front of the upstream at upURL.
 func startTarget(ctx context.Context, cfg Config, name, upURL, dir string) (*target, error) {
-	switch name {
+	bin := cfg.Jitgate
+	if baseOf(name) != name {
+		bin = cfg.Baseline
+	}
+	switch baseOf(name) {
 	case TargetUpstream:
 		return upstreamTarget(upURL), nil
 	case TargetProxy:
 		return proxyTarget(upURL)
 	case TargetDev:
-		return devTarget(ctx, cfg, upURL, dir)
+		return devTarget(ctx, cfg, name, bin, upURL, dir)
 	case TargetRoles:
-		return rolesTarget(ctx, cfg, upURL, dir)
+		return rolesTarget(ctx, cfg, name, bin, upURL, dir)
 	}
 	return nil, fmt.Errorf("%w: unknown target %q", ErrConfig, name)
 }

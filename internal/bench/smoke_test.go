@@ -59,6 +59,14 @@ func TestSmoke(t *testing.T) {
 		if c.ThroughputVsProxy == 0 || c.AddedOverUpstream == nil || c.AddedOverProxy == nil {
 			t.Errorf("%s %s: ratios missing: %+v", c.Target, c.load(), c)
 		}
+		// The gateway's CPU and Kafka requests per call are read from
+		// its process; the upstream and the proxy share the harness's.
+		switch {
+		case c.Target != TargetDev && c.CPU != nil:
+			t.Errorf("%s %s: CPU figures for a target in the harness's process: %+v", c.Target, c.load(), c.CPU)
+		case c.Target == TargetDev && (c.CPU == nil || c.CPU.GatewayMs <= 0 || c.CPU.KafkaRequests <= 0):
+			t.Errorf("%s %s: no CPU or Kafka requests per call: %+v", c.Target, c.load(), c.CPU)
+		}
 	}
 	slices.SortFunc(want, func(a, b row) int { return strings.Compare(a.target+a.load, b.target+b.load) })
 	slices.SortFunc(got, func(a, b row) int { return strings.Compare(a.target+a.load, b.target+b.load) })
@@ -83,6 +91,9 @@ func TestSmoke(t *testing.T) {
 		if !bytes.Contains(md, []byte(fmt.Sprintf("| %s | %s |", r.target, r.load))) {
 			t.Errorf("report.md has no row for %s %s", r.target, r.load)
 		}
+	}
+	if !bytes.Contains(md, []byte("| dev | c=1 |")) || !bytes.Contains(md, []byte("CPU per call")) {
+		t.Error("report.md has no CPU-per-call table")
 	}
 	for _, name := range []string{FileJSON, FilePlot} {
 		if _, err := os.Stat(filepath.Join(out, name)); err != nil {

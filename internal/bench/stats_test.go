@@ -77,7 +77,7 @@ func TestFillRatios(t *testing.T) {
 		acc[key{name, pt}].add(r)
 	}
 	rep := &Report{}
-	rep.fill(Config{Targets: []string{TargetUpstream, TargetProxy, TargetDev}}, []point{pt}, acc)
+	rep.fill(Config{Targets: []string{TargetUpstream, TargetProxy, TargetDev}}, []point{pt}, acc, nil)
 	if len(rep.Cells) != 3 {
 		t.Fatalf("%d cells", len(rep.Cells))
 	}

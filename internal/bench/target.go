@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,7 +21,15 @@ const (
 	TargetProxy    = "proxy"    // httputil.ReverseProxy in front of it: the floor
 	TargetDev      = "dev"      // `jitgate dev`, embedded broker, one process
 	TargetRoles    = "roles"    // one process per role on a real Kafka broker
+
+	// BaseSuffix marks a target that runs Config.Baseline instead of
+	// Config.Jitgate ("dev-base", "roles-base"): a before/after pair
+	// measured alternately in one invocation.
+	BaseSuffix = "-base"
 )
+
+// baseOf is the target a (possibly baseline) target name runs.
+func baseOf(name string) string { return strings.TrimSuffix(name, BaseSuffix) }
 
 // AllTargets lists every target.
 var AllTargets = []string{TargetUpstream, TargetProxy, TargetDev, TargetRoles}
@@ -33,15 +42,36 @@ var targetLabels = map[string]string{
 	TargetRoles:    "jitgate roles as processes, real Kafka",
 }
 
+// targetLabel describes a target, baseline ones included.
+func targetLabel(name string) string {
+	if l, ok := targetLabels[name]; ok {
+		return l
+	}
+	return targetLabels[baseOf(name)] + ", baseline binary"
+}
+
 // target is something the load generator can call.
 type target struct {
 	name  string
 	agent func(ctx context.Context, i int) (Agent, error)
 	close func()
+	// watch are the processes whose CPU and Kafka requests each run
+	// reads (none for the upstream and the proxy, which live in the
+	// harness's own process beside the load generator).
+	watch []watched
 
 	mu     sync.Mutex
 	hc     *awshttp.BuildableClient
 	agents []clients
+}
+
+// kinds maps each watched process to its kind.
+func (t *target) kinds() map[string]string {
+	m := map[string]string{}
+	for _, w := range t.watch {
+		m[w.name] = w.kind
+	}
+	return m
 }
 
 // pool returns the clients of the first n agents, creating them (for a

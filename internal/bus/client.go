@@ -15,6 +15,7 @@ func (cfg Config) clientOpts(extra ...kgo.Opt) []kgo.Opt {
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.ProducerBatchMaxBytes(MaxRecordBytes + 64<<10),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
+		kgo.WithHooks(countRequests{}),
 	}
 	if cfg.Logger != nil {
 		opts = append(opts, withKgoLogger(cfg.Logger))

@@ -13,6 +13,8 @@ import (
 type Publisher struct {
 	cfg Config
 	cl  *kgo.Client
+	// group sends concurrent Publish calls together (group.go).
+	group *groupProducer
 }
 
 // NewPublisher connects a publisher.
@@ -25,10 +27,12 @@ func NewPublisher(cfg Config) (*Publisher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bus: publisher: %w", err)
 	}
-	return &Publisher{cfg: cfg, cl: cl}, nil
+	return &Publisher{cfg: cfg, cl: cl, group: &groupProducer{cl: cl}}, nil
 }
 
 // Publish writes outs and waits until the brokers acknowledged all of them.
+// Concurrent calls share produce requests: a call made while another's
+// records are in flight goes with the next request (group.go).
 func (p *Publisher) Publish(ctx context.Context, outs ...Output) error {
 	recs := make([]*kgo.Record, 0, len(outs))
 	for _, o := range outs {
@@ -38,7 +42,7 @@ func (p *Publisher) Publish(ctx context.Context, outs ...Output) error {
 		}
 		recs = append(recs, r)
 	}
-	if err := p.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+	if err := p.group.produce(ctx, recs); err != nil {
 		return fmt.Errorf("bus: publish: %w", err)
 	}
 	return nil

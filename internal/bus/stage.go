@@ -162,7 +162,7 @@ func RunStage(ctx context.Context, cfg StageConfig, h Handler) error {
 	if owned == nil {
 		owned = NewOwned()
 	}
-	s := &stage{cfg: cfg, follow: follow, h: h, log: log, hooks: hooks(cfg.Hooks),
+	s := &stage{cfg: cfg, follow: follow, followGroup: &groupProducer{cl: follow}, h: h, log: log, hooks: hooks(cfg.Hooks),
 		slots: make(chan struct{}, cfg.Parallel), tries: attempts{}, owned: owned}
 	// Calls in flight finish and publish their outcome before the stage
 	// stops: an abandoned call would end as "outcome unknown".
@@ -407,6 +407,9 @@ type stage struct {
 	// committed counts batches committed (to tell a producer that works
 	// again from one stuck for good).
 	committed int
+	// followGroup sends the follow-ups of concurrent Afters together
+	// (group.go).
+	followGroup *groupProducer
 }
 
 // batch handles one poll's records, then publishes their outputs (and the
@@ -656,7 +659,7 @@ func (s *stage) publishFollowUps(ctx context.Context, outs []Output) {
 	}
 	for {
 		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), followUpGrace)
-		err := s.follow.ProduceSync(pctx, unproduced(recs)...).FirstErr()
+		err := s.followGroup.produce(pctx, unproduced(recs))
 		cancel()
 		if err == nil {
 			return
