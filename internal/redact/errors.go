@@ -20,8 +20,8 @@ var ErrInvalidBody = errors.New("redact: body does not parse")
 
 // RuleError reports a rule that [New] cannot compile.
 type RuleError struct {
-	Rule   string // the rule's Name ("" when unnamed)
-	Index  int    // position of the rule in the list passed to New
+	Rule  string // the rule's Name ("" when unnamed)
+	Index int    // position of the rule in the list passed to New
 	// Key is the rules-file key at fault ("fields", "detectors[1]",
 	// "custom[0].regex", "allow[2]", "replace.mode", "replace.keep",
 	// "principals[0]"); "" for the rule as a whole.
