@@ -62,7 +62,7 @@ func findSecretKeys(s []byte, ctx Context, dst []Match) []Match {
 	if len(s) < 40 {
 		return dst
 	}
-	hasKeyID := false
+	keyID := 0 // 0 unknown, 1 the string holds an access key id, -1 it does not
 	for i := 0; i < len(s); {
 		if !isB64Char(s[i]) {
 			i++
@@ -76,10 +76,13 @@ func findSecretKeys(s []byte, ctx Context, dst []Match) []Match {
 			j++
 		}
 		if j-i == 40 && upper && lower && (j == len(s) || s[j] != '=') {
-			if !ctx.SecretName && !hasKeyID {
-				hasKeyID = len(findAccessKeyIDs(s, nil)) > 0
+			if !ctx.SecretName && keyID == 0 {
+				keyID = -1
+				if len(findAccessKeyIDs(s, nil)) > 0 {
+					keyID = 1
+				}
 			}
-			if ctx.SecretName || hasKeyID || secretBefore(s, i) {
+			if ctx.SecretName || keyID == 1 || secretBefore(s, i) {
 				dst = append(dst, Match{Start: i, End: j, Kind: AWSSecretKey})
 			}
 		}

@@ -13,8 +13,8 @@ package detect
 //
 // Does not match: Luhn-invalid numbers, numbers outside those ranges (an
 // order number or millisecond timestamp starting with 1, 7, 8 or 9), runs
-// of more than 19 digits, and digit runs glued to letters, dots or dashes
-// (decimals, ids). When grouped digits run past 19 (a card followed by an
+// of more than 19 digits, groups of fewer than three digits, and digit
+// runs glued to letters, dots or dashes (decimals, ids). When grouped digits run past 19 (a card followed by an
 // expiry "4111 1111 1111 1111 1225"), the longest valid leading groups
 // match.
 
@@ -26,30 +26,37 @@ func findCards(s []byte, dst []Match) []Match {
 		if !isDigit(s[i]) {
 			continue
 		}
-		if !numLeftOK(s, i) {
+		if !numLeftOK(s, i) || s[i] < '2' || s[i] > '6' { // every issuer range starts with 2-6
 			for i+1 < len(s) && isDigit(s[i+1]) {
 				i++
 			}
 			continue
 		}
-		// Collect digit groups joined by one separator kind.
-		n := 0
+		// Collect digit groups joined by one separator kind, no further
+		// than 19 digits: no card is longer.
+		n, digits := 0, 0
 		var sep byte
 		j := i
-		for n < maxCardGroups {
+		complete := false // the groups end where the run of groups ends
+		for n < maxCardGroups && digits <= 19 {
 			start := j
 			for j < len(s) && isDigit(s[j]) {
 				j++
 			}
+			if n > 0 && j-start < 3 {
+				break // cards are grouped in threes or more: "12" after a card is something else
+			}
 			groups[n] = [2]int{start, j}
+			digits += j - start
 			n++
 			if j+1 >= len(s) || !isDigit(s[j+1]) || (s[j] != ' ' && s[j] != '-') || (sep != 0 && s[j] != sep) {
+				complete = true
 				break
 			}
 			sep = s[j]
 			j++
 		}
-		end := bestCard(s, groups[:n])
+		end := bestCard(s, groups[:n], complete)
 		if end > 0 {
 			dst = append(dst, Match{Start: i, End: end, Kind: Card})
 			i = end - 1
@@ -65,24 +72,24 @@ func findCards(s []byte, dst []Match) []Match {
 }
 
 // bestCard returns the end of the longest run of leading groups that is a
-// card number followed by a valid boundary, or 0.
-func bestCard(s []byte, groups [][2]int) int {
+// card number followed by a valid boundary, or 0. complete says the last
+// group ends the run (its boundary is then checked).
+func bestCard(s []byte, groups [][2]int, complete bool) int {
 	var digits [19]byte
-	for last := len(groups) - 1; last >= 0; last-- {
+	var cum [maxCardGroups + 1]int
+	for k, g := range groups {
+		cum[k+1] = cum[k] + g[1] - g[0]
+	}
+	for last := len(groups) - 1; last >= 0 && cum[last+1] >= 13; last-- {
+		if cum[last+1] > 19 {
+			continue
+		}
 		n := 0
-		ok := true
 		for _, g := range groups[:last+1] {
-			if n+g[1]-g[0] > len(digits) {
-				ok = false
-				break
-			}
 			n += copy(digits[n:], s[g[0]:g[1]])
 		}
 		end := groups[last][1]
-		if !ok || n < 13 {
-			continue
-		}
-		if last == len(groups)-1 && !numRightOK(s, end) {
+		if complete && last == len(groups)-1 && !numRightOK(s, end) {
 			continue
 		}
 		if knownIIN(digits[:n]) && luhn(digits[:n]) {

@@ -121,6 +121,8 @@ func TestCard(t *testing.T) {
 		{name: "visa 13", s: "4222222222222", want: []string{"4222222222222"}},
 		{name: "followed by expiry", s: "4111 1111 1111 1111 1225", want: []string{"4111 1111 1111 1111"}},
 		{name: "after a short number", s: "ref 12 4111 1111 1111 1111", want: []string{"4111 1111 1111 1111"}},
+		{name: "short group after", s: "4111-1111-1111-1111-12", want: []string{"4111-1111-1111-1111"}},
+		{name: "single-digit groups", s: "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1"},
 		{name: "csv field", s: "alice,4111111111111111,2025", want: []string{"4111111111111111"}},
 		{name: "luhn invalid", s: "4111111111111112"},
 		{name: "luhn valid, unknown prefix (order number)", s: "1234567812345670"},

@@ -23,6 +23,10 @@ func isDomainChar(c byte) bool { return isAlnum(c) || c == '-' || c == '.' }
 
 var fileExtensions = []string{"png", "jpg", "jpeg", "gif", "svg", "webp", "pdf", "txt", "json", "js", "css", "html", "csv", "xml", "yaml", "yml", "log"}
 
+// maxLocal is the longest local part RFC 5321 allows; it also bounds the
+// walk back from each '@'.
+const maxLocal = 64
+
 func findEmails(s []byte, dst []Match) []Match {
 	from := 0 // no match may start before the end of the previous one
 	for off := 0; off < len(s); {
@@ -33,8 +37,11 @@ func findEmails(s []byte, dst []Match) []Match {
 		at := off + k
 		off = at + 1
 		start := at
-		for start > from && isLocalChar(s[start-1]) {
+		for start > from && at-start < maxLocal && isLocalChar(s[start-1]) {
 			start--
+		}
+		if start > from && isLocalChar(s[start-1]) {
+			continue // a local part longer than RFC 5321 allows: not an address
 		}
 		for start < at && s[start] == '.' {
 			start++
