@@ -122,26 +122,30 @@ func Find(k Kind, s []byte, ctx Context, dst []Match) []Match {
 // Profile is a cheap summary of a string that lets the caller skip
 // scanners that cannot match: one pass, computed once per value.
 type Profile struct {
+	Len    int
 	Digits int  // ASCII digits
+	Dots   int  // '.'
+	Colons int  // ':'
 	At     bool // '@'
-	Colon  bool // ':'
 	Upper  bool // 'A'-'Z'
 	Dash   bool // '-' (PEM markers)
 }
 
 // ProfileOf summarises s.
 func ProfileOf(s []byte) Profile {
-	var p Profile
+	p := Profile{Len: len(s)}
 	for _, c := range s {
 		switch {
 		case c >= '0' && c <= '9':
 			p.Digits++
 		case c >= 'A' && c <= 'Z':
 			p.Upper = true
+		case c == '.':
+			p.Dots++
+		case c == ':':
+			p.Colons++
 		case c == '@':
 			p.At = true
-		case c == ':':
-			p.Colon = true
 		case c == '-':
 			p.Dash = true
 		}
@@ -153,25 +157,25 @@ func ProfileOf(s []byte) Profile {
 func (p Profile) Possible(k Kind) bool {
 	switch k {
 	case Email:
-		return p.At
+		return p.At && p.Dots > 0 && p.Len >= 6
 	case Phone:
 		return p.Digits >= 8
 	case Card:
 		return p.Digits >= 13
 	case IBAN:
-		return p.Upper && p.Digits >= 2
+		return p.Upper && p.Digits >= 2 && p.Len >= 15
 	case SSN:
-		return p.Digits >= 9
+		return p.Digits >= 9 && p.Len >= 11
 	case AWSAccessKeyID:
-		return p.Upper
+		return p.Upper && p.Len >= 20
 	case AWSSecretKey:
-		return p.Upper
+		return p.Upper && p.Len >= 40
 	case JWT:
-		return true // "eyJ" may carry no digit or capital beyond its own
+		return p.Dots >= 2 && p.Upper // "eyJ" holds a capital
 	case PrivateKey:
-		return p.Dash && p.Upper
+		return p.Dash && p.Upper && p.Len >= len("-----BEGIN PRIVATE KEY-----")
 	case IP:
-		return p.Digits >= 4 || p.Colon
+		return p.Digits >= 4 && p.Dots >= 3 || p.Colons >= 2
 	}
 	return true
 }
