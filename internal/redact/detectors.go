@@ -46,20 +46,24 @@ const (
 // replaces the whole value (-1 if none).
 func (r *run) scan(v []byte, s selection) (found bool, whole int) {
 	d := &r.det
-	d.order = append(d.order[:0], r.global...)
-	for _, i := range s.dets {
-		if !slices.Contains(d.order, i) {
-			d.order = append(d.order, i)
+	order := r.global // already in rule order
+	if len(s.dets) > 0 {
+		d.order = append(d.order[:0], r.global...)
+		for _, i := range s.dets {
+			if !slices.Contains(d.order, i) {
+				d.order = append(d.order, i)
+			}
 		}
+		slices.Sort(d.order)
+		order = d.order
 	}
-	if len(d.order) == 0 || len(v) == 0 {
+	if len(order) == 0 || len(v) == 0 {
 		return false, -1
 	}
-	slices.Sort(d.order)
 	d.spans = d.spans[:0]
 	var prof detect.Profile
 	profiled, secretName := false, -1
-	for _, ri := range d.order {
+	for _, ri := range order {
 		ru := &r.e.rules[ri]
 		for _, k := range ru.kinds {
 			if !profiled {
