@@ -28,6 +28,11 @@ type matcher struct {
 	// bit 63 = some name is 63 bytes or longer) and lowercased first bytes.
 	lens  uint64
 	first [256]bool
+	// Prefilter for glob names: the lowercased bytes their literal ends
+	// require ("*token" needs a name ending in 'n'); anyFirst/anyLast
+	// when some glob starts or ends with '*'.
+	globFirst, globLast [256]bool
+	anyFirst, anyLast   bool
 }
 
 // add validates and indexes the fields of rule r, compiled as rule ruleIdx;
@@ -43,6 +48,16 @@ func (m *matcher) add(r Rule, index, ruleIdx int) error {
 		last := segs[len(segs)-1]
 		if strings.Contains(last, "*") {
 			m.globs = append(m.globs, i)
+			if last[0] == '*' {
+				m.anyFirst = true
+			} else {
+				m.globFirst[last[0]] = true
+			}
+			if c := last[len(last)-1]; c == '*' {
+				m.anyLast = true
+			} else {
+				m.globLast[c] = true
+			}
 			continue
 		}
 		if m.exact == nil {
@@ -101,8 +116,13 @@ func (m *matcher) match(p *path, applies []bool, rules []rule, sel *selection, s
 		return scratch
 	}
 	name := p.name(n - 1)
-	if len(m.globs) == 0 && (len(name) == 0 || m.lens&(1<<min(len(name), 63)) == 0 || !m.first[lowerByte(name[0])]) {
-		return scratch // most names: no exact pattern of this length or initial
+	exact, glob := false, len(m.globs) > 0 // an empty name can match only "*"
+	if len(name) > 0 {
+		exact = m.lens&(1<<min(len(name), 63)) != 0 && m.first[lowerByte(name[0])]
+		glob = glob && (m.anyFirst || m.globFirst[lowerByte(name[0])]) && (m.anyLast || m.globLast[lowerByte(name[len(name)-1])])
+	}
+	if !exact && !glob {
+		return scratch // most names: no pattern of this length, initial or final byte
 	}
 	scratch = asciiLower(scratch[:0], name)
 	// Every selecting pattern is visited, not only the first: a user rule
@@ -114,6 +134,9 @@ func (m *matcher) match(p *path, applies []bool, rules []rule, sel *selection, s
 		}
 	}
 	for _, i := range m.globs {
+		if !glob {
+			break
+		}
 		pt := &m.patterns[i]
 		if applies[pt.rule] && globFold(pt.segs[len(pt.segs)-1], scratch) && m.matchAncestors(pt, p) {
 			sel.add(pt, rules)

@@ -57,6 +57,7 @@ func TestMatcherPaths(t *testing.T) {
 		{"single name", []seg{{"Token", false}}, "sts", true},
 		{"service restriction", []seg{{"Token", false}}, "iam", false},
 		{"array level itself never matches", []seg{{"Token", false}, {"", true}}, "sts", false},
+		{"glob prefilter: last byte differs", []seg{{"items", true}, {"x", false}, {"secrets", false}}, "sts", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -75,6 +76,7 @@ type Engine struct {
 	formB64   []byte // query-escaped base64 of the mask
 	cborText  []byte // the mask as a CBOR text string
 	cborBytes []byte // the mask as a CBOR byte string
+	runs      sync.Pool // *run: scratch reused between Body calls
 }
 
 // New compiles rules and the built-in credential rules ([BuiltinRules]),
@@ -224,7 +226,8 @@ func (e *Engine) Mask(contentType string, scope Scope, body []byte) (Result, err
 	if f == formatOpaque {
 		return unchanged, nil
 	}
-	r := run{e: e, service: service, operation: operation, repl: replacer{e: e}}
+	r := e.getRun(service, operation)
+	defer e.runs.Put(r)
 	r.scope(&scope)
 	if e.sensitive != nil {
 		r.sensitive = e.sensitive(service, operation)
@@ -318,6 +321,26 @@ func applyEdits(body []byte, edits []edit) []byte {
 	return append(out, body[prev:]...)
 }
 
+// maxPooledScratch bounds the scratch a pooled run keeps, so one large
+// body does not pin its buffers for good.
+const maxPooledScratch = 1 << 20
+
+// getRun returns a run reset for one Body call.
+func (e *Engine) getRun(service, operation string) *run {
+	r, _ := e.runs.Get().(*run)
+	if r == nil || cap(r.arena) > maxPooledScratch || cap(r.edits) > maxPooledScratch/32 {
+		r = &run{}
+	}
+	*r = run{
+		e: e, service: service, operation: operation,
+		applies: r.applies[:0], global: r.global[:0],
+		path:    path{buf: r.path.buf[:0], segs: r.path.segs[:0]},
+		edits:   r.edits[:0], hits: r.hits[:0], scratch: r.scratch[:0], matched: r.matched[:0],
+		repl: replacer{e: e, buf: r.repl.buf[:0]}, det: r.det, arena: r.arena[:0], text: r.text[:0],
+	}
+	return r
+}
+
 // run is the state of one Body call.
 type run struct {
 	e                  *Engine
@@ -349,7 +372,8 @@ type hitCount struct {
 
 // scope decides which rules apply to the call.
 func (r *run) scope(s *Scope) {
-	r.applies = make([]bool, len(r.e.rules))
+	r.applies = slices.Grow(r.applies[:0], len(r.e.rules))[:len(r.e.rules)]
+	clear(r.applies)
 	for i := range r.e.rules {
 		ru := &r.e.rules[i]
 		if i < r.e.nBuiltin {
