@@ -66,16 +66,16 @@ type Engine struct {
 	sensitive func(service, operation string) []string
 	mask      string
 	hashKey   []byte
-	anyDet    bool   // some rule has detectors
-	jsonMsk   []byte // quoted mask
-	jsonB64   []byte // quoted base64 of the mask, for blobs (and DynamoDB B/BS values)
-	jsonZero  []byte // "0", for DynamoDB N/NS values
-	xmlMsk    []byte // escaped mask
-	b64Msk    []byte // base64 of the mask, for XML and form blobs
-	formMsk   []byte // query-escaped mask
-	formB64   []byte // query-escaped base64 of the mask
-	cborText  []byte // the mask as a CBOR text string
-	cborBytes []byte // the mask as a CBOR byte string
+	anyDet    bool      // some rule has detectors
+	jsonMsk   []byte    // quoted mask
+	jsonB64   []byte    // quoted base64 of the mask, for blobs (and DynamoDB B/BS values)
+	jsonZero  []byte    // "0", for DynamoDB N/NS values
+	xmlMsk    []byte    // escaped mask
+	b64Msk    []byte    // base64 of the mask, for XML and form blobs
+	formMsk   []byte    // query-escaped mask
+	formB64   []byte    // query-escaped base64 of the mask
+	cborText  []byte    // the mask as a CBOR text string
+	cborBytes []byte    // the mask as a CBOR byte string
 	runs      sync.Pool // *run: scratch reused between Body calls
 }
 
@@ -334,8 +334,8 @@ func (e *Engine) getRun(service, operation string) *run {
 	*r = run{
 		e: e, service: service, operation: operation,
 		applies: r.applies[:0], global: r.global[:0],
-		path:    path{buf: r.path.buf[:0], segs: r.path.segs[:0]},
-		edits:   r.edits[:0], hits: r.hits[:0], scratch: r.scratch[:0], matched: r.matched[:0],
+		path:  path{buf: r.path.buf[:0], segs: r.path.segs[:0]},
+		edits: r.edits[:0], hits: r.hits[:0], scratch: r.scratch[:0], matched: r.matched[:0],
 		repl: replacer{e: e, buf: r.repl.buf[:0]}, det: r.det, arena: r.arena[:0], text: r.text[:0],
 	}
 	return r
