@@ -66,7 +66,6 @@ type Engine struct {
 	sensitive func(service, operation string) []string
 	mask      string
 	hashKey   []byte
-	anyDet    bool      // some rule has detectors
 	jsonMsk   []byte    // quoted mask
 	jsonB64   []byte    // quoted base64 of the mask, for blobs (and DynamoDB B/BS values)
 	jsonZero  []byte    // "0", for DynamoDB N/NS values
@@ -119,7 +118,6 @@ func New(rules []Rule, opts ...Option) (*Engine, error) {
 		if err := e.m.add(r, i, len(e.rules)); err != nil {
 			return nil, err
 		}
-		e.anyDet = e.anyDet || c.detects()
 		e.rules = append(e.rules, c)
 	}
 	var err error
@@ -347,7 +345,6 @@ type run struct {
 	service, operation string
 	applies            []bool // per rule: in scope for this call
 	global             []int  // rules in scope with detectors and no fields: they scan every string
-	detecting          bool   // some rule with detectors is in scope
 	dynamo             bool   // the service's strings under N/NS/B/BS are typed AttributeValues
 	path               path
 	edits              []edit
@@ -384,11 +381,8 @@ func (r *run) scope(s *Scope) {
 			continue
 		}
 		r.applies[i] = true
-		if ru.detects() {
-			r.detecting = true
-			if !ru.fields {
-				r.global = append(r.global, i)
-			}
+		if ru.detects() && !ru.fields {
+			r.global = append(r.global, i)
 		}
 	}
 	r.dynamo = strings.EqualFold(s.Service, "dynamodb") || strings.EqualFold(s.Service, "dynamodbstreams")
