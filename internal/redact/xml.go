@@ -19,14 +19,27 @@ import (
 // errNoRoot reports an XML body without an element.
 var errNoRoot = errors.New("no root element")
 
+// errUnclosed reports a body that ends inside an element.
+var errUnclosed = errors.New("unexpected EOF: element not closed")
+
+// errMismatch reports an end tag that does not close the open element.
+var errMismatch = errors.New("end element does not match the open element")
+
 func (r *run) xml(body []byte) error {
+	// RawToken, not Token: no namespace translation and no copies of
+	// names and text (the engine needs neither), so the end-tag check
+	// Token would make is made here, against the stack of open names.
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	var sels []selection // per open element
+	var open []xml.Name  // prefix and local name of each open element
 	sawRoot := false
 	for {
 		start := dec.InputOffset()
-		tok, err := dec.Token()
+		tok, err := dec.RawToken()
 		if errors.Is(err, io.EOF) {
+			if len(open) > 0 {
+				return &BodyError{Format: "xml", Offset: start, Err: errUnclosed}
+			}
 			if !sawRoot {
 				return &BodyError{Format: "xml", Offset: start, Err: errNoRoot}
 			}
@@ -44,7 +57,12 @@ func (r *run) xml(body []byte) error {
 			}
 			r.path.pushString(t.Name.Local)
 			sels = append(sels, r.selectAt(parent))
+			open = append(open, t.Name)
 		case xml.EndElement:
+			if len(open) == 0 || open[len(open)-1] != t.Name {
+				return &BodyError{Format: "xml", Offset: start, Err: errMismatch}
+			}
+			open = open[:len(open)-1]
 			sels = sels[:len(sels)-1]
 			r.path.truncate(len(r.path.segs) - 1)
 		case xml.CharData:
