@@ -50,7 +50,7 @@ type Rule struct {
 	Service   string
 	Operation string
 	// Principals and Groups restrict the rule to callers whose OIDC
-	// subject matches one of Principals (globs) and, when Groups is set,
+	// subject matches one of Principals (globs, case-insensitive) and, when Groups is set,
 	// who belong to a group matching one of Groups. When the caller is not
 	// known (Scope.Principal nil) a restricted rule applies: scoping never
 	// turns masking off for lack of information.
