@@ -221,14 +221,9 @@ func (e *Executor) failed(id string, attempt int, d *schemas.DecisionMade, cause
 }
 
 func (e *Executor) finishedWithError(id string, attempt int, d *schemas.DecisionMade, cause error, took time.Duration) ([]bus.Output, error) {
-	fin, err := e.attemptEvent(id, attempt, 0, &schemas.ExecutionFinished{
-		ReplyTo:    d.Request.ReplyTo,
-		Service:    d.Request.Service,
-		Operation:  d.Request.Operation,
-		Protocol:   d.Request.Protocol,
-		Error:      cause.Error(),
-		DurationMS: took.Milliseconds(),
-	})
+	ev := finishedFor(d, took)
+	ev.Error = cause.Error()
+	fin, err := e.attemptEvent(id, attempt, 0, ev)
 	if err != nil {
 		return nil, err
 	}

@@ -509,3 +509,28 @@ func TestChunkedRequestBody(t *testing.T) {
 		}
 	})
 }
+
+// execution.finished names the request's caller, answered or failed: the
+// masker matches rules scoped to principals or groups against it, and
+// without it would apply every scoped rule to everyone.
+func TestFinishedNamesTheCaller(t *testing.T) {
+	for name, respond := range map[string]func(r *http.Request) (*http.Response, error){
+		"answered": func(r *http.Request) (*http.Response, error) { return reply(r, 200, "{}", nil), nil },
+		"failed":   func(r *http.Request) (*http.Response, error) { return nil, errors.New("connection reset") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			e, f, _ := newUnit(t, unitConfig(), Deps{})
+			f.respond = respond
+			req := s3Request("GET", "/b/k")
+			req.Principal = schemas.Principal{Subject: "agent-7", Issuer: "https://issuer", Groups: []string{"data-science"}}
+			o := run(t, e, message(t, "req-1", sealed(t, schemas.Allow, req, nil)))
+			if len(o.finished) != 1 {
+				t.Fatalf("finished %d", len(o.finished))
+			}
+			p := o.finished[0].Principal
+			if p == nil || p.Subject != "agent-7" || len(p.Groups) != 1 || p.Groups[0] != "data-science" {
+				t.Fatalf("execution.finished principal %+v, want the request's", p)
+			}
+		})
+	}
+}

@@ -32,14 +32,24 @@ func responseHead(resp *http.Response, method string) schemas.HTTPResponse {
 // finishedEvent builds execution.finished for hr (whose body, if it
 // streams, follows as chunks).
 func (e *Executor) finishedEvent(id string, attempt int, d *schemas.DecisionMade, hr schemas.HTTPResponse, took time.Duration) (bus.Output, error) {
-	return e.attemptEvent(id, attempt, 0, &schemas.ExecutionFinished{
+	fin := finishedFor(d, took)
+	fin.Response = hr
+	return e.attemptEvent(id, attempt, 0, fin)
+}
+
+// finishedFor is the execution.finished of d's call, taking took: the
+// request's reply address and call, and its caller, whom masking rules
+// scoped to principals or groups are matched against.
+func finishedFor(d *schemas.DecisionMade, took time.Duration) *schemas.ExecutionFinished {
+	principal := d.Request.Principal
+	return &schemas.ExecutionFinished{
 		ReplyTo:    d.Request.ReplyTo,
 		Service:    d.Request.Service,
 		Operation:  d.Request.Operation,
 		Protocol:   d.Request.Protocol,
-		Response:   hr,
+		Principal:  &principal,
 		DurationMS: took.Milliseconds(),
-	})
+	}
 }
 
 // finished builds execution.finished and, for bodies over MaxInlineBody

@@ -56,7 +56,7 @@ func (k *Masker) maskBody(h http.Header, fin *schemas.ExecutionFinished, body []
 			agent:  "jitgate withheld the response because it came back without a content type in a format jitgate cannot read, so it could not be checked for secrets",
 		}
 	}
-	res, err := k.engine.Body(ct, fin.Service, fin.Operation, body)
+	res, err := k.engine.Mask(ct, scopeOf(fin), body)
 	if err != nil {
 		return redact.Result{}, &withheldError{
 			reason: "the response body does not parse as its content type says",
@@ -117,4 +117,30 @@ func opaqueDocument(fin *schemas.ExecutionFinished, contentType string) *withhel
 		agent: fmt.Sprintf("jitgate withheld the response because it came back as %q, which jitgate cannot read, so it could not be checked for secrets; "+
 			"do not sign an Accept header, or sign one that asks for the protocol's own format (JSON, XML or CBOR)", contentType),
 	}
+}
+
+// scopeOf is the call a response belongs to. The caller is known when the
+// executor copied the request's principal into execution.finished; when it
+// did not, every rule scoped to principals or groups applies.
+func scopeOf(fin *schemas.ExecutionFinished) redact.Scope {
+	s := redact.Scope{Service: fin.Service, Operation: fin.Operation}
+	if p := fin.Principal; p != nil {
+		s.Principal = &redact.Principal{Subject: p.Subject, Groups: p.Groups}
+	}
+	return s
+}
+
+// maskedRecord is response.ready's masked list: the masked paths, then one
+// "rule:NAME=N" or "rule:NAME/DETECTOR=N" entry per rule and detector that
+// fired, with how many values it masked. Never a value.
+func maskedRecord(res redact.Result) []string {
+	out := append([]string(nil), res.Fields...)
+	for _, h := range res.Hits {
+		name := h.Rule
+		if h.Detector != "" {
+			name += "/" + h.Detector
+		}
+		out = append(out, fmt.Sprintf("rule:%s=%d", name, h.Count))
+	}
+	return out
 }

@@ -15,6 +15,11 @@ type Config struct {
 	Instance string
 	// RulesFile is an optional YAML file of masking rules (docs/masking.md).
 	RulesFile string
+	// HashKey is the HMAC-SHA-256 key of rules whose replacement mode is
+	// "hash" (at least 16 bytes; cmd/jitgate: --masking-hash-key,
+	// JITGATE_MASKING_HASH_KEY). Empty: a rule asking for hash is an error
+	// at start-up.
+	HashKey []byte
 	// MaxBody bounds a body the masker reads whole to rewrite it. Default
 	// 64 MiB; larger JSON or XML answers are refused (fail closed).
 	MaxBody int64

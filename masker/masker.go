@@ -45,13 +45,13 @@ func New(cfg Config, deps Deps) (*Masker, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
-	rules, err := LoadRules(cfg.RulesFile)
+	opts := []redact.Option{redact.WithSensitive(deps.Sensitive)}
+	if len(cfg.HashKey) > 0 {
+		opts = append(opts, redact.WithHashKey(cfg.HashKey))
+	}
+	engine, err := CompileRules(cfg.RulesFile, opts...)
 	if err != nil {
 		return nil, err
-	}
-	engine, err := redact.New(rules, redact.WithSensitive(deps.Sensitive))
-	if err != nil {
-		return nil, fmt.Errorf("masker: %w", err)
 	}
 	return &Masker{cfg: cfg, deps: deps, log: deps.Logger.With("role", "masker", "instance", cfg.Instance), engine: engine}, nil
 }
@@ -170,7 +170,7 @@ func (k *Masker) finished(ctx context.Context, m bus.Message, fin *schemas.Execu
 		return withhold(err)
 	}
 	if masked.Changed {
-		ready.Masked = masked.Fields
+		ready.Masked = maskedRecord(masked)
 	}
 	out := schemas.HTTPResponse{Status: resp.Status, Headers: schemas.HeadersFrom(headers, nil), BodySize: int64(len(masked.Body))}
 	var chunks []*schemas.ResponseBodyChunk

@@ -73,7 +73,7 @@ func TestCredentialsAreAlwaysMasked(t *testing.T) {
 	if !strings.Contains(body, "ASIAREAL") {
 		t.Error("the access key id is not a secret and should stay visible")
 	}
-	if len(r.Masked) != 2 {
+	if len(r.Masked) != 3 || r.Masked[2] != "rule:builtin:credentials=2" {
 		t.Errorf("masked fields = %v", r.Masked)
 	}
 	h := http.Header{}

@@ -47,10 +47,14 @@ const (
 
 // ExecutionFinished carries the upstream's raw, unmasked answer.
 type ExecutionFinished struct {
-	ReplyTo   string       `json:"reply_to"`
-	Service   string       `json:"service"`
-	Operation string       `json:"operation"`
-	Protocol  string       `json:"protocol"`
+	ReplyTo   string `json:"reply_to"`
+	Service   string `json:"service"`
+	Operation string `json:"operation"`
+	Protocol  string `json:"protocol"`
+	// Principal is the caller of the request (RequestReceived.Principal),
+	// for masking rules scoped to principals or groups. Nil in events
+	// written before it existed; the masker then applies every such rule.
+	Principal *Principal   `json:"principal,omitempty"`
 	Response  HTTPResponse `json:"response"`
 	// Error is set when no HTTP answer came back (transport failure).
 	Error string `json:"error,omitempty"`

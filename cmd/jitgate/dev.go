@@ -82,6 +82,7 @@ func devCommand() *cli.Command {
 			&cli.IntFlag{Name: "kafka-port", Value: 0, Usage: "port of the embedded broker (0: any free port)", EnvVars: []string{"JITGATE_DEV_KAFKA_PORT"}},
 			&cli.StringFlag{Name: "policy", Value: "policies/dev.yaml", Usage: "policy file", EnvVars: []string{"JITGATE_POLICY"}},
 			&cli.StringFlag{Name: "masking-rules", Usage: "masking rules file", EnvVars: []string{"JITGATE_MASKING_RULES"}},
+			maskingHashKeyFlag(),
 			&cli.StringFlag{Name: "upstream", Value: "emulator", Usage: "emulator (in-process AWS emulator), aws (real AWS, default credential chain), or a base URL", EnvVars: []string{"JITGATE_DEV_UPSTREAM"}},
 			&cli.DurationFlag{Name: "wait", Value: 30 * time.Second, Usage: "how long an agent's call waits for its outcome", EnvVars: []string{"JITGATE_WAIT"}},
 			&cli.StringFlag{Name: "clickhouse", Usage: "ClickHouse native address for the recorder (none: events stay in Kafka only)", EnvVars: []string{"JITGATE_CLICKHOUSE"}},
@@ -221,7 +222,7 @@ func runDev(c *cli.Context) error {
 		return err
 	}
 	defer dpub.Close()
-	k, err := buildMasker(masker.Config{Bus: bcfg, Instance: "dev-masker", RulesFile: c.String("masking-rules")}, log)
+	k, err := buildMasker(masker.Config{Bus: bcfg, Instance: "dev-masker", RulesFile: c.String("masking-rules"), HashKey: []byte(c.String("masking-hash-key"))}, log)
 	if err != nil {
 		return err
 	}

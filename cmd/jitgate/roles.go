@@ -299,7 +299,14 @@ func maskerFlags() []cli.Flag {
 	return []cli.Flag{
 		instanceFlag("masker"),
 		&cli.StringFlag{Name: "masking-rules", Usage: "masking rules file (YAML, see docs/masking.md); built-in credential rules always apply", EnvVars: []string{"JITGATE_MASKING_RULES"}},
+		maskingHashKeyFlag(),
 	}
+}
+
+// maskingHashKeyFlag is the key of masking rules that replace values by a
+// keyed hash (docs/masking.md).
+func maskingHashKeyFlag() cli.Flag {
+	return &cli.StringFlag{Name: "masking-hash-key", Usage: "HMAC key (at least 16 bytes) for masking rules with replace mode hash", EnvVars: []string{"JITGATE_MASKING_HASH_KEY"}}
 }
 
 func maskerCommand() *cli.Command {
@@ -311,7 +318,8 @@ func maskerCommand() *cli.Command {
 		if err := bus.EnsureTopics(c.Context, bcfg); err != nil {
 			return err
 		}
-		k, err := buildMasker(masker.Config{Bus: bcfg, Instance: c.String("instance"), RulesFile: c.String("masking-rules")}, logger(c))
+		k, err := buildMasker(masker.Config{Bus: bcfg, Instance: c.String("instance"), RulesFile: c.String("masking-rules"),
+			HashKey: []byte(c.String("masking-hash-key"))}, logger(c))
 		if err != nil {
 			return err
 		}

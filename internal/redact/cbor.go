@@ -73,7 +73,7 @@ type cborWalk struct {
 func (r *run) cbor(body []byte) error {
 	w := cborWalk{r: r, b: body}
 	r.noMerge = true // adjacent strings are separate items: each keeps its own mask
-	if err := w.item(false, false); err != nil {
+	if err := w.item(root(), false); err != nil {
 		return w.fail(err)
 	}
 	if w.off != len(body) {
@@ -175,10 +175,11 @@ func (w *cborWalk) atBreak() (bool, error) {
 	return false, nil
 }
 
-// item walks one data item. masking says it belongs to a matched member
-// (its strings are replaced); member says it is a map member's value (an
-// array then marks the member's path segment instead of adding a level).
-func (w *cborWalk) item(masking, member bool) error {
+// item walks one data item. s is what applies to it (a matched member
+// has its strings replaced; detectors read its text strings); member says
+// it is a map member's value (an array then marks the member's path
+// segment instead of adding a level).
+func (w *cborWalk) item(s selection, member bool) error {
 	start := w.off
 	major, arg, indef, err := w.head()
 	if err != nil {
@@ -190,30 +191,38 @@ func (w *cborWalk) item(masking, member bool) error {
 			return errCBORIndef
 		}
 	case cborBytes, cborText:
+		contentStart := w.off
+		active := w.r.active(s)
+		var content []byte
 		if indef {
-			err = w.indefString(major, nil)
+			var dst *[]byte
+			if active && major == cborText {
+				w.r.text = w.r.text[:0]
+				dst = &w.r.text
+			}
+			err = w.indefString(major, dst)
+			if dst != nil {
+				content = *dst
+			}
 		} else {
 			err = w.skipString(arg)
+			content = w.b[contentStart:w.off]
 		}
 		if err != nil {
 			return err
 		}
-		if masking {
-			msk := w.r.e.cborText
-			if major == cborBytes {
-				msk = w.r.e.cborBytes
-			}
-			w.r.replace(int64(start), int64(w.off), msk)
+		if active {
+			w.text(major, content, start, s)
 		}
 	case cborArray:
-		return w.array(arg, indef, masking, member)
+		return w.array(arg, indef, s, member)
 	case cborMap:
-		return w.mapItem(arg, indef, masking)
+		return w.mapItem(arg, indef, s)
 	case cborTag:
 		if indef {
 			return errCBORIndef
 		}
-		return w.tag(arg, masking, member)
+		return w.tag(arg, s, member)
 	case cborSimple:
 		if indef {
 			return errCBORBreak
@@ -221,6 +230,46 @@ func (w *cborWalk) item(masking, member bool) error {
 		// Simple values and floats: the head held the whole item.
 	}
 	return nil
+}
+
+// text masks the string item at w.b[start:w.off] whose content (text, or
+// bytes) is content.
+func (w *cborWalk) text(major byte, content []byte, start int, s selection) {
+	r := w.r
+	if s.whole >= 0 {
+		switch {
+		case major == cborBytes:
+			r.replace(int64(start), int64(w.off), r.e.cborBytes, s.whole)
+		case r.fastWhole(s.whole):
+			r.replace(int64(start), int64(w.off), r.e.cborText, s.whole)
+		default:
+			if t := r.wholeValue(s.whole, content); t != nil {
+				r.replace(int64(start), int64(w.off), r.keepCBORText(t), s.whole)
+			}
+		}
+		return
+	}
+	if major != cborText || s.b64 {
+		return // detectors read text only
+	}
+	found, whole := r.scan(content, s)
+	if !found {
+		return
+	}
+	r.noteHere()
+	t := r.rebuilt(content)
+	if whole >= 0 {
+		t = r.wholeText(content, whole)
+	}
+	r.spanEdit(int64(start), int64(w.off), r.keepCBORText(t))
+}
+
+// keepCBORText stores t as a definite-length CBOR text string in the arena.
+func (r *run) keepCBORText(t []byte) []byte {
+	start := len(r.arena)
+	r.arena = appendCBORHead(r.arena, cborText, uint64(len(t)))
+	r.arena = append(r.arena, t...)
+	return r.arena[start:len(r.arena):len(r.arena)]
 }
 
 // enter counts one more level of nesting.
@@ -231,7 +280,7 @@ func (w *cborWalk) enter() error {
 	return nil
 }
 
-func (w *cborWalk) array(n uint64, indef, masking, member bool) error {
+func (w *cborWalk) array(n uint64, indef bool, s selection, member bool) error {
 	if err := w.enter(); err != nil {
 		return err
 	}
@@ -252,14 +301,14 @@ func (w *cborWalk) array(n uint64, indef, masking, member bool) error {
 				return err
 			}
 		}
-		if err := w.item(masking, false); err != nil {
+		if err := w.item(s, false); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (w *cborWalk) mapItem(n uint64, indef, masking bool) error {
+func (w *cborWalk) mapItem(n uint64, indef bool, s selection) error {
 	if err := w.enter(); err != nil {
 		return err
 	}
@@ -279,12 +328,7 @@ func (w *cborWalk) mapItem(n uint64, indef, masking bool) error {
 			return err
 		}
 		r.path.push(name)
-		matched := masking
-		if !masking && r.matches() {
-			matched = true
-			r.startMatch()
-		}
-		if err := w.item(matched, true); err != nil {
+		if err := w.item(r.selectAt(s), true); err != nil {
 			return err
 		}
 		r.path.truncate(len(r.path.segs) - 1)
@@ -318,15 +362,15 @@ func (w *cborWalk) key() ([]byte, error) {
 // epoch time, bignums, decimal fractions, bigfloats) is a date or a number
 // even when it is encoded as a string: it is not masked, so the value keeps
 // its type.
-func (w *cborWalk) tag(num uint64, masking, member bool) error {
+func (w *cborWalk) tag(num uint64, s selection, member bool) error {
 	if err := w.enter(); err != nil {
 		return err
 	}
 	defer func() { w.depth-- }()
 	if num <= 5 && w.off < len(w.b) {
 		if m := w.b[w.off] >> 5; m == cborBytes || m == cborText {
-			masking = false
+			s = selection{whole: -1, noDetect: true}
 		}
 	}
-	return w.item(masking, member)
+	return w.item(s, member)
 }

@@ -2,8 +2,9 @@
 // in AWS HTTP bodies (responses for the masker stage, request bodies for the
 // recorder) while keeping each body valid for the agent's SDK.
 //
-// [New] compiles masking rules ([Rule]: field names or globs, optionally
-// limited to a service and operation) together with the built-in credential
+// [New] compiles masking rules ([Rule]: field names or globs, value
+// detectors and custom regexes with allow lists, a replacement mode, and a
+// scope of service and operation globs, principals and groups) together with the built-in credential
 // rules ([BuiltinRules]), which are always on: a response that carries AWS
 // credentials or other access (sts AssumeRole*, GetSessionToken, iam
 // CreateAccessKey and CreateVirtualMFADevice, sso GetRoleCredentials, ecr
@@ -21,7 +22,11 @@
 //	xml.go    XML  (encoding/xml tokens + byte offsets; nothing re-encoded)
 //	cbor.go   CBOR (smithy rpc-v2-cbor; item walk, strings replaced whole)
 //	form.go   application/x-www-form-urlencoded request bodies
+//	rule.go   Rule, its compiled form, validation, and Scope (who and what a rule applies to)
 //	match.go  field patterns and the path matched against them
+//	detectors.go which detectors run on a string, and merging their matches
+//	replace.go the replacement modes: full, last N, placeholder, keyed hash
+//	detect/   the value detectors themselves (email, card, IBAN, ...)
 //	headers.go FixHeaders: Content-Length, X-Amz-Crc32, checksum headers
 //	encoding.go Decode: gzip and deflate Content-Encoding, size-capped
 //	maskable.go which responses must be read whole

@@ -20,22 +20,29 @@ var ErrInvalidBody = errors.New("redact: body does not parse")
 
 // RuleError reports a rule that [New] cannot compile.
 type RuleError struct {
-	Rule   string // the rule's Name ("" when unnamed)
-	Index  int    // position of the rule in the list passed to New
-	Field  string // the offending field pattern ("" for rule-level problems)
+	Rule  string // the rule's Name ("" when unnamed)
+	Index int    // position of the rule in the list passed to New
+	// Key is the rules-file key at fault ("fields", "detectors[1]",
+	// "custom[0].regex", "allow[2]", "replace.mode", "replace.keep",
+	// "principals[0]"); "" for the rule as a whole.
+	Key    string
+	Field  string // the offending field pattern, when Key is "fields"
 	Reason string
 }
 
-// Error names the rule, the field and what is wrong with it.
+// Error names the rule, the key or field, and what is wrong with it.
 func (e *RuleError) Error() string {
 	name := e.Rule
 	if name == "" {
 		name = fmt.Sprintf("#%d", e.Index)
 	}
-	if e.Field == "" {
-		return fmt.Sprintf("redact: masking rule %s: %s", name, e.Reason)
+	switch {
+	case e.Field != "":
+		return fmt.Sprintf("redact: masking rule %s: field %q: %s", name, e.Field, e.Reason)
+	case e.Key != "":
+		return fmt.Sprintf("redact: masking rule %s: %s: %s", name, e.Key, e.Reason)
 	}
-	return fmt.Sprintf("redact: masking rule %s: field %q: %s", name, e.Field, e.Reason)
+	return fmt.Sprintf("redact: masking rule %s: %s", name, e.Reason)
 }
 
 // Unwrap returns [ErrInvalidRule].

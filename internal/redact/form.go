@@ -4,7 +4,8 @@ package redact
 // such as iam CreateLoginProfile or sts AssumeRoleWithWebIdentity, which
 // the recorder stores. Keys are dotted paths ("Tags.member.1.Value"); the
 // "member", "entry" and numeric levels are transparent to matching. The
-// value of a matched key is replaced by the query-escaped mask.
+// value of a matched key is replaced by the query-escaped replacement; a
+// value with detector matches is decoded, rewritten and escaped again.
 
 import (
 	"bytes"
@@ -27,7 +28,8 @@ func (r *run) form(body []byte) error {
 		if err != nil {
 			return &BodyError{Format: "form", Offset: int64(off), Err: err}
 		}
-		if _, err := url.QueryUnescape(string(rawVal)); err != nil {
+		val, err := url.QueryUnescape(string(rawVal))
+		if err != nil {
 			return &BodyError{Format: "form", Offset: int64(off + len(rawKey) + 1), Err: err}
 		}
 		if len(rawVal) > 0 && key != "" {
@@ -38,19 +40,43 @@ func (r *run) form(body []byte) error {
 					r.path.segs[len(r.path.segs)-1].skip = true
 				}
 			}
-			if r.matches() {
-				r.startMatch()
-				valStart := off + len(rawKey) + 1
-				msk := r.e.formMsk
-				if r.matchedB64 {
-					msk = r.e.formB64
-				}
-				r.replace(int64(valStart), int64(end), msk)
+			if s := r.selectAt(root()); r.active(s) {
+				r.formValue([]byte(val), int64(off+len(rawKey)+1), int64(end), s)
 			}
 		}
 		off = end + 1
 	}
 	return nil
+}
+
+// formValue masks the value v (decoded) at body[start:end].
+func (r *run) formValue(v []byte, start, end int64, s selection) {
+	if s.whole >= 0 {
+		switch {
+		case s.b64:
+			r.replace(start, end, r.e.formB64, s.whole)
+		case r.fastWhole(s.whole):
+			r.replace(start, end, r.e.formMsk, s.whole)
+		default:
+			if t := r.wholeValue(s.whole, v); t != nil {
+				r.replace(start, end, r.keep([]byte(url.QueryEscape(string(t)))), s.whole)
+			}
+		}
+		return
+	}
+	if s.b64 {
+		return
+	}
+	found, whole := r.scan(v, s)
+	if !found {
+		return
+	}
+	r.noteHere()
+	t := r.rebuilt(v)
+	if whole >= 0 {
+		t = r.wholeText(v, whole)
+	}
+	r.spanEdit(start, end, r.keep([]byte(url.QueryEscape(string(t)))))
 }
 
 func isDigits(s string) bool {

@@ -131,3 +131,28 @@ func FuzzBodyXML(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDetectorsJSON: with every detector on, valid JSON in means valid
+// JSON out with the same structure and names.
+func FuzzDetectorsJSON(f *testing.F) {
+	addSeeds(f, ".json", `{"a":"mail bob@x.com\n4111 1111 1111 1111"}`, `["10.0.0.1","\u0040x.com a@b.io"]`)
+	e, err := New([]Rule{{Name: "all", Detectors: []string{"email", "phone", "card", "iban", "ssn", "aws_access_key_id", "aws_secret_key", "jwt", "private_key", "ip"}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if !jsontext.Value(in).IsValid(jsontext.AllowDuplicateNames(true)) {
+			return
+		}
+		res, err := e.Body("application/json", "svc", "Op", in)
+		if err != nil {
+			t.Fatalf("valid JSON rejected: %v", err)
+		}
+		if !jsontext.Value(res.Body).IsValid(jsontext.AllowDuplicateNames(true)) {
+			t.Fatalf("invalid output %q from %q", res.Body, in)
+		}
+		if a, b := jsonShape(t, in), jsonShape(t, res.Body); !slices.Equal(a, b) {
+			t.Fatalf("structure changed:\n%q\n%q", a, b)
+		}
+	})
+}

@@ -13,17 +13,9 @@ import (
 
 // pattern is one compiled field of one rule.
 type pattern struct {
-	segs      []string // ASCII-lowercased, root-most first; '*' is a wildcard
-	service   string
-	operation string
-	base64    bool // the field is a blob: JSON and XML get the mask base64-encoded
-}
-
-// applies reports whether the pattern's rule is restricted to nothing or to
-// this service and operation.
-func (p *pattern) applies(service, operation string) bool {
-	return (p.service == "" || strings.EqualFold(p.service, service)) &&
-		(p.operation == "" || strings.EqualFold(p.operation, operation))
+	segs   []string // ASCII-lowercased, root-most first; '*' is a wildcard
+	rule   int      // index into Engine.rules
+	base64 bool     // the field is a blob: JSON and XML get the mask base64-encoded
 }
 
 // matcher indexes patterns by their last segment: exact names in a map,
@@ -36,24 +28,36 @@ type matcher struct {
 	// bit 63 = some name is 63 bytes or longer) and lowercased first bytes.
 	lens  uint64
 	first [256]bool
+	// Prefilter for glob names: the lowercased bytes their literal ends
+	// require ("*token" needs a name ending in 'n'); anyFirst/anyLast
+	// when some glob starts or ends with '*'.
+	globFirst, globLast [256]bool
+	anyFirst, anyLast   bool
 }
 
-// add validates one rule and indexes its fields; index is the rule's
-// position, reported by RuleError.
-func (m *matcher) add(r Rule, index int) error {
-	if len(r.Fields) == 0 {
-		return &RuleError{Rule: r.Name, Index: index, Reason: "no fields; list at least one field name"}
-	}
+// add validates and indexes the fields of rule r, compiled as rule ruleIdx;
+// index is the rule's position in the caller's list, reported by RuleError.
+func (m *matcher) add(r Rule, index, ruleIdx int) error {
 	for _, f := range r.Fields {
 		segs, reason := splitField(f)
 		if reason != "" {
-			return &RuleError{Rule: r.Name, Index: index, Field: f, Reason: reason}
+			return &RuleError{Rule: r.Name, Index: index, Key: "fields", Field: f, Reason: reason}
 		}
-		m.patterns = append(m.patterns, pattern{segs: segs, service: r.Service, operation: r.Operation, base64: r.Base64})
+		m.patterns = append(m.patterns, pattern{segs: segs, rule: ruleIdx, base64: r.Base64})
 		i := len(m.patterns) - 1
 		last := segs[len(segs)-1]
 		if strings.Contains(last, "*") {
 			m.globs = append(m.globs, i)
+			if last[0] == '*' {
+				m.anyFirst = true
+			} else {
+				m.globFirst[last[0]] = true
+			}
+			if c := last[len(last)-1]; c == '*' {
+				m.anyLast = true
+			} else {
+				m.globLast[c] = true
+			}
 			continue
 		}
 		if m.exact == nil {
@@ -87,47 +91,79 @@ func splitField(f string) ([]string, string) {
 	return segs, ""
 }
 
-// match reports whether the last segment of p, given its ancestors, is
-// selected by a pattern that applies to service/operation, and whether any
-// selecting pattern marks the field a base64 blob. scratch is reused between
-// calls to avoid allocation; the grown slice is returned.
-func (m *matcher) match(p *path, service, operation string, scratch []byte) (ok, b64 bool, _ []byte) {
+// selection is what the matcher found for one path.
+type selection struct {
+	whole int   // the rule replacing the value whole (lowest index wins); -1 none
+	b64   bool  // some selecting pattern marks the value a blob
+	dets  []int // rules whose detectors the selection switches on
+	// noDetect: nothing applies, not even the detectors of rules without
+	// fields (CBOR date and number tags, whose strings are not text).
+	noDetect bool
+}
+
+// match reports which patterns of rules in scope (applies) select the last
+// segment of p, given its ancestors: the first fields-only rule replaces
+// the value whole; rules with detectors are appended to sel.dets. scratch
+// is reused between calls to avoid allocation; the grown slice is
+// returned.
+func (m *matcher) match(p *path, applies []bool, rules []rule, sel *selection, scratch []byte) []byte {
 	n := len(p.segs)
 	if n == 0 {
-		return false, false, scratch
+		return scratch
 	}
 	last := p.segs[n-1]
 	if last.transparent() {
-		return false, false, scratch
+		return scratch
 	}
 	name := p.name(n - 1)
-	if len(m.globs) == 0 && (len(name) == 0 || m.lens&(1<<min(len(name), 63)) == 0 || !m.first[lowerByte(name[0])]) {
-		return false, false, scratch // most names: no exact pattern of this length or initial
+	exact, glob := false, len(m.globs) > 0 // an empty name can match only "*"
+	if len(name) > 0 {
+		exact = m.lens&(1<<min(len(name), 63)) != 0 && m.first[lowerByte(name[0])]
+		glob = glob && (m.anyFirst || m.globFirst[lowerByte(name[0])]) && (m.anyLast || m.globLast[lowerByte(name[len(name)-1])])
+	}
+	if !exact && !glob {
+		return scratch // most names: no pattern of this length, initial or final byte
 	}
 	scratch = asciiLower(scratch[:0], name)
 	// Every selecting pattern is visited, not only the first: a user rule
 	// naming a blob field must not turn off the base64 mask a built-in
 	// rule asks for.
 	for _, i := range m.exact[string(scratch)] {
-		if pt := &m.patterns[i]; m.matchAncestors(pt, p, service, operation) {
-			ok, b64 = true, b64 || pt.base64
+		if pt := &m.patterns[i]; applies[pt.rule] && m.matchAncestors(pt, p) {
+			sel.add(pt, rules)
 		}
 	}
 	for _, i := range m.globs {
+		if !glob {
+			break
+		}
 		pt := &m.patterns[i]
-		if globFold(pt.segs[len(pt.segs)-1], scratch) && m.matchAncestors(pt, p, service, operation) {
-			ok, b64 = true, b64 || pt.base64
+		if applies[pt.rule] && globFold(pt.segs[len(pt.segs)-1], scratch) && m.matchAncestors(pt, p) {
+			sel.add(pt, rules)
 		}
 	}
-	return ok, b64, scratch
+	return scratch
+}
+
+func (s *selection) add(pt *pattern, rules []rule) {
+	s.b64 = s.b64 || pt.base64
+	if rules[pt.rule].detects() {
+		for _, d := range s.dets {
+			if d == pt.rule {
+				return
+			}
+		}
+		s.dets = append(s.dets, pt.rule)
+		return
+	}
+	if s.whole < 0 || pt.rule < s.whole {
+		s.whole = pt.rule
+	}
 }
 
 // matchAncestors checks the pattern's leading segments against the
 // non-transparent ancestors of the path's last segment, nearest first.
-func (m *matcher) matchAncestors(pt *pattern, p *path, service, operation string) bool {
-	if !pt.applies(service, operation) {
-		return false
-	}
+func (m *matcher) matchAncestors(pt *pattern, p *path) bool {
 	j := len(p.segs) - 2
 	for k := len(pt.segs) - 2; k >= 0; k-- {
 		for j >= 0 && p.segs[j].transparent() {

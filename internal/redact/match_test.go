@@ -30,9 +30,15 @@ func TestGlobFold(t *testing.T) {
 
 func TestMatcherPaths(t *testing.T) {
 	var m matcher
-	if err := m.add(Rule{Name: "r", Fields: []string{"Credentials.SecretAccessKey", "items[].*.Secret", "Token"}, Service: "sts"}, 0); err != nil {
+	r := Rule{Name: "r", Fields: []string{"Credentials.SecretAccessKey", "items[].*.Secret", "Token"}, Service: "sts"}
+	c, err := compileRule(r, 0, false)
+	if err != nil {
 		t.Fatal(err)
 	}
+	if err := m.add(r, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	rules := []rule{c}
 	type seg struct {
 		name  string
 		array bool
@@ -51,6 +57,7 @@ func TestMatcherPaths(t *testing.T) {
 		{"single name", []seg{{"Token", false}}, "sts", true},
 		{"service restriction", []seg{{"Token", false}}, "iam", false},
 		{"array level itself never matches", []seg{{"Token", false}, {"", true}}, "sts", false},
+		{"glob prefilter: last byte differs", []seg{{"items", true}, {"x", false}, {"secrets", false}}, "sts", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,7 +72,9 @@ func TestMatcherPaths(t *testing.T) {
 					p.markArray()
 				}
 			}
-			if got, _, _ := m.match(&p, tt.service, "", nil); got != tt.want {
+			sel := selection{whole: -1}
+			m.match(&p, []bool{c.applies(&Scope{Service: tt.service})}, rules, &sel, nil)
+			if got := sel.whole == 0; got != tt.want {
 				t.Errorf("match = %v, want %v", got, tt.want)
 			}
 		})

@@ -6,7 +6,9 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -18,27 +20,9 @@ import (
 // mistake it for a real (broken) secret.
 const Mask = "[REDACTED by jitgate]"
 
-// Rule selects fields to redact.
-type Rule struct {
-	// Name identifies the rule in errors (and in policy files).
-	Name string
-	// Fields are field names matched at any depth in JSON objects, XML
-	// elements (local name, namespace ignored) and form keys, compared
-	// case-insensitively (ASCII). '*' in a name matches any run of
-	// characters ("*Password*"). A dotted field ("Credentials.SecretAccessKey")
-	// matches when the last names of the path agree; array levels are
-	// skipped and a "[]" suffix on a segment is ignored.
-	Fields []string
-	// Service restricts the rule to one service id ("" = all services),
-	// compared case-insensitively.
-	Service string
-	// Operation restricts the rule to one operation name ("" = all).
-	Operation string
-	// Base64 marks the fields as blobs (base64 text in JSON, XML and forms):
-	// their strings are replaced by the base64 of the mask so that SDKs
-	// still decode them. CBOR blobs are byte strings and need no flag.
-	Base64 bool
-}
+// SensitiveRule names, in Result.Hits, the values masked because botocore
+// marks their members sensitive ([WithSensitive]).
+const SensitiveRule = BuiltinRulePrefix + "sensitive"
 
 // Option configures an [Engine].
 type Option func(*config)
@@ -46,6 +30,7 @@ type Option func(*config)
 type config struct {
 	mask      string
 	sensitive func(service, operation string) []string
+	hashKey   []byte
 }
 
 // WithMask replaces [Mask] as the text written over redacted strings. It
@@ -62,25 +47,42 @@ func WithSensitive(f func(service, operation string) []string) Option {
 	return func(c *config) { c.sensitive = f }
 }
 
+// WithHashKey sets the HMAC-SHA-256 key of [ModeHash] replacements (at
+// least 16 bytes). Without it, a rule asking for ModeHash is an error.
+func WithHashKey(key []byte) Option {
+	return func(c *config) { c.hashKey = append([]byte(nil), key...) }
+}
+
 // Engine redacts bodies by compiled rules. It is immutable and safe for
 // concurrent use.
 type Engine struct {
+	// rules are, in order of precedence: the sensitive-trait pseudo-rule
+	// (0), the built-in rules, then the caller's in their order. When
+	// several rules select one value, the first replaces it, so a
+	// credential is always masked in full.
+	rules     []rule
+	nBuiltin  int // rules[:nBuiltin] are built in
 	m         matcher
 	sensitive func(service, operation string) []string
-	jsonMsk   []byte // quoted mask
-	jsonB64   []byte // quoted base64 of the mask, for blobs (and DynamoDB B/BS values)
-	jsonZero  []byte // "0", for DynamoDB N/NS values
-	xmlMsk    []byte // escaped mask
-	b64Msk    []byte // base64 of the mask, for XML and form blobs
-	formMsk   []byte // query-escaped mask
-	formB64   []byte // query-escaped base64 of the mask
-	cborText  []byte // the mask as a CBOR text string
-	cborBytes []byte // the mask as a CBOR byte string
+	mask      string
+	hashKey   []byte
+	jsonMsk   []byte    // quoted mask
+	jsonB64   []byte    // quoted base64 of the mask, for blobs (and DynamoDB B/BS values)
+	jsonZero  []byte    // "0", for DynamoDB N/NS values
+	xmlMsk    []byte    // escaped mask
+	b64Msk    []byte    // base64 of the mask, for XML and form blobs
+	formMsk   []byte    // query-escaped mask
+	formB64   []byte    // query-escaped base64 of the mask
+	cborText  []byte    // the mask as a CBOR text string
+	cborBytes []byte    // the mask as a CBOR byte string
+	runs      sync.Pool // *run: scratch reused between Body calls
 }
 
 // New compiles rules and the built-in credential rules ([BuiltinRules]),
-// which are always on. A rule without fields, an empty or malformed field,
-// or a bad option is an error naming the rule.
+// which are always on and take precedence. A rule without fields or
+// detectors, an empty or malformed field, an unknown detector, a bad
+// regex, a bad replacement, or a bad option is an error naming the rule
+// and the key ([*RuleError]).
 func New(rules []Rule, opts ...Option) (*Engine, error) {
 	cfg := config{mask: Mask}
 	for _, o := range opts {
@@ -89,19 +91,34 @@ func New(rules []Rule, opts ...Option) (*Engine, error) {
 	if cfg.mask == "" || !utf8.ValidString(cfg.mask) || strings.ContainsFunc(cfg.mask, unicode.IsControl) {
 		return nil, fmt.Errorf("%w: mask must be non-empty UTF-8 without control characters", ErrInvalidOption)
 	}
-	e := &Engine{sensitive: cfg.sensitive}
-	for i, r := range rules {
-		if strings.HasPrefix(r.Name, BuiltinRulePrefix) {
-			return nil, &RuleError{Rule: r.Name, Index: i, Reason: "names starting with " + BuiltinRulePrefix + " are reserved for built-in rules"}
-		}
-		if err := e.m.add(r, i); err != nil {
-			return nil, err
-		}
+	if cfg.hashKey != nil && len(cfg.hashKey) < minHashKey {
+		return nil, fmt.Errorf("%w: the hash key must be at least %d bytes", ErrInvalidOption, minHashKey)
 	}
+	e := &Engine{sensitive: cfg.sensitive, mask: cfg.mask, hashKey: cfg.hashKey}
+	e.rules = append(e.rules, rule{name: SensitiveRule, fields: true, repl: Replace{Mode: ModeFull}})
 	for i, r := range builtinRules() {
-		if err := e.m.add(r, len(rules)+i); err != nil {
+		c, err := compileRule(r, i, false)
+		if err == nil {
+			err = e.m.add(r, i, len(e.rules))
+		}
+		if err != nil {
 			return nil, fmt.Errorf("built-in rule: %w", err) // a bug in this package
 		}
+		e.rules = append(e.rules, c)
+	}
+	e.nBuiltin = len(e.rules)
+	for i, r := range rules {
+		if strings.HasPrefix(r.Name, BuiltinRulePrefix) {
+			return nil, &RuleError{Rule: r.Name, Index: i, Key: "name", Reason: "names starting with " + BuiltinRulePrefix + " are reserved for built-in rules"}
+		}
+		c, err := compileRule(r, i, cfg.hashKey != nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.m.add(r, i, len(e.rules)); err != nil {
+			return nil, err
+		}
+		e.rules = append(e.rules, c)
 	}
 	var err error
 	if e.jsonMsk, err = jsontext.AppendQuote(nil, cfg.mask); err != nil {
@@ -114,12 +131,17 @@ func New(rules []Rule, opts ...Option) (*Engine, error) {
 	e.cborText = append(e.cborText, cfg.mask...)
 	e.cborBytes = appendCBORHead(nil, cborBytes, uint64(len(cfg.mask)))
 	e.cborBytes = append(e.cborBytes, cfg.mask...)
-	var b bytes.Buffer
-	_ = xml.EscapeText(&b, []byte(cfg.mask)) // writes to a bytes.Buffer cannot fail
-	e.xmlMsk = b.Bytes()
+	e.xmlMsk = xmlEscape(nil, []byte(cfg.mask))
 	e.formMsk = []byte(url.QueryEscape(cfg.mask))
 	e.formB64 = []byte(url.QueryEscape(string(e.b64Msk)))
 	return e, nil
+}
+
+// xmlEscape appends the character-data escaping of s.
+func xmlEscape(dst, s []byte) []byte {
+	var b bytes.Buffer
+	_ = xml.EscapeText(&b, s) // writes to a bytes.Buffer cannot fail
+	return append(dst, b.Bytes()...)
 }
 
 // Result is the outcome of [Engine.Body].
@@ -135,6 +157,17 @@ type Result struct {
 	Fields []string
 	// Changed reports whether Body differs from the input.
 	Changed bool
+	// Hits counts the values each rule masked, per detector ("" for
+	// values selected by field), in rule order: which rules fired and how
+	// often, never what they masked.
+	Hits []Hit
+}
+
+// Hit is how many values one rule (and detector) masked in one body.
+type Hit struct {
+	Rule     string
+	Detector string // detect.Kind name or custom detector name; "" for a field match
+	Count    int
 }
 
 // Body redacts body according to its content type, for the given service
@@ -175,6 +208,14 @@ type Result struct {
 // does not parse is a [*BodyError] wrapping [ErrInvalidBody]: fail closed.
 // Empty (or all-whitespace) bodies are returned unchanged.
 func (e *Engine) Body(contentType, service, operation string, body []byte) (Result, error) {
+	return e.Mask(contentType, Scope{Service: service, Operation: operation}, body)
+}
+
+// Mask is [Engine.Body] for a call whose caller may be known: rules
+// restricted by Principals or Groups apply when scope.Principal matches
+// them or is nil.
+func (e *Engine) Mask(contentType string, scope Scope, body []byte) (Result, error) {
+	service, operation := scope.Service, scope.Operation
 	unchanged := Result{Body: body}
 	if len(bytes.TrimSpace(body)) == 0 || isPayload(service, operation) {
 		return unchanged, nil
@@ -183,7 +224,9 @@ func (e *Engine) Body(contentType, service, operation string, body []byte) (Resu
 	if f == formatOpaque {
 		return unchanged, nil
 	}
-	r := run{e: e, service: service, operation: operation}
+	r := e.getRun(service, operation)
+	defer e.runs.Put(r)
+	r.scope(&scope)
 	if e.sensitive != nil {
 		r.sensitive = e.sensitive(service, operation)
 	}
@@ -204,7 +247,7 @@ func (e *Engine) Body(contentType, service, operation string, body []byte) (Resu
 	if len(r.edits) == 0 {
 		return Result{Body: body, Fields: r.fields}, nil
 	}
-	return Result{Body: applyEdits(body, r.edits), Fields: r.fields, Changed: true}, nil
+	return Result{Body: applyEdits(body, r.edits), Fields: r.fields, Changed: true, Hits: r.hitList()}, nil
 }
 
 // isPayload reports operations whose body is the customer's object, not an
@@ -278,32 +321,108 @@ func applyEdits(body []byte, edits []edit) []byte {
 	return append(out, body[prev:]...)
 }
 
+// maxPooledScratch bounds the scratch a pooled run keeps, so one large
+// body does not pin its buffers for good.
+const maxPooledScratch = 1 << 20
+
+// getRun returns a run reset for one Body call.
+func (e *Engine) getRun(service, operation string) *run {
+	r, _ := e.runs.Get().(*run)
+	if r == nil || cap(r.arena) > maxPooledScratch || cap(r.edits) > maxPooledScratch/32 {
+		r = &run{}
+	}
+	*r = run{
+		e: e, service: service, operation: operation,
+		applies: r.applies[:0], global: r.global[:0],
+		path:  path{buf: r.path.buf[:0], segs: r.path.segs[:0]},
+		edits: r.edits[:0], hits: r.hits[:0], scratch: r.scratch[:0], matched: r.matched[:0],
+		repl: replacer{e: e, buf: r.repl.buf[:0]}, det: r.det, arena: r.arena[:0], text: r.text[:0],
+	}
+	return r
+}
+
 // run is the state of one Body call.
 type run struct {
 	e                  *Engine
 	service, operation string
+	applies            []bool // per rule: in scope for this call
+	global             []int  // rules in scope with detectors and no fields: they scan every string
+	dynamo             bool   // the service's strings under N/NS/B/BS are typed AttributeValues
 	path               path
 	edits              []edit
 	fields             []string
+	hits               []hitCount
 	scratch            []byte
 	sensitive          []string // names from WithSensitive for this call
-	matched            []byte   // path of the current match, rendered
+	matched            []byte   // path of the current whole match, rendered
 	matchedUsed        bool     // whether matched is already in fields
-	matchedB64         bool     // the current match is a blob (base64 mask)
-	lastB64            bool     // set by matches: the selecting rules want base64
 	noMerge            bool     // adjacent edits are separate values (CBOR array items)
+	repl               replacer
+	det                detector
+	arena              []byte // replacement bytes of this call's edits
+	text               []byte // a decoded value
 }
 
-// matches reports whether the current path is selected, by a rule or by a
-// sensitive name.
-func (r *run) matches() bool {
-	var ok bool
-	ok, r.lastB64, r.scratch = r.e.m.match(&r.path, r.service, r.operation, r.scratch)
-	if ok || len(r.sensitive) == 0 {
-		return ok
+type hitCount struct {
+	rule int
+	name string // detector name; "" for a field match
+	n    int
+}
+
+// scope decides which rules apply to the call.
+func (r *run) scope(s *Scope) {
+	r.applies = slices.Grow(r.applies[:0], len(r.e.rules))[:len(r.e.rules)]
+	clear(r.applies)
+	for i := range r.e.rules {
+		ru := &r.e.rules[i]
+		if i < r.e.nBuiltin {
+			r.applies[i] = i == 0 || ru.applies(s)
+			continue
+		}
+		if !ru.applies(s) {
+			continue
+		}
+		r.applies[i] = true
+		if ru.detects() && !ru.fields {
+			r.global = append(r.global, i)
+		}
 	}
+	r.dynamo = strings.EqualFold(s.Service, "dynamodb") || strings.EqualFold(s.Service, "dynamodbstreams")
+}
+
+// root is the selection at the top of a document.
+func root() selection { return selection{whole: -1} }
+
+// selectAt returns the selection of the current path inside parent: an
+// enclosing whole match covers everything under it; otherwise the rules
+// and sensitive names are matched against the path.
+func (r *run) selectAt(parent selection) selection {
+	if parent.whole >= 0 {
+		return parent
+	}
+	s := selection{whole: -1, dets: parent.dets[:len(parent.dets):len(parent.dets)]}
+	r.scratch = r.e.m.match(&r.path, r.applies, r.e.rules, &s, r.scratch)
+	if (s.whole < 0 || s.whole >= r.e.nBuiltin) && r.sensitiveMatch() {
+		s.whole = 0
+	}
+	if s.whole >= 0 {
+		r.matched = r.path.appendString(r.matched[:0])
+		r.matchedUsed = false
+	}
+	return s
+}
+
+// active reports whether anything can change under s: a whole match, or
+// detectors to run.
+func (r *run) active(s selection) bool {
+	return !s.noDetect && (s.whole >= 0 || len(s.dets) > 0 || len(r.global) > 0)
+}
+
+// sensitiveMatch reports whether the current path's last name is one of
+// the call's sensitive names.
+func (r *run) sensitiveMatch() bool {
 	n := len(r.path.segs)
-	if n == 0 || r.path.segs[n-1].transparent() {
+	if len(r.sensitive) == 0 || n == 0 || r.path.segs[n-1].transparent() {
 		return false
 	}
 	name := r.path.name(n - 1)
@@ -315,33 +434,69 @@ func (r *run) matches() bool {
 	return false
 }
 
-// startMatch remembers the current path as the match later edits belong to.
-// Call it right after matches returned true.
-func (r *run) startMatch() {
-	r.matched = r.path.appendString(r.matched[:0])
-	r.matchedUsed = false
-	r.matchedB64 = r.lastB64
-}
-
-// replace records an edit inside the current match and reports the match's
-// path in fields on its first edit (a match whose values are all numbers or
-// empty changes nothing and is not reported).
-func (r *run) replace(start, end int64, repl []byte) {
+// replace records an edit inside the current whole match and reports the
+// match's path in fields on its first edit (a match whose values are all
+// numbers or empty changes nothing and is not reported).
+func (r *run) replace(start, end int64, repl []byte, ruleIdx int) {
 	if n := len(r.edits); !r.noMerge && n > 0 && r.edits[n-1].end == int(start) && bytes.Equal(r.edits[n-1].repl, repl) {
 		// Adjacent pieces of one value (XML text, CDATA, entity runs)
 		// become a single mask.
 		r.edits[n-1].end = int(end)
 	} else {
 		r.edits = append(r.edits, edit{start: int(start), end: int(end), repl: repl})
+		r.hit(ruleIdx, "")
 	}
 	if r.matchedUsed {
 		return
 	}
 	r.matchedUsed = true
+	r.noteField(r.matched)
+}
+
+// spanEdit records an edit a detector made at the current path.
+func (r *run) spanEdit(start, end int64, repl []byte) {
+	r.edits = append(r.edits, edit{start: int(start), end: int(end), repl: repl})
+}
+
+// noteField adds a rendered path to fields once.
+func (r *run) noteField(p []byte) {
 	for _, f := range r.fields {
-		if f == string(r.matched) {
+		if f == string(p) {
 			return
 		}
 	}
-	r.fields = append(r.fields, string(r.matched))
+	r.fields = append(r.fields, string(p))
+}
+
+// noteHere reports the current path in fields.
+func (r *run) noteHere() {
+	r.scratch = r.path.appendString(r.scratch[:0])
+	r.noteField(r.scratch)
+}
+
+func (r *run) hit(ruleIdx int, name string) {
+	for i := range r.hits {
+		if h := &r.hits[i]; h.rule == ruleIdx && h.name == name {
+			h.n++
+			return
+		}
+	}
+	r.hits = append(r.hits, hitCount{rule: ruleIdx, name: name, n: 1})
+}
+
+// hitList renders the counts in rule order.
+func (r *run) hitList() []Hit {
+	slices.SortStableFunc(r.hits, func(a, b hitCount) int { return a.rule - b.rule })
+	out := make([]Hit, 0, len(r.hits))
+	for _, h := range r.hits {
+		out = append(out, Hit{Rule: r.e.rules[h.rule].name, Detector: h.name, Count: h.n})
+	}
+	return out
+}
+
+// keep copies b into the call's arena, for an edit's replacement.
+func (r *run) keep(b []byte) []byte {
+	start := len(r.arena)
+	r.arena = append(r.arena, b...)
+	return r.arena[start:len(r.arena):len(r.arena)]
 }

@@ -251,3 +251,45 @@ print(json.dumps(r["Credentials"], default=lambda v: v.isoformat()))
 		})
 	}
 }
+
+// TestDynamoDBDetectorsAndModes: the Go SDK decodes a Query answer masked
+// by detectors and by every replacement mode; numbers stay numbers.
+func TestDynamoDBDetectorsAndModes(t *testing.T) {
+	body := []byte(`{"Count":1,"Items":[{"id":{"S":"user-1"},"note":{"S":"mail bob@x.com, card 4111 1111 1111 1111"},` +
+		`"phone":{"S":"+1 415 555 0100"},"acct":{"N":"4111111111111111"},"ssn":{"S":"123-45-6789"},"age":{"N":"42"}}],"ScannedCount":1}`)
+	e, err := New([]Rule{
+		{Name: "ssn", Fields: []string{"ssn"}, Replace: Replace{Mode: ModeLast, Keep: 4}},
+		{Name: "contact", Detectors: []string{"email", "phone"}, Replace: Replace{Mode: ModePlaceholder}},
+		{Name: "cards", Detectors: []string{"card"}, Replace: Replace{Mode: ModeHash}},
+	}, WithHashKey(testHashKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Body("application/x-amz-json-1.0", "dynamodb", "Query", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{"Content-Type": {"application/x-amz-json-1.0"}}
+	FixHeaders(h, res.Body)
+	c := dynamodb.New(dynamodb.Options{Region: "us-east-1", Credentials: aws.AnonymousCredentials{},
+		RetryMaxAttempts: 1, HTTPClient: cannedClient{h, res.Body}})
+	out, err := c.Query(context.Background(), &dynamodb.QueryInput{TableName: aws.String("t")})
+	if err != nil {
+		t.Fatalf("the SDK cannot parse %s: %v", res.Body, err)
+	}
+	item := out.Items[0]
+	s := func(k string) string { return item[k].(*ddbtypes.AttributeValueMemberS).Value }
+	n := func(k string) string { return item[k].(*ddbtypes.AttributeValueMemberN).Value }
+	note := s("note")
+	if !strings.HasPrefix(note, "mail [EMAIL], card tok_") || strings.Contains(note, "4111") {
+		t.Errorf("note = %q", note)
+	}
+	for k, want := range map[string]string{"phone": "[PHONE]", "ssn": "*******6789", "id": "user-1"} {
+		if got := s(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if n("acct") != "0" || n("age") != "42" {
+		t.Errorf("acct %q age %q", n("acct"), n("age"))
+	}
+}
